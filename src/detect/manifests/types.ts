@@ -53,7 +53,13 @@ export interface ManifestManager {
    * Parse one file. Throws ManifestParseError when the text cannot be read as this format,
    * so a broken file is reported instead of silently hiding a dependency.
    */
-  extract(text: string, path: string): Dependency[];
+  extract(text: string, path: string): ExtractResult;
+}
+
+export interface ExtractResult {
+  dependencies: Dependency[];
+  /** Other files this one pulls in (`-r base.txt`, `-c constraints.txt`), repository-relative, reported as-is. */
+  includes?: string[];
 }
 
 export class ManifestParseError extends Error {
