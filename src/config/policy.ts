@@ -1,0 +1,168 @@
+import { readFileSync } from "node:fs";
+import { parseConfigText, mergeConfigs, formatProblem, type ConfigProblem } from "./parse.js";
+import type { ConfigFile, ExtraPackage, GateableCategory, SystemConfig } from "./schema.js";
+
+export const CONFIG_PATH = ".github/aims.yml";
+const MAX_EXTENDS_DEPTH = 5;
+
+/** Where part of the effective policy came from, for check summaries and evidence. */
+export interface PolicySource {
+  repository: string;
+  path: string;
+  /** Branch or ref read; absent for the repository's default branch and the built-in default. */
+  ref?: string;
+  builtIn?: boolean;
+}
+
+type CategoryRules = { include: string[]; ignore: string[] };
+
+/** The effective policy: every key present. */
+export interface Policy {
+  systems: SystemConfig[];
+  ignore: string[];
+  detect: {
+    model: CategoryRules;
+    "model-metadata": CategoryRules;
+    dataset: CategoryRules;
+    prompt: CategoryRules;
+    "ai-tooling": CategoryRules;
+    dependencies: { extra: ExtraPackage[]; ignore: string[] };
+    gate: GateableCategory[];
+  };
+  sources: PolicySource[];
+}
+
+export type PolicyResult =
+  | { ok: true; policy: Policy }
+  | { ok: false; reason: "invalid" | "unavailable"; problems: ConfigProblem[]; sources: PolicySource[] };
+
+/** Reads a file from GitHub: the text, `undefined` when it does not exist, throws on any other failure. */
+export type ConfigReader = (owner: string, repo: string, path: string, ref?: string) => Promise<string | undefined>;
+
+let builtIn: ConfigFile | undefined;
+
+/** The built-in default policy shipped in policies/default.yml, validated once. */
+export function builtInDefaults(): ConfigFile {
+  if (!builtIn) {
+    const url = new URL("../../policies/default.yml", import.meta.url);
+    const parsed = parseConfigText(readFileSync(url, "utf8"), "policies/default.yml");
+    if (!parsed.ok) throw new Error(`built-in policy is invalid: ${parsed.problems.map(formatProblem).join("; ")}`);
+    builtIn = parsed.config;
+  }
+  return builtIn;
+}
+
+/**
+ * Load the policy that judges a pull request: `.github/aims.yml` on the PR's base branch, else the
+ * organisation's `.github` repository, following `_extends`, layered over the built-in default.
+ * The PR's head is never read, so a PR cannot weaken its own gate.
+ */
+export async function loadPolicy(
+  read: ConfigReader,
+  target: { owner: string; repo: string; baseRef: string },
+): Promise<PolicyResult> {
+  const sources: PolicySource[] = [];
+  const layers: ConfigFile[] = [];
+  try {
+    let current: { owner: string; repo: string; path: string; ref?: string } | undefined = {
+      owner: target.owner,
+      repo: target.repo,
+      path: CONFIG_PATH,
+      ref: target.baseRef,
+    };
+    let text = await read(current.owner, current.repo, current.path, current.ref);
+    if (text === undefined && target.repo !== ".github") {
+      current = { owner: target.owner, repo: ".github", path: CONFIG_PATH };
+      text = await read(current.owner, current.repo, current.path);
+    }
+    if (text === undefined) current = undefined;
+
+    const seen = new Set<string>();
+    while (current && text !== undefined) {
+      const key = `${current.owner}/${current.repo}:${current.path}`.toLowerCase();
+      const label = labelFor(current, target);
+      if (seen.has(key)) {
+        return invalid([{ file: label, message: `_extends forms a cycle back to ${key}` }], sources);
+      }
+      if (seen.size >= MAX_EXTENDS_DEPTH) {
+        return invalid([{ file: label, message: `_extends is nested more than ${MAX_EXTENDS_DEPTH} levels deep` }], sources);
+      }
+      seen.add(key);
+      sources.push({ repository: `${current.owner}/${current.repo}`, path: current.path, ...(current.ref ? { ref: current.ref } : {}) });
+      const parsed = parseConfigText(text, label);
+      if (!parsed.ok) return invalid(parsed.problems, sources);
+      layers.unshift(parsed.config);
+      const ext = parsed.config._extends;
+      if (!ext) break;
+      const next = parseExtends(ext, current.owner);
+      if (!next) {
+        return invalid([{ file: label, message: `_extends "${ext}" must be "repo", "owner/repo" or "owner/repo:path"` }], sources);
+      }
+      current = next;
+      text = await read(next.owner, next.repo, next.path);
+      if (text === undefined) {
+        return invalid(
+          [{ file: label, message: `_extends points at ${next.owner}/${next.repo}:${next.path}, which does not exist or is not readable by the app` }],
+          sources,
+        );
+      }
+    }
+  } catch (error) {
+    return {
+      ok: false,
+      reason: "unavailable",
+      problems: [{ file: CONFIG_PATH, message: `could not be read from GitHub: ${describeError(error)}` }],
+      sources,
+    };
+  }
+
+  sources.push({ repository: "aims-bot", path: "policies/default.yml", builtIn: true });
+  let merged: ConfigFile = builtInDefaults();
+  for (const layer of layers) merged = mergeConfigs(merged, layer);
+  return { ok: true, policy: resolvePolicy(merged, sources) };
+}
+
+function invalid(problems: ConfigProblem[], sources: PolicySource[]): PolicyResult {
+  return { ok: false, reason: "invalid", problems, sources };
+}
+
+function labelFor(file: { owner: string; repo: string; path: string }, target: { owner: string; repo: string }): string {
+  return file.owner === target.owner && file.repo === target.repo ? file.path : `${file.owner}/${file.repo}:${file.path}`;
+}
+
+export function parseExtends(value: string, defaultOwner: string): { owner: string; repo: string; path: string } | undefined {
+  const m = /^(?:([A-Za-z0-9-]+)\/)?([A-Za-z0-9._-]+)(?::(.+))?$/.exec(value.trim());
+  if (!m) return undefined;
+  const path = m[3] ?? CONFIG_PATH;
+  if (path.split("/").includes("..")) return undefined;
+  return { owner: m[1] ?? defaultOwner, repo: m[2]!, path };
+}
+
+function describeError(error: unknown): string {
+  const status = (error as { status?: number }).status;
+  const message = error instanceof Error ? error.message : String(error);
+  return status ? `HTTP ${status} ${message}` : message;
+}
+
+/** Fill every key from the merged layers; the built-in default guarantees each is present. */
+export function resolvePolicy(config: ConfigFile, sources: PolicySource[]): Policy {
+  const d = config.detect ?? {};
+  const rules = (r: { include?: string[]; ignore?: string[] } | undefined): CategoryRules => ({
+    include: r?.include ?? [],
+    ignore: r?.ignore ?? [],
+  });
+  return {
+    systems: config.systems ?? [],
+    ignore: config.ignore ?? [],
+    detect: {
+      model: rules(d.model),
+      "model-metadata": rules(d["model-metadata"]),
+      dataset: rules(d.dataset),
+      prompt: rules(d.prompt),
+      "ai-tooling": rules(d["ai-tooling"]),
+      dependencies: { extra: d.dependencies?.extra ?? [], ignore: d.dependencies?.ignore ?? [] },
+      gate: d.gate ?? [],
+    },
+    sources,
+  };
+}

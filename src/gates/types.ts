@@ -1,0 +1,57 @@
+import type { AiChange } from "../detect/types.js";
+
+/** Check-run conclusions a gate may reach. `neutral` and `skipped` are never used: required checks pass on them. */
+export type Conclusion = "success" | "failure" | "action_required";
+
+export type GateId = "impact-assessment" | "human-oversight";
+
+export const CHECK_NAMES: Record<GateId, string> = {
+  "impact-assessment": "aims/impact-assessment",
+  "human-oversight": "aims/human-oversight",
+};
+
+export const GATE_IDS: readonly GateId[] = ["impact-assessment", "human-oversight"];
+
+/** One line of a gate's explanation. */
+export interface Reason {
+  /** met: a condition holds; unmet: a condition is missing; error: the gate could not decide; info: context. */
+  status: "met" | "unmet" | "error" | "info";
+  message: string;
+  /** `file:line:column` or a path the reason is about. */
+  location?: string;
+}
+
+/** A gate's decision with everything needed to explain it: check runs, CLI output and evidence render this. */
+export interface GateResult {
+  gate: GateId;
+  name: string;
+  conclusion: Conclusion;
+  title: string;
+  reasons: Reason[];
+  /** Exact actions that would change the conclusion, most useful first. */
+  nextSteps: string[];
+  /** Annex A controls the decision evidences when it passes on real facts. */
+  controls: string[];
+}
+
+/** A problem met while reading the PR that could hide an AI change (a manifest that does not parse). */
+export interface DetectionProblem {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** Everything the gates decide on, gathered from GitHub by the pipeline. */
+export interface PullRequestFacts {
+  number: number;
+  author: string;
+  headSha: string;
+  baseRef: string;
+  /** Files GitHub reports as changed (pull_request.changed_files). */
+  changedFileCount: number;
+  /** true when GitHub could not list every file (more than 3000). */
+  filesTruncated: boolean;
+  changes: AiChange[];
+  problems: DetectionProblem[];
+}

@@ -1,0 +1,166 @@
+import type { Policy, PolicySource } from "../config/policy.js";
+import type { AiChange, DependencyChange } from "../detect/types.js";
+import type { GateResult, Reason } from "../gates/types.js";
+import { byteLength, cell, code, humanBytes, plural, truncateBytes } from "./markdown.js";
+
+/** GitHub rejects check-run summaries above 65,535 bytes. */
+export const MAX_SUMMARY_BYTES = 65_535;
+const MAX_REASONS = 60;
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+}
+
+export interface RenderContext {
+  headSha: string;
+  baseRef: string;
+  changes: AiChange[];
+  policy?: Policy;
+  sources?: PolicySource[];
+}
+
+const STATUS_ICON: Record<Reason["status"], string> = { met: "✅", unmet: "❌", error: "⛔", info: "ℹ️" };
+
+/** Render one gate's decision as a check-run output, never above GitHub's byte limit. */
+export function renderCheck(result: GateResult, ctx: RenderContext, maxBytes = MAX_SUMMARY_BYTES): CheckOutput {
+  const head: string[] = [];
+  if (result.nextSteps.length > 0) {
+    head.push("### Next steps", ...result.nextSteps.map((s, i) => `${i + 1}. ${s}`), "");
+  }
+  if (result.reasons.length > 0) {
+    head.push("### Why");
+    const shown = result.reasons.slice(0, MAX_REASONS);
+    head.push(...shown.map((r) => `- ${STATUS_ICON[r.status]} ${cell(r.message)}`));
+    if (result.reasons.length > shown.length) head.push(`- …and ${result.reasons.length - shown.length} more`);
+    head.push("");
+  }
+  const footer = ["", "---", `<sub>${policyLine(ctx)} · evaluated at ${code(ctx.headSha.slice(0, 7))}</sub>`].join("\n");
+
+  let summary = head.join("\n");
+  // Keep room for the footer; the change table gets whatever is left.
+  const tableBudget = maxBytes - byteLength(summary) - byteLength(footer) - 16;
+  summary += renderChanges(ctx.changes, ctx.policy, Math.max(0, tableBudget));
+  summary = truncateBytes(summary, maxBytes - byteLength(footer)) + footer;
+  return { title: result.title, summary };
+}
+
+function policyLine(ctx: RenderContext): string {
+  const sources = ctx.sources ?? ctx.policy?.sources ?? [];
+  const files = sources
+    .filter((s) => !s.builtIn)
+    .map((s) => (s.ref ? `${code(s.path)} on ${code(s.ref)}` : `${code(`${s.repository}:${s.path}`)}`));
+  return files.length > 0 ? `Policy: ${files.join(" ← ")} over the built-in defaults` : "Policy: built-in defaults (no .github/aims.yml)";
+}
+
+/** A table per system and category; rows stop when the byte budget would be exceeded. */
+export function renderChanges(changes: AiChange[], policy: Policy | undefined, budget: number): string {
+  if (changes.length === 0) return "";
+  const bySystem = new Map<string, AiChange[]>();
+  for (const c of changes) bySystem.set(c.system, [...(bySystem.get(c.system) ?? []), c]);
+  const systemsText = plural(bySystem.size, "AI system");
+  const lines: string[] = ["### Detected AI changes", `${plural(changes.length, "change")} in ${systemsText}.`, ""];
+  let text = lines.join("\n");
+  let shown = 0;
+  const omittedMarker = (n: number) => `\n…and ${n} more ${n === 1 ? "change" : "changes"} (all were checked; the list is cut to fit GitHub's size limit).\n`;
+
+  outer: for (const [systemId, list] of bySystem) {
+    const system = policy?.systems.find((s) => s.id === systemId);
+    const heading = system
+      ? `#### ${cell(system.name)} (${code(system.id)}, ${system.risk} risk)`
+      : systemId === "unregistered"
+        ? "#### Unregistered (no `systems:` entry covers these paths)"
+        : `#### ${code(systemId)}`;
+    const tableHead = `${heading}\n| Category | Change | Detected because |\n|---|---|---|\n`;
+    if (byteLength(text + tableHead) + 200 > budget) break;
+    text += tableHead;
+    const sorted = [...list].sort((a, b) => a.category.localeCompare(b.category) || a.path.localeCompare(b.path));
+    for (const change of groupTransitive(sorted)) {
+      const row = `| ${change.category} | ${describeChange(change.change, change.count)} | ${cell(change.change.reason)} |\n`;
+      if (byteLength(text + row) + 200 > budget) break outer;
+      text += row;
+      shown += change.count;
+    }
+    text += "\n";
+  }
+  if (shown < changes.length) text += omittedMarker(changes.length - shown);
+  return text;
+}
+
+interface Row {
+  change: AiChange;
+  count: number;
+  grouped?: AiChange[];
+}
+
+/** Transitive (lockfile-only) additions of one manifest are grouped into one row. */
+function groupTransitive(list: AiChange[]): Row[] {
+  const rows: Row[] = [];
+  const groups = new Map<string, Row>();
+  for (const c of list) {
+    const d = c.dependency;
+    if (d && !d.direct && d.change === "added") {
+      const key = `${d.ecosystem}:${c.path}`;
+      const existing = groups.get(key);
+      if (existing) {
+        existing.count++;
+        existing.grouped!.push(c);
+        continue;
+      }
+      const row: Row = { change: c, count: 1, grouped: [c] };
+      groups.set(key, row);
+      rows.push(row);
+      continue;
+    }
+    rows.push({ change: c, count: 1 });
+  }
+  return rows.map((r) => (r.grouped && r.grouped.length > 1 ? { ...r, change: groupedChange(r.grouped) } : r));
+}
+
+function groupedChange(list: AiChange[]): AiChange {
+  const first = list[0]!;
+  const names = list.map((c) => c.dependency!.name);
+  return {
+    ...first,
+    dependency: undefined,
+    reason: `transitive AI packages added through ${first.path}: ${names.slice(0, 12).join(", ")}${names.length > 12 ? `, …(${names.length - 12} more)` : ""}`,
+  };
+}
+
+function describeChange(c: AiChange, count: number): string {
+  if (count > 1) return `${code(c.path)} ${count} transitive packages added`;
+  if (c.dependency) return describeDependency(c.dependency);
+  const status = c.previousPath && c.previousPath !== c.path ? `renamed from ${code(c.previousPath)}` : c.status;
+  const facts: string[] = [status];
+  if (c.lfs) facts.push(`Git LFS ${code(`sha256:${c.lfs.oid.replace(/^sha256:/, "").slice(0, 12)}…`)}, ${humanBytes(c.lfs.size)}`);
+  if (c.dvc?.length) {
+    for (const out of c.dvc.slice(0, 3)) {
+      const hash = out.md5 ?? out.hash;
+      facts.push(`DVC ${code(out.path)}${hash ? ` md5 ${code(hash.slice(0, 12))}` : ""}${out.remote ? ` remote ${code(out.remote)}` : ""}`);
+    }
+  }
+  return `${code(c.path)} (${facts.join("; ")})`;
+}
+
+/** `openai 4.52.0 → 5.1.0 (major, direct, npm, supplier OpenAI, llm-api)` */
+export function describeDependency(d: DependencyChange): string {
+  const version =
+    d.change === "added"
+      ? `${d.to ?? "any version"} added`
+      : d.change === "removed"
+        ? `${d.from ?? ""} removed`
+        : d.change === "source-changed"
+          ? `source ${d.fromSource ?? "registry"} → ${d.toSource ?? "registry"}`
+          : `${d.from ?? "?"} → ${d.to ?? "?"}`;
+  const facts = [
+    ...(d.bump && (d.change === "upgraded" || d.change === "downgraded") ? [d.bump] : []),
+    ...(d.change === "downgraded" ? ["downgrade"] : []),
+    d.direct ? "direct" : "transitive",
+    ...(d.scope !== "prod" ? [d.scope] : []),
+    d.ecosystem,
+    `supplier ${d.supplier}`,
+    d.kind,
+  ];
+  const note = d.note ? ` ⚠️ ${cell(d.note)}` : "";
+  return `${code(d.name)} ${cell(version)} (${facts.map(cell).join(", ")})${note}`;
+}
