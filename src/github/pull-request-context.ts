@@ -59,17 +59,18 @@ type PullPayload = {
   body?: string | null;
   user: { login: string } | null;
   head: { sha: string };
-  base: { ref: string; sha: string; repo: { name: string; owner: { login: string } } };
+  base: { ref: string; sha: string };
   changed_files?: number;
   state: string;
   merged?: boolean | null;
   draft?: boolean;
 };
 
-export function pullRequestRef(pr: PullPayload): PullRequestRef {
+/** `repository` is the base repository, where the checks and the policy live (also for forks). */
+export function pullRequestRef(pr: PullPayload, repository: { owner: string; repo: string }): PullRequestRef {
   return {
-    owner: pr.base.repo.owner.login,
-    repo: pr.base.repo.name,
+    owner: repository.owner,
+    repo: repository.repo,
     number: pr.number,
     title: pr.title,
     body: pr.body ?? "",

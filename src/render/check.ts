@@ -76,7 +76,7 @@ export function renderChanges(changes: AiChange[], policy: Policy | undefined, b
     text += tableHead;
     const sorted = [...list].sort((a, b) => a.category.localeCompare(b.category) || a.path.localeCompare(b.path));
     for (const change of groupTransitive(sorted)) {
-      const row = `| ${change.category} | ${describeChange(change.change, change.count)} | ${cell(change.change.reason)} |\n`;
+      const row = `| ${change.change.category} | ${describeChange(change.change, change.count)} | ${cell(change.change.reason)} |\n`;
       if (byteLength(text + row) + 200 > budget) break outer;
       text += row;
       shown += change.count;

@@ -1,0 +1,13 @@
+import type { ApplicationFunctionOptions, Probot } from "probot";
+import { onCheckRerequested } from "./handlers/rerequest.js";
+import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
+import { settingsFromEnv, type AppSettings } from "./settings.js";
+
+/** The Probot app: registers handlers and nothing else. */
+export function createApp(settings: AppSettings = settingsFromEnv()) {
+  return (app: Probot, _options?: ApplicationFunctionOptions): void => {
+    app.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, settings));
+    app.on("check_run.rerequested", (context) => onCheckRerequested(context, settings));
+    app.on("check_suite.rerequested", (context) => onCheckRerequested(context, settings));
+  };
+}

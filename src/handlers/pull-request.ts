@@ -1,0 +1,21 @@
+import type { Context } from "probot";
+import { createPullRequestContext, pullRequestRef } from "../github/pull-request-context.js";
+import { runPullRequest } from "../pipeline.js";
+import type { AppSettings } from "../settings.js";
+
+export const PULL_REQUEST_EVENTS = [
+  "pull_request.opened",
+  "pull_request.reopened",
+  "pull_request.synchronize",
+  "pull_request.edited",
+  "pull_request.ready_for_review",
+] as const;
+
+/** Any change to a pull request: recompute both gates from GitHub. */
+export async function onPullRequest(context: Context<"pull_request">, settings: AppSettings): Promise<void> {
+  const pull = pullRequestRef(context.payload.pull_request, context.repo());
+  if (pull.state !== "open") return;
+  const ctx = createPullRequestContext(context.octokit, pull, settings);
+  const { published } = await runPullRequest(context.octokit, ctx);
+  context.log.info({ pr: pull.number, head: pull.headSha, checks: published }, "aims gates evaluated");
+}

@@ -1,0 +1,4 @@
+import { createApp } from "./app.js";
+
+/** Entry point for `probot run ./lib/index.js` and `probot receive`. */
+export default createApp();
