@@ -1,0 +1,51 @@
+import { generateKeyPairSync } from "node:crypto";
+import { createRequire } from "node:module";
+import { Probot, ProbotOctokit } from "probot";
+import { createApp } from "../../src/app.js";
+import type { AppSettings } from "../../src/settings.js";
+
+const require = createRequire(import.meta.url);
+
+let key: string | undefined;
+/** A throwaway RSA key so Probot can sign app JWTs in tests; never committed. */
+export function testPrivateKey(): string {
+  key ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
+  return key;
+}
+
+export const TEST_APP_ID = 1;
+
+/** Probot with the app loaded, no retries and no throttling, talking to api.github.com (nock intercepts it). */
+export async function createTestProbot(settings: AppSettings = { appId: TEST_APP_ID }): Promise<Probot> {
+  const probot = new Probot({
+    appId: TEST_APP_ID,
+    privateKey: testPrivateKey(),
+    logLevel: "fatal",
+    // The function form is the one that really disables throttling (see TOOLCHAIN.md).
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
+  });
+  await probot.load(createApp(settings), { cwd: process.cwd(), addHandler: () => {} });
+  return probot;
+}
+
+type Example = { action?: string; installation?: { id: number } } & Record<string, unknown>;
+type ExampleGroup = { name: string; actions: string[]; examples: Example[] };
+
+/** A real webhook payload from @octokit/webhooks-examples, deep-copied, with an installation. */
+export function webhookExample(name: string, action: string | undefined, pick: (e: Example) => boolean = () => true): any {
+  const groups = require("@octokit/webhooks-examples") as ExampleGroup[];
+  const group = groups.find((g) => g.name === name);
+  const example = group?.examples.find((e) => e.action === action && pick(e)) ?? group?.examples.find((e) => e.action === action);
+  if (!example) throw new Error(`no webhook example for ${name}.${action}`);
+  const copy = structuredClone(example);
+  copy.installation ??= { id: 1 };
+  return copy;
+}
