@@ -61,6 +61,7 @@ export function renderChanges(changes: AiChange[], policy: Policy | undefined, b
   const systemsText = plural(bySystem.size, "AI system");
   const lines: string[] = ["### Detected AI changes", `${plural(changes.length, "change")} in ${systemsText}.`, ""];
   let text = lines.join("\n");
+  let bytes = byteLength(text);
   let shown = 0;
   const omittedMarker = (n: number) => `\n…and ${n} more ${n === 1 ? "change" : "changes"} (all were checked; the list is cut to fit GitHub's size limit).\n`;
 
@@ -72,16 +73,21 @@ export function renderChanges(changes: AiChange[], policy: Policy | undefined, b
         ? "#### Unregistered (no `systems:` entry covers these paths)"
         : `#### ${code(systemId)}`;
     const tableHead = `${heading}\n| Category | Change | Detected because |\n|---|---|---|\n`;
-    if (byteLength(text + tableHead) + 200 > budget) break;
+    const headBytes = byteLength(tableHead);
+    if (bytes + headBytes + 200 > budget) break;
     text += tableHead;
+    bytes += headBytes;
     const sorted = [...list].sort((a, b) => a.category.localeCompare(b.category) || a.path.localeCompare(b.path));
     for (const change of groupTransitive(sorted)) {
       const row = `| ${change.change.category} | ${describeChange(change.change, change.count)} | ${cell(change.change.reason)} |\n`;
-      if (byteLength(text + row) + 200 > budget) break outer;
+      const rowBytes = byteLength(row);
+      if (bytes + rowBytes + 200 > budget) break outer;
       text += row;
+      bytes += rowBytes;
       shown += change.count;
     }
     text += "\n";
+    bytes += 1;
   }
   if (shown < changes.length) text += omittedMarker(changes.length - shown);
   return text;

@@ -1,0 +1,7 @@
+// Regenerates schema/aims.schema.json from the zod schema (run `npm run schema` after `npm run build`).
+import { writeFileSync } from "node:fs";
+import { configJsonSchema } from "../lib/config/json-schema.js";
+
+const url = new URL("../schema/aims.schema.json", import.meta.url);
+writeFileSync(url, JSON.stringify(configJsonSchema(), null, 2) + "\n");
+console.log(`wrote ${url.pathname}`);
