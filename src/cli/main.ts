@@ -1,0 +1,123 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { formatProblem, parseConfigText } from "../config/parse.js";
+import { evaluatePullRequest, type Evaluation } from "../pipeline.js";
+import { renderCheck } from "../render/check.js";
+import { createLocalContext, defaultBranch, GitError } from "./local-git.js";
+import { checkReport, formatText } from "./report.js";
+
+export const EXIT_PASS = 0;
+export const EXIT_GATE_FAILS = 1;
+export const EXIT_USAGE = 2;
+
+const USAGE = `Usage: aims <command> [options]
+
+Commands:
+  check      Run aims-bot's detection and gates on local commits, before you push
+             --base <ref>     the branch the PR will target (default: merge base with the default branch)
+             --head <ref>     the commit to check (default: HEAD)
+             --body <file>    the pull request description, for Impact-Assessment: links
+             --format <f>     text (default), json or markdown
+  validate   Check a policy file and print every problem as file:line:column message
+             [path]           default: .github/aims.yml
+
+Exit codes: 0 both gates would pass, 1 a gate would fail, 2 usage or configuration error.`;
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+}
+
+const processIo: Io = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  cwd: process.cwd(),
+};
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "check":
+        return await check(rest, io);
+      case "validate":
+        return validate(rest, io);
+      case "help":
+      case "--help":
+      case "-h":
+        io.stdout(`${USAGE}\n`);
+        return EXIT_PASS;
+      default:
+        io.stderr(`${command ? `aims: unknown command "${command}"\n\n` : ""}${USAGE}\n`);
+        return EXIT_USAGE;
+    }
+  } catch (error) {
+    if (error instanceof GitError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.stderr(`aims: ${(error as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+function validate(args: string[], io: Io): number {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const path = positionals[0] ?? ".github/aims.yml";
+  let text: string;
+  try {
+    text = readFileSync(new URL(path, `file://${io.cwd.replace(/\/?$/, "/")}`), "utf8");
+  } catch (error) {
+    io.stderr(`aims: cannot read ${path}: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  const result = parseConfigText(text, path);
+  if (result.ok) {
+    io.stdout(`${path}: valid\n`);
+    return EXIT_PASS;
+  }
+  for (const p of result.problems) io.stdout(`${formatProblem(p)}\n`);
+  return EXIT_USAGE;
+}
+
+async function check(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      base: { type: "string" },
+      head: { type: "string", default: "HEAD" },
+      body: { type: "string" },
+      format: { type: "string", default: "text" },
+    },
+  });
+  const format = values.format!;
+  if (!["text", "json", "markdown"].includes(format)) {
+    io.stderr(`aims: --format must be text, json or markdown\n`);
+    return EXIT_USAGE;
+  }
+  let body = "";
+  if (values.body) {
+    try {
+      body = readFileSync(new URL(values.body, `file://${io.cwd.replace(/\/?$/, "/")}`), "utf8");
+    } catch (error) {
+      io.stderr(`aims: cannot read --body ${values.body}: ${(error as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+  }
+  const base = values.base ?? (await defaultBranch(io.cwd));
+  const ctx = await createLocalContext({ cwd: io.cwd, base, head: values.head!, body });
+  const evaluation: Evaluation = await evaluatePullRequest(ctx);
+  const report = checkReport(ctx.pull, evaluation);
+
+  if (format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else if (format === "markdown") {
+    const policy = evaluation.policy.ok ? evaluation.policy.policy : undefined;
+    for (const gate of evaluation.gates) {
+      const out = renderCheck(gate, { headSha: ctx.pull.headSha, baseRef: base, changes: evaluation.facts.changes, ...(policy ? { policy } : {}) });
+      io.stdout(`## ${gate.name}: ${gate.conclusion} — ${out.title}\n\n${out.summary}\n\n`);
+    }
+  } else io.stdout(formatText(report));
+
+  if (!evaluation.policy.ok && evaluation.policy.reason === "invalid") return EXIT_USAGE;
+  return evaluation.gates.every((g) => g.conclusion === "success") ? EXIT_PASS : EXIT_GATE_FAILS;
+}

@@ -1,0 +1,89 @@
+import { formatProblem } from "../config/parse.js";
+import type { AiChange, DependencyChange, DvcOutput, LfsPointer } from "../detect/types.js";
+import type { Conclusion, Reason } from "../gates/types.js";
+import type { PullRequestRef } from "../github/pull-request-context.js";
+import type { Evaluation } from "../pipeline.js";
+import { describeDependency } from "../render/check.js";
+
+/** Version of the `aims check --format json` document; bumped on any incompatible change. */
+export const CHECK_REPORT_SCHEMA_VERSION = 1;
+
+export interface CheckReport {
+  schemaVersion: number;
+  base: { ref: string; sha: string };
+  head: { sha: string };
+  policy: { valid: boolean; problems: string[] };
+  changes: Array<{
+    path: string;
+    previousPath?: string;
+    status: string;
+    category: string;
+    system: string;
+    rule: string;
+    reason: string;
+    gated: boolean;
+    dependency?: DependencyChange;
+    lfs?: LfsPointer;
+    dvc?: DvcOutput[];
+  }>;
+  problems: Array<{ path: string; line?: number; message: string }>;
+  gates: Array<{ name: string; conclusion: Conclusion; title: string; reasons: Reason[]; nextSteps: string[] }>;
+}
+
+export function checkReport(pull: PullRequestRef, evaluation: Evaluation): CheckReport {
+  const { policy, facts, gates } = evaluation;
+  return {
+    schemaVersion: CHECK_REPORT_SCHEMA_VERSION,
+    base: { ref: pull.baseRef, sha: pull.baseSha },
+    head: { sha: pull.headSha },
+    policy: { valid: policy.ok, problems: policy.ok ? [] : policy.problems.map(formatProblem) },
+    changes: facts.changes.map(changeEntry),
+    problems: facts.problems.map((p) => ({ path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.message })),
+    gates: gates.map((g) => ({ name: g.name, conclusion: g.conclusion, title: g.title, reasons: g.reasons, nextSteps: g.nextSteps })),
+  };
+}
+
+function changeEntry(c: AiChange): CheckReport["changes"][number] {
+  return {
+    path: c.path,
+    ...(c.previousPath ? { previousPath: c.previousPath } : {}),
+    status: c.status,
+    category: c.category,
+    system: c.system,
+    rule: c.rule,
+    reason: c.reason,
+    gated: c.gated,
+    ...(c.dependency ? { dependency: c.dependency } : {}),
+    ...(c.lfs ? { lfs: c.lfs } : {}),
+    ...(c.dvc ? { dvc: c.dvc } : {}),
+  };
+}
+
+const MARK: Record<Conclusion, string> = { success: "✓", failure: "✗", action_required: "!" };
+const REASON_MARK: Record<Reason["status"], string> = { met: "✓", unmet: "✗", error: "✗", info: "·" };
+
+/** Plain terminal output: one block per gate, then the detected changes. */
+export function formatText(report: CheckReport): string {
+  const lines: string[] = [];
+  const systems = new Set(report.changes.filter((c) => c.gated).map((c) => c.system));
+  lines.push(
+    `aims check ${report.base.ref}...${report.head.sha.slice(0, 7)}: ${report.changes.length} AI-related change(s)` +
+      (systems.size ? ` in ${[...systems].join(", ")}` : ""),
+    "",
+  );
+  for (const g of report.gates) {
+    lines.push(`${MARK[g.conclusion]} ${g.name}: ${g.title} (${g.conclusion})`);
+    for (const r of g.reasons) lines.push(`    ${REASON_MARK[r.status]} ${r.message}`);
+    for (const s of g.nextSteps) lines.push(`    → ${s.replace(/`/g, "")}`);
+    lines.push("");
+  }
+  if (report.changes.length > 0) {
+    lines.push("Detected:");
+    for (const c of report.changes) {
+      const what = c.dependency ? describeDependency(c.dependency).replace(/`/g, "") : c.path;
+      lines.push(`  ${c.category.padEnd(17)} ${c.system.padEnd(16)} ${what}  [${c.rule}]`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
