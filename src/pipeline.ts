@@ -1,4 +1,6 @@
+import { Minimatch } from "minimatch";
 import type { Policy, PolicyResult } from "./config/policy.js";
+import { changedManifests, createMatcher, detectDependencyChanges, type ManifestTexts } from "./detect/dependencies.js";
 import { compileDetector, loadDetectionRules, type DetectionOptions, type Detector } from "./detect/detect.js";
 import type { AiChange, ChangedFile } from "./detect/types.js";
 import { evaluateGates, evaluationFailed, MAX_LISTED_FILES } from "./gates/evaluate.js";
@@ -6,9 +8,13 @@ import type { DetectionProblem, GateResult, PullRequestFacts } from "./gates/typ
 import { publishChecks, type PublishedCheck } from "./github/checks.js";
 import type { GitHub, PullRequestContext } from "./github/pull-request-context.js";
 import { renderCheck } from "./render/check.js";
+import { mapLimit } from "./util/concurrency.js";
 
 /** Files whose head content detection reads (DVC outs, LFS pointers without a patch), at most. */
 const MAX_SNIFFED_FILES = 100;
+/** Changed manifests and lockfiles read per event; beyond this the PR is too large to check them all. */
+export const MAX_MANIFESTS = 200;
+const READ_CONCURRENCY = 8;
 
 export interface Evaluation {
   policy: PolicyResult;
@@ -62,7 +68,7 @@ export async function evaluatePullRequest(ctx: PullRequestContext): Promise<Eval
   facts.changedFileCount = Math.max(pull.changedFiles, fileList.files.length);
 
   const detector = createDetector(policy.policy);
-  const { changes, problems } = await detectChanges(ctx, detector, fileList.files);
+  const { changes, problems } = await detectChanges(ctx, policy.policy, detector, fileList.files);
   facts.changes = changes;
   facts.problems = problems;
   return { policy, facts, gates: evaluateGates(policy, facts) };
@@ -70,20 +76,59 @@ export async function evaluatePullRequest(ctx: PullRequestContext): Promise<Eval
 
 async function detectChanges(
   ctx: PullRequestContext,
+  policy: Policy,
   detector: Detector,
   files: ChangedFile[],
 ): Promise<{ changes: AiChange[]; problems: DetectionProblem[] }> {
-  const problems: DetectionProblem[] = [];
   const sniff = files.filter((f) => f.status !== "removed" && detector.needsContent(f)).slice(0, MAX_SNIFFED_FILES);
+  const [contents, dependencies] = await Promise.all([
+    readHeadContents(ctx, sniff),
+    detectDependencies(ctx, policy, detector, files),
+  ]);
+  const changes = [...detector.detect(files, contents), ...dependencies.changes];
+  return { changes, problems: dependencies.problems };
+}
+
+async function readHeadContents(ctx: PullRequestContext, files: ChangedFile[]): Promise<Map<string, string>> {
   const contents = new Map<string, string>();
-  await Promise.all(
-    sniff.map(async (f) => {
-      const text = await ctx.readFile(f.filename, ctx.pull.headSha);
-      if (text !== undefined) contents.set(f.filename, text);
-    }),
-  );
-  const changes = detector.detect(files, contents);
-  return { changes, problems };
+  await mapLimit(files, READ_CONCURRENCY, async (f) => {
+    const text = await ctx.readFile(f.filename, ctx.pull.headSha);
+    if (text !== undefined) contents.set(f.filename, text);
+  });
+  return contents;
+}
+
+/** Read both sides of each changed manifest (merge base and head) and diff their AI packages. */
+async function detectDependencies(
+  ctx: PullRequestContext,
+  policy: Policy,
+  detector: Detector,
+  files: ChangedFile[],
+): Promise<{ changes: AiChange[]; problems: DetectionProblem[] }> {
+  const ignore = policy.ignore.map((g) => new Minimatch(g, { dot: true }));
+  const manifests = changedManifests(files, (path) => ignore.some((m) => m.match(path)));
+  if (manifests.length === 0) return { changes: [], problems: [] };
+  const problems: DetectionProblem[] = [];
+  if (manifests.length > MAX_MANIFESTS) {
+    problems.push({
+      path: `${manifests.length} manifests and lockfiles`,
+      message: `only the first ${MAX_MANIFESTS} changed manifests and lockfiles are read per pull request; split the pull request so every one is checked`,
+    });
+  }
+  const selected = manifests.slice(0, MAX_MANIFESTS);
+  const mergeBase = await ctx.mergeBase();
+  const texts = new Map<string, ManifestTexts>();
+  await mapLimit(selected, READ_CONCURRENCY, async ({ file }) => {
+    const [base, head] = await Promise.all([
+      file.status === "added" ? undefined : ctx.readFile(file.previousFilename ?? file.filename, mergeBase),
+      file.status === "removed" ? undefined : ctx.readFile(file.filename, ctx.pull.headSha),
+    ]);
+    texts.set(file.filename, { ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}) });
+  });
+  const matcher = createMatcher(policy.detect.dependencies.extra, policy.detect.dependencies.ignore);
+  const gated = policy.detect.gate.includes("dependency");
+  const result = detectDependencyChanges(selected, texts, matcher, (p) => detector.systemFor(p), gated);
+  return { changes: result.changes, problems: [...problems, ...result.problems] };
 }
 
 /** Evaluate and publish both checks. On any failure to evaluate, publish a fail-closed decision and rethrow. */
