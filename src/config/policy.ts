@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseConfigText, mergeConfigs, formatProblem, type ConfigProblem } from "./parse.js";
-import type { ConfigFile, ExtraPackage, GateableCategory, SystemConfig } from "./schema.js";
+import type { ConfigFile, ExtraPackage, GateableCategory, SystemConfig, TierConfig } from "./schema.js";
 
 export const CONFIG_PATH = ".github/aims.yml";
 const MAX_EXTENDS_DEPTH = 5;
@@ -16,6 +16,22 @@ export interface PolicySource {
 
 type CategoryRules = { include: string[]; ignore: string[] };
 
+/** Members of any team (org/slug) or any listed user; both empty means anyone with write access. */
+export interface Principals {
+  teams: string[];
+  users: string[];
+}
+
+export type OversightTier = "minimal" | "limited" | "high";
+
+export interface TierPolicy extends Principals {
+  required: number;
+  distinct_teams: boolean;
+  invalidate_on_push: boolean;
+  keep_when_ai_unchanged: boolean;
+  require_rationale: boolean;
+}
+
 /** The effective policy: every key present. */
 export interface Policy {
   systems: SystemConfig[];
@@ -29,6 +45,19 @@ export interface Policy {
     dependencies: { extra: ExtraPackage[]; ignore: string[] };
     gate: GateableCategory[];
   };
+  assessment: {
+    link: "required" | "auto";
+    directory: string;
+    assessors: Principals;
+    approval_label: string;
+    max_age_days: number;
+  };
+  oversight: {
+    tiers: Record<OversightTier, TierPolicy>;
+    governance: Principals;
+  };
+  evidence: { repository?: string; enabled: boolean };
+  controls: { exclude: Array<{ id: string; justification: string }> };
   sources: PolicySource[];
 }
 
@@ -144,9 +173,38 @@ function describeError(error: unknown): string {
   return status ? `HTTP ${status} ${message}` : message;
 }
 
+const principals = (p: { teams?: string[]; users?: string[] } | undefined): Principals => ({
+  teams: (p?.teams ?? []).map((t) => t.replace(/^@/, "").toLowerCase()),
+  users: (p?.users ?? []).map((u) => u.replace(/^@/, "").toLowerCase()),
+});
+
+const TIER_FALLBACK: TierPolicy = {
+  required: 1,
+  teams: [],
+  users: [],
+  distinct_teams: false,
+  invalidate_on_push: true,
+  keep_when_ai_unchanged: true,
+  require_rationale: false,
+};
+
+function tier(t: TierConfig | undefined): TierPolicy {
+  const p = principals(t);
+  return {
+    required: t?.required ?? TIER_FALLBACK.required,
+    ...p,
+    distinct_teams: t?.distinct_teams ?? TIER_FALLBACK.distinct_teams,
+    invalidate_on_push: t?.invalidate_on_push ?? TIER_FALLBACK.invalidate_on_push,
+    keep_when_ai_unchanged: t?.keep_when_ai_unchanged ?? TIER_FALLBACK.keep_when_ai_unchanged,
+    require_rationale: t?.require_rationale ?? TIER_FALLBACK.require_rationale,
+  };
+}
+
 /** Fill every key from the merged layers; the built-in default guarantees each is present. */
 export function resolvePolicy(config: ConfigFile, sources: PolicySource[]): Policy {
   const d = config.detect ?? {};
+  const a = config.assessment ?? {};
+  const o = config.oversight ?? {};
   const rules = (r: { include?: string[]; ignore?: string[] } | undefined): CategoryRules => ({
     include: r?.include ?? [],
     ignore: r?.ignore ?? [],
@@ -163,6 +221,22 @@ export function resolvePolicy(config: ConfigFile, sources: PolicySource[]): Poli
       dependencies: { extra: d.dependencies?.extra ?? [], ignore: d.dependencies?.ignore ?? [] },
       gate: d.gate ?? [],
     },
+    assessment: {
+      link: a.link ?? "required",
+      directory: (a.directory ?? "governance/impact-assessments/").replace(/\/?$/, "/"),
+      assessors: principals(a.assessors),
+      approval_label: a.approval_label ?? "aims:assessment-approved",
+      max_age_days: a.max_age_days ?? 365,
+    },
+    oversight: {
+      tiers: { minimal: tier(o.tiers?.minimal), limited: tier(o.tiers?.limited), high: tier(o.tiers?.high) },
+      governance: principals(o.governance),
+    },
+    evidence: {
+      ...(config.evidence?.repository ? { repository: config.evidence.repository } : {}),
+      enabled: config.evidence?.enabled ?? true,
+    },
+    controls: { exclude: config.controls?.exclude ?? [] },
     sources,
   };
 }

@@ -92,6 +92,75 @@ const detectSchema = z.strictObject({
   gate: z.array(z.enum(GATEABLE_CATEGORIES)).optional(),
 });
 
+const login = z.string().regex(/^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/, "a GitHub login, e.g. octocat");
+const teamRef = z.string().regex(/^@?[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, "a team as org/team-slug, e.g. acme/ai-governance");
+
+/** Who may act: members of any listed team or any listed user. Empty lists mean "anyone with write access". */
+const principals = z.strictObject({
+  teams: z.array(teamRef).optional(),
+  users: z.array(login).optional(),
+});
+
+const tierSchema = z.strictObject({
+  /** Sign-offs needed, from distinct people other than the author. */
+  required: z.number().int().min(0).max(10).optional(),
+  teams: z.array(teamRef).optional(),
+  users: z.array(login).optional(),
+  /** Each counted sign-off must come from a different listed team. */
+  distinct_teams: z.boolean().optional(),
+  /** A push invalidates earlier sign-offs. */
+  invalidate_on_push: z.boolean().optional(),
+  /** ...unless no AI-relevant file content changed since the signed commit. */
+  keep_when_ai_unchanged: z.boolean().optional(),
+  /** `/aims sign-off` must carry a rationale. */
+  require_rationale: z.boolean().optional(),
+});
+
+const assessmentSchema = z.strictObject({
+  /** required: the PR body must link an assessment; auto: an approved assessment registered for each system suffices. */
+  link: z.enum(["required", "auto"]).optional(),
+  /** Folder of Markdown assessments with YAML front matter. */
+  directory: z.string().min(1).optional(),
+  assessors: principals.optional(),
+  /** Label that marks an assessment issue approved, when applied by an assessor. */
+  approval_label: z.string().min(1).max(50).optional(),
+  /** An approval older than this many days has expired. */
+  max_age_days: z.number().int().min(1).max(3650).optional(),
+});
+
+const oversightSchema = z.strictObject({
+  tiers: z
+    .strictObject({
+      minimal: tierSchema.optional(),
+      limited: tierSchema.optional(),
+      high: tierSchema.optional(),
+    })
+    .optional(),
+  /** Who may `/aims override` both gates (break glass, recorded). */
+  governance: principals.optional(),
+});
+
+const evidenceSchema = z.strictObject({
+  /** owner/name of the repository that holds evidence issues; default: the PR's own repository. */
+  repository: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, "owner/name of a repository")
+    .optional(),
+  enabled: z.boolean().optional(),
+});
+
+const controlsSchema = z.strictObject({
+  /** Annex A controls excluded from the statement of applicability, each with its justification. */
+  exclude: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^A\.\d+\.\d+(\.\d+)?$/, "an Annex A control id such as A.6.2.5"),
+        justification: z.string().min(10, "give a justification of at least a sentence"),
+      }),
+    )
+    .optional(),
+});
+
 export const configFileSchema = z.strictObject({
   /** Another config to start from: `repo`, `owner/repo` or `owner/repo:path/to/file.yml`. */
   _extends: z.string().min(1).optional(),
@@ -109,9 +178,14 @@ export const configFileSchema = z.strictObject({
     }),
   detect: detectSchema.optional(),
   ignore: z.array(glob).optional(),
+  assessment: assessmentSchema.optional(),
+  oversight: oversightSchema.optional(),
+  evidence: evidenceSchema.optional(),
+  controls: controlsSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type SystemConfig = z.infer<typeof systemSchema>;
 export type ExtraPackage = z.infer<typeof extraPackageSchema>;
 export type GateableCategory = (typeof GATEABLE_CATEGORIES)[number];
+export type TierConfig = z.infer<typeof tierSchema>;

@@ -107,7 +107,7 @@ describe("parseConfigText", () => {
 
 describe("mergeConfigs", () => {
   it("merges objects and replaces arrays", () => {
-    const merged = mergeConfigs(
+    const merged = mergeConfigs<Record<string, unknown>>(
       { ignore: ["a/**", "b/**"], detect: { gate: ["model"], model: { include: ["x"] } } },
       { ignore: ["c/**"], detect: { dataset: { include: ["y"] } } },
     );
