@@ -5,7 +5,9 @@ import { compileDetector, loadDetectionRules, type DetectionOptions, type Detect
 import type { AiChange, ChangedFile } from "./detect/types.js";
 import { evaluateGates, evaluationFailed, MAX_LISTED_FILES } from "./gates/evaluate.js";
 import type { DetectionProblem, GateResult, PullRequestFacts } from "./gates/types.js";
+import { gatherAssessmentFacts } from "./github/assessment-facts.js";
 import { publishChecks, type PublishedCheck } from "./github/checks.js";
+import { gatherOversightFacts } from "./github/oversight-facts.js";
 import type { GitHub, PullRequestContext } from "./github/pull-request-context.js";
 import { renderCheck } from "./render/check.js";
 import { mapLimit } from "./util/concurrency.js";
@@ -71,6 +73,14 @@ export async function evaluatePullRequest(ctx: PullRequestContext): Promise<Eval
   const { changes, problems } = await detectChanges(ctx, policy.policy, detector, fileList.files);
   facts.changes = changes;
   facts.problems = problems;
+  if (changes.some((c) => c.gated)) {
+    const [assessment, oversight] = await Promise.all([
+      gatherAssessmentFacts(ctx, policy.policy, facts),
+      gatherOversightFacts(ctx, policy.policy, facts),
+    ]);
+    facts.assessment = assessment;
+    facts.oversight = oversight;
+  }
   return { policy, facts, gates: evaluateGates(policy, facts) };
 }
 

@@ -128,5 +128,22 @@ export async function createLocalContext(options: LocalOptions): Promise<PullReq
       }),
     mergeBase: async () => mergeBase,
     existingChecks: async () => [],
+    // What only GitHub knows (reviews, comments, teams, issues) is absent locally: gates report it as still required.
+    reviews: async () => [],
+    comments: async () => [],
+    teamMembership: async () => "none",
+    permission: async () => "none",
+    issue: async () => undefined,
+    labelEvents: async () => [],
+    listDirectory: async (path, ref) => {
+      const dir = path.replace(/\/?$/, "/");
+      const out = await gitOrUndefined(cwd, ["ls-tree", "--name-only", "-z", `${ref}`, "--", dir]);
+      if (out === undefined || out === "") return undefined;
+      return out.split("\0").filter(Boolean);
+    },
+    changedSince: async (sha) => ({
+      files: parseNameStatus(await git(cwd, ["diff", "-z", "--name-status", "-M", "--no-color", sha, headSha])),
+      complete: true,
+    }),
   };
 }

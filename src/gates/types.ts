@@ -1,4 +1,6 @@
 import type { AiChange } from "../detect/types.js";
+import type { AssessmentFacts } from "./assessment.js";
+import type { OversightFacts } from "./oversight.js";
 
 /** Check-run conclusions a gate may reach. `neutral` and `skipped` are never used: required checks pass on them. */
 export type Conclusion = "success" | "failure" | "action_required";
@@ -54,4 +56,7 @@ export interface PullRequestFacts {
   filesTruncated: boolean;
   changes: AiChange[];
   problems: DetectionProblem[];
+  /** Gathered only when the PR has gated AI changes. */
+  assessment?: AssessmentFacts;
+  oversight?: OversightFacts;
 }

@@ -5,6 +5,9 @@ import { MAX_LISTED_FILES } from "../gates/evaluate.js";
 
 export type GitHub = ProbotOctokit;
 
+/** The compare API lists at most 300 files. */
+const COMPARE_FILE_LIMIT = 300;
+
 /** The pull request as the pipeline needs it, taken from a webhook payload or pulls.get. */
 export interface PullRequestRef {
   owner: string;
@@ -38,6 +41,56 @@ export interface ExistingCheckRun {
   actions: string[];
 }
 
+export interface Review {
+  id: number;
+  login: string;
+  userType: string;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
+  /** The commit the reviewer saw: a sign-off binds to it. */
+  commitId: string;
+  submittedAt: string;
+  body: string;
+}
+
+export interface IssueComment {
+  id: number;
+  login: string;
+  userType: string;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+  htmlUrl: string;
+}
+
+export interface IssueRef {
+  owner: string;
+  repo: string;
+  number: number;
+}
+
+export interface IssueInfo extends IssueRef {
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  labels: string[];
+  author: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  htmlUrl: string;
+  isPullRequest: boolean;
+}
+
+export interface LabelEvent {
+  event: "labeled" | "unlabeled";
+  label: string;
+  actor: string;
+  createdAt: string;
+}
+
+export type RepoPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+export type TeamMembership = "active" | "pending" | "none";
+
 /**
  * Everything the pipeline reads from GitHub about one pull request. Each read is lazy and memoised
  * for the event, so an evaluation that does not need a fact never pays for it.
@@ -51,6 +104,25 @@ export interface PullRequestContext {
   /** The merge base of base and head: the "before" side of the PR's three-dot diff. */
   mergeBase(): Promise<string>;
   existingChecks(): Promise<ExistingCheckRun[]>;
+  /** Every review of the PR, oldest first. */
+  reviews(): Promise<Review[]>;
+  /** Every comment on the PR's conversation, oldest first. */
+  comments(): Promise<IssueComment[]>;
+  /** Membership of `login` in team `org/slug`; only `active` counts. */
+  teamMembership(team: string, login: string): Promise<TeamMembership>;
+  /** `login`'s permission on the PR's repository. */
+  permission(login: string): Promise<RepoPermission>;
+  /** An issue (or PR) anywhere the app is installed; `undefined` when absent or not readable. */
+  issue(ref: IssueRef): Promise<IssueInfo | undefined>;
+  /** Who applied and removed which labels on an issue, oldest first. */
+  labelEvents(ref: IssueRef): Promise<LabelEvent[]>;
+  /** Paths of the files directly inside a folder at a ref; `undefined` when the folder does not exist. */
+  listDirectory(path: string, ref: string): Promise<string[] | undefined>;
+  /**
+   * Files changed between a commit and the PR's head (for sign-offs given on an earlier commit).
+   * `complete` is false when GitHub's compare listing was cut (300 files): treat the rest as changed.
+   */
+  changedSince(sha: string): Promise<{ files: ChangedFile[]; complete: boolean }>;
 }
 
 type PullPayload = {
@@ -88,6 +160,32 @@ export function pullRequestRef(pr: PullPayload, repository: { owner: string; rep
 function memo<T>(fn: () => Promise<T>): () => Promise<T> {
   let promise: Promise<T> | undefined;
   return () => (promise ??= fn());
+}
+
+/** Memoise an async function by a string key, for the lifetime of one event. */
+function memoBy<A extends unknown[], T>(key: (...args: A) => string, fn: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (...args: A) => {
+    const k = key(...args);
+    let p = cache.get(k);
+    if (!p) {
+      p = fn(...args);
+      cache.set(k, p);
+    }
+    return p;
+  };
+}
+
+function toChangedFile(f: { filename: string; status: string; previous_filename?: string; additions: number; deletions: number; patch?: string; sha?: string | null }): ChangedFile {
+  return {
+    filename: f.filename,
+    status: f.status as FileStatus,
+    ...(f.previous_filename ? { previousFilename: f.previous_filename } : {}),
+    additions: f.additions,
+    deletions: f.deletions,
+    ...(f.patch !== undefined ? { patch: f.patch } : {}),
+    ...(f.sha ? { sha: f.sha } : {}),
+  };
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -131,15 +229,7 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
     pull,
     files: memo(async () => {
       const raw = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: pull.number, per_page: 100 });
-      const files: ChangedFile[] = raw.map((f) => ({
-        filename: f.filename,
-        status: f.status as FileStatus,
-        ...(f.previous_filename ? { previousFilename: f.previous_filename } : {}),
-        additions: f.additions,
-        deletions: f.deletions,
-        ...(f.patch !== undefined ? { patch: f.patch } : {}),
-        sha: f.sha ?? undefined,
-      }));
+      const files = raw.map(toChangedFile);
       const truncated = pull.changedFiles > files.length && files.length >= MAX_LISTED_FILES;
       return { files, truncated };
     }),
@@ -181,5 +271,115 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
         actions: [],
       }));
     }),
+    reviews: memo(async () => {
+      const raw = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: pull.number, per_page: 100 });
+      return raw.map((r) => ({
+        id: r.id,
+        login: r.user?.login ?? "ghost",
+        userType: r.user?.type ?? "User",
+        state: r.state as Review["state"],
+        commitId: r.commit_id ?? "",
+        submittedAt: r.submitted_at ?? "",
+        body: r.body ?? "",
+      }));
+    }),
+    comments: memo(async () => {
+      const raw = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: pull.number, per_page: 100 });
+      return raw.map((c) => ({
+        id: c.id,
+        login: c.user?.login ?? "ghost",
+        userType: c.user?.type ?? "User",
+        body: c.body ?? "",
+        createdAt: c.created_at,
+        updatedAt: c.updated_at,
+        htmlUrl: c.html_url,
+      }));
+    }),
+    teamMembership: memoBy(
+      (team, login) => `${team}\u0000${login}`.toLowerCase(),
+      async (team, login) => {
+        const [org, slug] = team.replace(/^@/, "").split("/");
+        if (!org || !slug) return "none";
+        try {
+          const res = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login });
+          return res.data.state === "active" ? "active" : "pending";
+        } catch (error) {
+          if (isNotFound(error)) return "none";
+          throw error;
+        }
+      },
+    ),
+    permission: memoBy(
+      (login) => login.toLowerCase(),
+      async (login) => {
+        try {
+          const res = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login });
+          const role = (res.data as { role_name?: string }).role_name;
+          if (role === "maintain" || role === "triage") return role;
+          return (res.data.permission as RepoPermission) ?? "none";
+        } catch (error) {
+          if (isNotFound(error)) return "none";
+          throw error;
+        }
+      },
+    ),
+    issue: memoBy(
+      (ref) => `${ref.owner}/${ref.repo}#${ref.number}`.toLowerCase(),
+      async (ref) => {
+        try {
+          const { data } = await octokit.rest.issues.get({ owner: ref.owner, repo: ref.repo, issue_number: ref.number });
+          return {
+            ...ref,
+            title: data.title,
+            body: data.body ?? "",
+            state: data.state === "closed" ? "closed" : "open",
+            labels: data.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean),
+            author: data.user?.login ?? "ghost",
+            createdAt: data.created_at,
+            updatedAt: data.updated_at,
+            closedAt: data.closed_at,
+            htmlUrl: data.html_url,
+            isPullRequest: data.pull_request !== undefined,
+          } satisfies IssueInfo;
+        } catch (error) {
+          if (isNotFound(error) || (error as { status?: number }).status === 410) return undefined;
+          throw error;
+        }
+      },
+    ),
+    labelEvents: memoBy(
+      (ref) => `${ref.owner}/${ref.repo}#${ref.number}`.toLowerCase(),
+      async (ref) => {
+        const raw = await octokit.paginate(octokit.rest.issues.listEvents, { owner: ref.owner, repo: ref.repo, issue_number: ref.number, per_page: 100 });
+        return raw
+          .filter((e) => e.event === "labeled" || e.event === "unlabeled")
+          .map((e) => ({
+            event: e.event as "labeled" | "unlabeled",
+            label: (e as { label?: { name?: string } }).label?.name ?? "",
+            actor: e.actor?.login ?? "ghost",
+            createdAt: e.created_at,
+          }));
+      },
+    ),
+    listDirectory: memoBy(
+      (path, ref) => `${ref}\u0000${path}`,
+      async (path, ref) => {
+        try {
+          const { data } = await octokit.rest.repos.getContent({ owner, repo, path: path.replace(/\/$/, ""), ref });
+          return Array.isArray(data) ? data.filter((e) => e.type === "file").map((e) => e.path) : undefined;
+        } catch (error) {
+          if (isNotFound(error)) return undefined;
+          throw error;
+        }
+      },
+    ),
+    changedSince: memoBy(
+      (sha) => sha,
+      async (sha) => {
+        const res = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${sha}...${pull.headSha}`, per_page: 100 });
+        const files = (res.data.files ?? []).map(toChangedFile);
+        return { files, complete: files.length < COMPARE_FILE_LIMIT };
+      },
+    ),
   };
 }
