@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { validateGlob } from "../detect/detect.js";
 
 /**
  * Schema of `.github/aims.yml`. Every key is optional in a file: a repository sets only what
@@ -10,10 +11,14 @@ import { z } from "zod";
 export const RISK_TIERS = ["minimal", "limited", "high", "prohibited"] as const;
 export type RiskTier = (typeof RISK_TIERS)[number];
 
+/** User globs are bounded so a pattern can never make matching slow (see validateGlob). */
 const glob = z
   .string()
   .min(1, "a glob cannot be empty")
-  .max(512, "a glob is limited to 512 characters");
+  .superRefine((pattern, ctx) => {
+    const problem = validateGlob(pattern);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 const systemId = z
   .string()

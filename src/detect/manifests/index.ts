@@ -1,0 +1,58 @@
+import { Minimatch } from "minimatch";
+import { manager as bunLock } from "./bun-lock/index.js";
+import { manager as cargo } from "./cargo/index.js";
+import { manager as cargoLock } from "./cargo-lock/index.js";
+import { manager as condaEnvironment } from "./conda-environment/index.js";
+import { manager as dockerfile } from "./dockerfile/index.js";
+import { manager as githubActions } from "./github-actions/index.js";
+import { manager as gomod } from "./gomod/index.js";
+import { manager as gradle } from "./gradle/index.js";
+import { manager as maven } from "./maven/index.js";
+import { manager as npmPackageJson } from "./npm-package-json/index.js";
+import { manager as npmPackageLock } from "./npm-package-lock/index.js";
+import { manager as nuget } from "./nuget/index.js";
+import { manager as pep621Pyproject } from "./pep621-pyproject/index.js";
+import { manager as pipRequirements } from "./pip-requirements/index.js";
+import { manager as pipenv } from "./pipenv/index.js";
+import { manager as pipenvLock } from "./pipenv-lock/index.js";
+import { manager as pnpmLock } from "./pnpm-lock/index.js";
+import { manager as poetryLock } from "./poetry-lock/index.js";
+import { manager as setupCfg } from "./setup-cfg/index.js";
+import { manager as uvLock } from "./uv-lock/index.js";
+import { manager as yarnLock } from "./yarn-lock/index.js";
+import type { ManifestManager } from "./types.js";
+
+/** Every ecosystem manager. Adding an ecosystem means adding its folder and one line here. */
+export const MANAGERS: readonly ManifestManager[] = [
+  npmPackageJson,
+  npmPackageLock,
+  yarnLock,
+  pnpmLock,
+  bunLock,
+  pipRequirements,
+  pep621Pyproject,
+  poetryLock,
+  uvLock,
+  pipenv,
+  pipenvLock,
+  condaEnvironment,
+  setupCfg,
+  gomod,
+  cargo,
+  cargoLock,
+  maven,
+  gradle,
+  nuget,
+  dockerfile,
+  githubActions,
+];
+
+const compiled = MANAGERS.map((manager) => ({
+  manager,
+  patterns: manager.filePatterns.map((p) => new Minimatch(p, { dot: true })),
+}));
+
+/** The manager that reads this path, if any; the first declared wins. */
+export function managerFor(path: string): ManifestManager | undefined {
+  return compiled.find((c) => c.patterns.some((m) => m.match(path)))?.manager;
+}
