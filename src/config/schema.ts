@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { aiPackageEntriesSchema, aiPackageEntrySchema } from "../detect/catalogue.js";
 import { validateGlob } from "../detect/detect.js";
 
 /**
@@ -41,34 +42,8 @@ const categoryRules = z.strictObject({
   ignore: z.array(glob).optional(),
 });
 
-const ecosystem = z.enum(["npm", "pypi", "go", "cargo", "maven", "nuget", "docker", "github-actions"]);
-const packageKind = z.enum([
-  "llm-api",
-  "ml-framework",
-  "agent-framework",
-  "inference-runtime",
-  "model-hub",
-  "vector-db",
-  "mlops",
-  "evaluation",
-  "guardrails",
-  "mcp",
-  "biometric",
-  "tokenizer",
-]);
-
-export const extraPackageSchema = z
-  .strictObject({
-    ecosystem,
-    name: z.string().min(1).optional(),
-    pattern: z.string().min(1).max(200).optional(),
-    kind: packageKind,
-    supplier: z.string().min(1),
-    note: z.string().optional(),
-  })
-  .refine((p) => (p.name === undefined) !== (p.pattern === undefined), {
-    message: "give exactly one of name or pattern",
-  });
+/** Extra AI packages use exactly the catalogue's entry format (policies/ai-packages.yml). */
+export const extraPackageSchema = aiPackageEntrySchema;
 
 export const GATEABLE_CATEGORIES = [
   "model",
@@ -88,7 +63,7 @@ const detectSchema = z.strictObject({
   "ai-tooling": categoryRules.optional(),
   dependencies: z
     .strictObject({
-      extra: z.array(extraPackageSchema).optional(),
+      extra: aiPackageEntriesSchema.optional(),
       /** `ecosystem:name`, `ecosystem:pattern` or a bare name/pattern matched in every ecosystem. */
       ignore: z.array(z.string().min(1)).optional(),
     })
