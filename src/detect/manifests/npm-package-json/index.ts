@@ -1,0 +1,12 @@
+import type { ManifestManager } from "../types.js";
+import { extractPackageJson } from "./extract.js";
+import { outsideNodeModules } from "./patterns.js";
+
+export const manager: ManifestManager = {
+  id: "npm-package-json",
+  ecosystem: "npm",
+  displayName: "npm manifest (package.json)",
+  kind: "manifest",
+  filePatterns: [outsideNodeModules("package.json")],
+  extract: (text) => extractPackageJson(text),
+};
