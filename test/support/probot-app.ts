@@ -1,21 +1,13 @@
-import { generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app.js";
 import type { AppSettings } from "../../src/settings.js";
+import { generateTestPrivateKey } from "./fake-github.js";
 
 const require = createRequire(import.meta.url);
 
-let key: string | undefined;
 /** A throwaway RSA key so Probot can sign app JWTs in tests; never committed. */
-export function testPrivateKey(): string {
-  key ??= generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  }).privateKey;
-  return key;
-}
+export const testPrivateKey = generateTestPrivateKey;
 
 export const TEST_APP_ID = 1;
 

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { FakeGitHub, generateTestPrivateKey, signWebhook } from "./fake-github.js";
+
+export const WEBHOOK_SECRET = "e2e-webhook-secret";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface RunningApp {
+  url: string;
+  output: () => string;
+  stop: () => Promise<void>;
+  /** Send a webhook signed with the app's secret (or `signature` to forge one). */
+  send: (event: string, payload: unknown, options?: { signature?: string; delivery?: string }) => Promise<{ status: number; body: string }>;
+}
+
+let deliveries = 0;
+
+/**
+ * Start the app as users do (`probot run ./lib/index.js`, built by `npm test`) on 127.0.0.1,
+ * pointed at the fake GitHub through GHE_HOST.
+ */
+export async function startApp(fake: FakeGitHub, host: string, env: Record<string, string> = {}): Promise<RunningApp> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ["node_modules/probot/bin/probot.js", "run", "./lib/index.js"], {
+    cwd: process.cwd(),
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "test",
+      APP_ID: String(fake.app.id),
+      PRIVATE_KEY: generateTestPrivateKey(),
+      WEBHOOK_SECRET,
+      GHE_HOST: host,
+      GHE_PROTOCOL: "http",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`app exited early (${child.exitCode}):\n${output}`);
+    try {
+      const res = await fetch(`${url}/ping`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`app did not start within 20 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    url,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+    send: async (event, payload, options = {}) => {
+      const body = JSON.stringify(payload);
+      const res = await fetch(`${url}/api/github/webhooks`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": event,
+          "x-github-delivery": options.delivery ?? `e2e-${++deliveries}`,
+          "x-hub-signature-256": options.signature ?? signWebhook(WEBHOOK_SECRET, body),
+        },
+        body,
+      });
+      return { status: res.status, body: await res.text() };
+    },
+  };
+}
+
+/** Wait until `check` holds, polling; the app answers webhooks before it finishes working. */
+export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
