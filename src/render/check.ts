@@ -37,7 +37,7 @@ export function renderCheck(result: GateResult, ctx: RenderContext, maxBytes = M
   }
   const footer = ["", "---", `<sub>${policyLine(ctx)} · evaluated at ${code(ctx.headSha.slice(0, 7))}</sub>`].join("\n");
 
-  let summary = head.join("\n");
+  let summary = head.length > 0 ? `${head.join("\n")}\n` : "";
   // Keep room for the footer; the change table gets whatever is left.
   const tableBudget = maxBytes - byteLength(summary) - byteLength(footer) - 16;
   summary += renderChanges(ctx.changes, ctx.policy, Math.max(0, tableBudget));
