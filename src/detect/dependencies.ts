@@ -69,8 +69,12 @@ export function detectDependencyChanges(
         return undefined;
       }
     };
+    const problemsBefore = problems.length;
     const b = snapshot(previous, t.base, "base");
     const h = snapshot(file.filename, t.head, "head");
+    // One unreadable side makes the other meaningless: diffing it alone would report every
+    // package as added or removed. The problem alone is reported, and fails the gate.
+    if (problems.length > problemsBefore) continue;
     if (b) base.push(b);
     if (h) head.push(h);
   }
