@@ -72,6 +72,8 @@ export interface IssueInfo extends IssueRef {
   title: string;
   body: string;
   state: "open" | "closed";
+  /** Why it was closed: `completed`, `not_planned`, `duplicate`…; absent or null while open. */
+  stateReason?: string | null;
   labels: string[];
   author: string;
   createdAt: string;
@@ -333,6 +335,7 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
             title: data.title,
             body: data.body ?? "",
             state: data.state === "closed" ? "closed" : "open",
+            stateReason: data.state_reason ?? null,
             labels: data.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean),
             author: data.user?.login ?? "ghost",
             createdAt: data.created_at,

@@ -1,0 +1,522 @@
+import { LineCounter, parseDocument, type Document } from "yaml";
+import { z } from "zod";
+import { RISK_TIERS, type RiskTier } from "../config/schema.js";
+
+/**
+ * The impact assessment record (ISO/IEC 42001 A.5, DOMAIN 5.3) and its two sources: a Markdown
+ * file with YAML front matter (or a plain YAML file) and a GitHub issue created from the
+ * "AI impact assessment" issue form. Pure: text in, typed record or positioned problems out.
+ */
+
+export const ASSESSMENT_STATUSES = ["draft", "in-review", "approved", "rejected", "superseded", "expired"] as const;
+export type AssessmentStatus = (typeof ASSESSMENT_STATUSES)[number];
+
+export const APPROVAL_DECISIONS = ["approve", "approve-with-conditions", "reject"] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+
+export interface RecordApproval {
+  login: string;
+  decision: ApprovalDecision;
+  /** ISO date or date-time of the decision. */
+  at: string;
+  role?: string;
+  conditions: string[];
+}
+
+/** A complete, well-formed assessment. Whether it is approved, current and authorised is the gate's call. */
+export interface AssessmentRecord {
+  id: string;
+  version?: number;
+  status: AssessmentStatus;
+  systems: string[];
+  riskLevel: RiskTier;
+  intendedPurpose: string;
+  affectedGroups: string[];
+  /** One line per assessed impact (area, party, description). */
+  impacts: string[];
+  harms: string[];
+  /** true when impacts on society or the environment were assessed (A.5.5). */
+  societalImpacts: boolean;
+  mitigations: string[];
+  humanOversight: string;
+  assessors: string[];
+  approvals: RecordApproval[];
+  /** YYYY-MM-DD */
+  nextReview: string;
+}
+
+/** What could be read of a record that is not valid, for titles, coverage hints and risk. */
+export interface RecordSummary {
+  id?: string;
+  systems: string[];
+  riskLevel?: RiskTier;
+  status?: string;
+}
+
+export interface RecordProblem {
+  /** Human name of the field: `mitigations[0].measure` in a file, “Mitigations” in an issue. */
+  field?: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+export type RecordParse =
+  /** A complete record. */
+  | { kind: "valid"; record: AssessmentRecord }
+  /** Well-formed text, but required fields are missing, placeholders or of the wrong shape. */
+  | { kind: "invalid"; summary: RecordSummary; problems: RecordProblem[] }
+  /** Not a record at all: YAML syntax errors, no front matter, not an issue form. */
+  | { kind: "syntax"; problems: RecordProblem[] };
+
+// ---------------------------------------------------------------------------------------------
+// Placeholders
+
+/** `TODO`, `TBD`, `<describe…>`, `...` and empty values mean the field was not filled in. */
+export function placeholderIn(value: string): string | undefined {
+  const text = value.trim();
+  if (text === "" || text === "_No response_") return "is empty";
+  if (/^(\.{3}|…)$/.test(text)) return `is a placeholder (${JSON.stringify(text)})`;
+  const word = /\b(TODO|TBD|TBA|FIXME)\b/.exec(text);
+  if (word) return `is a placeholder (${word[1]})`;
+  const angle = /<[A-Za-z][A-Za-z0-9 _,.'/-]*>/.exec(text);
+  if (angle) return `is a placeholder (${angle[0]})`;
+  return undefined;
+}
+
+const text = z.string({ error: "expected text" }).superRefine((value, ctx) => {
+  const problem = placeholderIn(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+const optionalText = z.string().optional();
+
+const login = z
+  .string({ error: "expected a GitHub login" })
+  .transform((s) => s.trim().replace(/^@/, ""))
+  .pipe(z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/, "expected a GitHub login such as @octocat"));
+
+const systemId = z
+  .string({ error: "expected a system id" })
+  .transform((s) => s.trim())
+  .pipe(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,49}$/, "expected a system id from `systems:` in .github/aims.yml, e.g. support-chatbot"));
+
+function isCalendarDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** A date as YYYY-MM-DD. YAML 1.2 keeps unquoted dates as strings; a Date is accepted too. */
+const date = z.union([z.string(), z.date()], { error: "expected a date as YYYY-MM-DD" }).transform((v, ctx) => {
+  const s = v instanceof Date ? v.toISOString().slice(0, 10) : v.trim();
+  const problem = placeholderIn(s);
+  if (problem) {
+    ctx.addIssue({ code: "custom", message: problem });
+    return z.NEVER;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || !isCalendarDate(s)) {
+    ctx.addIssue({ code: "custom", message: `expected a date as YYYY-MM-DD, got ${JSON.stringify(s)}` });
+    return z.NEVER;
+  }
+  return s;
+});
+
+/** A date or date-time; normalised to ISO 8601. */
+const instant = z.union([z.string(), z.date()], { error: "expected a date such as 2026-06-02 or 2026-06-02T10:00Z" }).transform((v, ctx) => {
+  if (v instanceof Date) return v.toISOString();
+  const s = v.trim();
+  const problem = placeholderIn(s);
+  if (problem) {
+    ctx.addIssue({ code: "custom", message: problem });
+    return z.NEVER;
+  }
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(s);
+  if (!/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) || (dateOnly && !isCalendarDate(s)) || Number.isNaN(Date.parse(s))) {
+    ctx.addIssue({ code: "custom", message: `expected a date such as 2026-06-02 or 2026-06-02T10:00Z, got ${JSON.stringify(s)}` });
+    return z.NEVER;
+  }
+  return new Date(dateOnly ? `${s}T00:00:00Z` : s).toISOString();
+});
+
+const list = <T extends z.ZodType>(item: T, what: string) =>
+  z.array(item, { error: `expected a list of ${what}` }).min(1, `list at least one ${what.replace(/s$/, "")}`);
+
+const groupEntry = z.union([text, z.looseObject({ group: text, vulnerable: z.boolean().optional() })]).transform((g) =>
+  typeof g === "string" ? g.trim() : `${g.group.trim()}${g.vulnerable ? " (vulnerable)" : ""}`,
+);
+
+const SOCIETAL = /societ|environment/i;
+
+const impactEntry = z
+  .union([
+    text,
+    z.looseObject({
+      area: text,
+      party: optionalText,
+      direction: optionalText,
+      severity: z.union([z.number(), z.string()]).optional(),
+      likelihood: z.union([z.number(), z.string()]).optional(),
+      description: text.optional(),
+    }),
+  ])
+  .transform((i) => {
+    if (typeof i === "string") return { line: i.trim(), societal: SOCIETAL.test(i) };
+    const who = i.party ? ` on ${i.party}` : "";
+    const line = `${i.area}${who}${i.description ? `: ${i.description.trim()}` : ""}`;
+    return { line, societal: SOCIETAL.test(i.area) || SOCIETAL.test(i.party ?? "") };
+  });
+
+const mitigationEntry = z
+  .union([text, z.looseObject({ measure: text, id: optionalText, owner: optionalText, status: optionalText })])
+  .transform((m) => (typeof m === "string" ? m.trim() : `${m.id ? `${m.id}: ` : ""}${m.measure.trim()}`));
+
+const oversight = z
+  .union([text, z.looseObject({ mode: text, override: optionalText, escalation: optionalText, overseers: z.array(z.string()).optional() })])
+  .transform((o) => (typeof o === "string" ? o.trim() : [o.mode, o.override, o.escalation].filter(Boolean).join("; ")));
+
+const assessorEntry = z.union([login, z.looseObject({ login, role: optionalText })]).transform((a) => (typeof a === "string" ? a : a.login));
+
+const approvalEntry = z.looseObject({
+  login,
+  decision: z.enum(APPROVAL_DECISIONS).optional(),
+  at: instant,
+  role: optionalText,
+  conditions: z.array(z.string()).optional(),
+});
+
+const recordSchema = z
+  .looseObject({
+    id: text,
+    version: z.number().int().min(1).optional(),
+    status: z.enum(ASSESSMENT_STATUSES),
+    systems: z.union([systemId.transform((s) => [s]), list(systemId, "system ids")]),
+    risk_level: z.enum(RISK_TIERS),
+    intended_purpose: text,
+    affected_groups: list(groupEntry, "affected groups"),
+    impacts: list(impactEntry, "impacts").optional(),
+    harms: list(text, "harms").optional(),
+    societal_impacts: z.union([text, list(text, "societal impacts")]).optional(),
+    mitigations: list(mitigationEntry, "mitigations"),
+    human_oversight: oversight,
+    assessors: list(assessorEntry, "assessors"),
+    approvals: z.array(approvalEntry, { error: "expected a list of approvals (login, decision, at)" }),
+    review: z.looseObject({ next_review: date }, { error: "expected a mapping with next_review" }),
+  })
+  .superRefine((r, ctx) => {
+    if (r.impacts === undefined && r.harms === undefined) {
+      ctx.addIssue({ code: "custom", path: ["impacts"], message: "impacts (or harms) is required: list the assessed impacts or harms" });
+    }
+  })
+  .transform(
+    (r): AssessmentRecord => ({
+      id: r.id.trim(),
+      ...(r.version !== undefined ? { version: r.version } : {}),
+      status: r.status,
+      systems: [...new Set(r.systems)],
+      riskLevel: r.risk_level,
+      intendedPurpose: r.intended_purpose.trim(),
+      affectedGroups: r.affected_groups,
+      impacts: (r.impacts ?? []).map((i) => i.line),
+      harms: (r.harms ?? []).map((h) => h.trim()),
+      societalImpacts: r.societal_impacts !== undefined || (r.impacts ?? []).some((i) => i.societal),
+      mitigations: r.mitigations,
+      humanOversight: r.human_oversight,
+      assessors: r.assessors,
+      approvals: r.approvals.map((a) => ({
+        login: a.login,
+        decision: a.decision ?? "approve",
+        at: a.at,
+        ...(a.role ? { role: a.role } : {}),
+        conditions: a.conditions ?? [],
+      })),
+      nextReview: r.review.next_review,
+    }),
+  );
+
+/** Lenient reading of the fields that identify a record, for messages about an invalid one. */
+function summarise(value: unknown): RecordSummary {
+  const v = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  const systems = Array.isArray(v.systems) ? v.systems : typeof v.systems === "string" ? [v.systems] : [];
+  const risk = typeof v.risk_level === "string" ? v.risk_level.trim().toLowerCase() : undefined;
+  const id = typeof v.id === "string" && !placeholderIn(v.id) ? v.id.trim() : undefined;
+  return {
+    ...(id ? { id } : {}),
+    systems: systems.filter((s): s is string => typeof s === "string").map((s) => s.trim()),
+    ...(risk && (RISK_TIERS as readonly string[]).includes(risk) ? { riskLevel: risk as RiskTier } : {}),
+    ...(typeof v.status === "string" ? { status: v.status } : {}),
+  };
+}
+
+type Issue = z.core.$ZodIssue;
+
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
+}
+
+function describe(issue: Issue): string {
+  const missing = issue.code === "invalid_type" && issue.input === undefined;
+  if (missing) return "is required";
+  switch (issue.code) {
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "invalid_type":
+      return issue.message.startsWith("Invalid input") ? `expected ${issue.expected}` : issue.message;
+    case "invalid_union": {
+      // Report the branch the author most likely meant: the one that got furthest.
+      const deepest = issue.errors.flat().sort((a, b) => b.path.length - a.path.length)[0];
+      return deepest ? describe(deepest) : "has the wrong shape";
+    }
+    default:
+      return issue.message;
+  }
+}
+
+/** Flatten union errors so a problem in `mitigations[0].measure` is reported there, not at `mitigations[0]`. */
+function flatten(issues: readonly Issue[], prefix: PropertyKey[] = []): Array<{ path: PropertyKey[]; message: string }> {
+  const out: Array<{ path: PropertyKey[]; message: string }> = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      // Prefer the object branch when the value is an object (deeper paths), else the first.
+      const branches = issue.errors.filter((b) => b.length > 0);
+      const best = branches.sort((a, b) => Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)))[0];
+      if (best) {
+        out.push(...flatten(best, path));
+        continue;
+      }
+    }
+    out.push({ path, message: describe(issue) });
+  }
+  return out;
+}
+
+function validate(value: unknown): { ok: true; record: AssessmentRecord } | { ok: false; issues: Array<{ path: PropertyKey[]; message: string }> } {
+  const parsed = recordSchema.safeParse(value, { reportInput: true });
+  if (parsed.success) return { ok: true, record: parsed.data };
+  return { ok: false, issues: flatten(parsed.error.issues) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** Split YAML front matter from Markdown: the record is the block between the first two `---` lines. */
+export function splitFrontMatter(source: string): { yaml: string; firstLine: number } | undefined {
+  const textNoBom = source.replace(/^\uFEFF/, "");
+  const lines = textNoBom.split(/\r?\n/);
+  if (lines[0]?.trimEnd() !== "---") return undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!.trimEnd();
+    if (line === "---" || line === "...") return { yaml: lines.slice(1, i).join("\n"), firstLine: 2 };
+  }
+  return undefined;
+}
+
+export function isYamlPath(path: string): boolean {
+  return /\.ya?ml$/i.test(path);
+}
+
+/**
+ * Parse an assessment file: Markdown with YAML front matter, or (`.yml`/`.yaml`) a YAML document.
+ * Lines and columns are those of the file, not of the front matter block.
+ */
+export function parseAssessmentFile(source: string, path: string): RecordParse {
+  let yamlText: string;
+  let firstLine = 1;
+  if (isYamlPath(path)) {
+    yamlText = source.replace(/^\uFEFF/, "");
+  } else {
+    const split = splitFrontMatter(source);
+    if (!split) {
+      return {
+        kind: "syntax",
+        problems: [{ line: 1, column: 1, message: "has no YAML front matter: the file must start with a line `---`, the record, and a closing `---`" }],
+      };
+    }
+    yamlText = split.yaml;
+    firstLine = split.firstLine;
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line + firstLine - 1, column: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      kind: "syntax",
+      problems: doc.errors.map((e) => ({ ...at(e.pos[0]), message: `YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}` })),
+    };
+  }
+  const value: unknown = doc.toJS();
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { kind: "syntax", problems: [{ line: firstLine, column: 1, message: "the record must be a YAML mapping of fields (id:, systems:, status:, …)" }] };
+  }
+  const result = validate(value);
+  if (result.ok) return { kind: "valid", record: result.record };
+  return {
+    kind: "invalid",
+    summary: summarise(value),
+    problems: result.issues.map((i) => ({ field: fieldPath(i.path), ...locate(doc, i.path, at), message: i.message })),
+  };
+}
+
+function locate(doc: Document, path: PropertyKey[], at: (offset: number) => { line: number; column: number }): { line?: number; column?: number } {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return at(node.range[0]);
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue forms
+
+/** Labels of policies/templates/ai-impact-assessment.yml, as GitHub renders them (`### Label`). */
+export const ISSUE_FORM_FIELDS = {
+  id: "Assessment ID",
+  systems: "AI systems",
+  risk_level: "Risk level",
+  intended_purpose: "Intended purpose",
+  affected_groups: "Affected groups",
+  impacts: "Impacts on individuals and groups",
+  societal_impacts: "Societal and environmental impacts",
+  harms: "Harms and failure modes",
+  mitigations: "Mitigations",
+  human_oversight: "Human oversight",
+  assessors: "Assessors",
+  next_review: "Next review",
+  foreseeable_misuse: "Foreseeable misuse",
+} as const;
+
+type FormKey = keyof typeof ISSUE_FORM_FIELDS;
+
+export interface FormSection {
+  value: string;
+  /** 1-based line of the `### Label` heading in the issue body. */
+  line: number;
+}
+
+/**
+ * Split an issue-form body into its fields. Only the form's own labels start a section, so a
+ * `###` heading typed inside an answer stays part of that answer.
+ */
+export function parseIssueFormSections(body: string): Map<FormKey, FormSection> {
+  const byLabel = new Map<string, FormKey>(Object.entries(ISSUE_FORM_FIELDS).map(([k, label]) => [label.toLowerCase(), k as FormKey]));
+  const lines = body.replace(/\r\n?/g, "\n").split("\n");
+  const sections = new Map<FormKey, FormSection>();
+  let current: { key: FormKey; line: number; lines: string[] } | undefined;
+  const close = () => {
+    if (current && !sections.has(current.key)) sections.set(current.key, { value: current.lines.join("\n").trim(), line: current.line });
+  };
+  lines.forEach((raw, i) => {
+    const heading = /^###\s+(.+?)\s*#*\s*$/.exec(raw);
+    const key = heading ? byLabel.get(heading[1]!.toLowerCase()) : undefined;
+    if (key) {
+      close();
+      current = { key, line: i + 1, lines: [] };
+    } else current?.lines.push(raw);
+  });
+  close();
+  return sections;
+}
+
+/** True when an issue body was rendered from the assessment form (enough of its fields are there). */
+export function looksLikeAssessmentIssue(body: string): boolean {
+  const sections = parseIssueFormSections(body);
+  return sections.has("systems") && sections.has("intended_purpose");
+}
+
+const empty = (v: string | undefined) => v === undefined || v.trim() === "" || v.trim() === "_No response_";
+
+/** One item per line (bullets and numbering removed). */
+function lines(v: string): string[] {
+  return v
+    .split("\n")
+    .map((l) => l.replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, "").trim())
+    .filter((l) => l !== "");
+}
+
+/** Comma- or whitespace-separated words (system ids, logins). */
+function words(v: string): string[] {
+  return v
+    .split(/[\s,;]+/)
+    .map((w) => w.replace(/^`|`$/g, "").trim())
+    .filter(Boolean);
+}
+
+/** The current application of the approval label: who applied it and when, if it is still on. */
+export interface LabelApproval {
+  login: string;
+  at: string;
+}
+
+/**
+ * Who applied `label` so that it is on the issue now: the last `labeled` event with no
+ * `unlabeled` after it. Events are oldest first; label names compare case-insensitively.
+ */
+export function currentLabelApplication(events: ReadonlyArray<{ event: "labeled" | "unlabeled"; label: string; actor: string; createdAt: string }>, label: string): LabelApproval | undefined {
+  let current: LabelApproval | undefined;
+  for (const e of events) {
+    if (e.label.toLowerCase() !== label.toLowerCase()) continue;
+    current = e.event === "labeled" ? { login: e.actor, at: e.createdAt } : undefined;
+  }
+  return current;
+}
+
+/**
+ * Parse an assessment issue body rendered from the issue form. The status and approvals are not
+ * taken from the body (its author could write anything there): they come from `approval`, the
+ * verified application of the approval label, and the gate checks who applied it.
+ */
+export function parseAssessmentIssue(body: string, approval: LabelApproval | undefined): RecordParse {
+  const sections = parseIssueFormSections(body);
+  if (!sections.has("systems") && !sections.has("intended_purpose")) {
+    return {
+      kind: "syntax",
+      problems: [{ line: 1, message: `was not created from the AI impact assessment form: it has no “${ISSUE_FORM_FIELDS.systems}” or “${ISSUE_FORM_FIELDS.intended_purpose}” section` }],
+    };
+  }
+  const get = (k: FormKey) => {
+    const v = sections.get(k)?.value;
+    return empty(v) ? undefined : v;
+  };
+  const value: Record<string, unknown> = {};
+  const put = (key: string, v: unknown) => {
+    if (v !== undefined) value[key] = v;
+  };
+  put("id", get("id"));
+  put("systems", get("systems") && words(get("systems")!));
+  put("risk_level", get("risk_level")?.trim().toLowerCase().split(/\s/)[0]);
+  put("intended_purpose", get("intended_purpose"));
+  put("affected_groups", get("affected_groups") && lines(get("affected_groups")!));
+  put("impacts", get("impacts") && lines(get("impacts")!));
+  put("societal_impacts", get("societal_impacts"));
+  put("harms", get("harms") && lines(get("harms")!));
+  put("mitigations", get("mitigations") && lines(get("mitigations")!));
+  put("human_oversight", get("human_oversight"));
+  put("assessors", get("assessors") && words(get("assessors")!));
+  value.review = get("next_review") !== undefined ? { next_review: get("next_review")!.trim() } : {};
+  value.status = approval ? "approved" : "in-review";
+  value.approvals = approval ? [{ login: approval.login, decision: "approve", at: approval.at }] : [];
+
+  const result = validate(value);
+  if (result.ok) return { kind: "valid", record: result.record };
+  const problems: RecordProblem[] = [];
+  const seen = new Set<string>();
+  for (const issue of result.issues) {
+    const top = String(issue.path[0] ?? "");
+    const key = (top === "review" ? "next_review" : top) as FormKey;
+    const label = ISSUE_FORM_FIELDS[key];
+    if (!label) continue;
+    const missing = sections.get(key) === undefined || get(key) === undefined;
+    const message = missing ? (sections.has(key) ? "is empty" : "is missing (the section is not in the issue)") : issue.message;
+    const dedupe = `${label}\u0000${message}`;
+    if (seen.has(dedupe)) continue;
+    seen.add(dedupe);
+    problems.push({
+      field: label,
+      ...(sections.get(key) ? { line: sections.get(key)!.line } : {}),
+      message: top === "impacts" && missing ? `is empty, and so is “${ISSUE_FORM_FIELDS.harms}”: describe the impacts or harms` : message,
+    });
+  }
+  return { kind: "invalid", summary: summarise(value), problems };
+}
