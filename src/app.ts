@@ -1,4 +1,5 @@
 import type { ApplicationFunctionOptions, Probot } from "probot";
+import { ASSESSMENT_ISSUE_EVENTS, onAssessmentIssue } from "./handlers/assessment-issue.js";
 import { onCheckRerequested } from "./handlers/rerequest.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { settingsFromEnv, type AppSettings } from "./settings.js";
@@ -9,5 +10,6 @@ export function createApp(settings: AppSettings = settingsFromEnv()) {
     app.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, settings));
     app.on("check_run.rerequested", (context) => onCheckRerequested(context, settings));
     app.on("check_suite.rerequested", (context) => onCheckRerequested(context, settings));
+    app.on([...ASSESSMENT_ISSUE_EVENTS], (context) => onAssessmentIssue(context, settings));
   };
 }
