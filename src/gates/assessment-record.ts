@@ -79,7 +79,7 @@ export function placeholderIn(value: string): string | undefined {
   if (/^(\.{3}|…)$/.test(text)) return `is a placeholder (${JSON.stringify(text)})`;
   const word = /\b(TODO|TBD|TBA|FIXME)\b/.exec(text);
   if (word) return `is a placeholder (${word[1]})`;
-  const angle = /<[A-Za-z][A-Za-z0-9 _,.'/-]*>/.exec(text);
+  const angle = /<[A-Za-z0-9][^<>\n]*>/.exec(text);
   if (angle) return `is a placeholder (${angle[0]})`;
   return undefined;
 }
@@ -201,11 +201,6 @@ const recordSchema = z
     approvals: z.array(approvalEntry, { error: "expected a list of approvals (login, decision, at)" }),
     review: z.looseObject({ next_review: date }, { error: "expected a mapping with next_review" }),
   })
-  .superRefine((r, ctx) => {
-    if (r.impacts === undefined && r.harms === undefined) {
-      ctx.addIssue({ code: "custom", path: ["impacts"], message: "impacts (or harms) is required: list the assessed impacts or harms" });
-    }
-  })
   .transform(
     (r): AssessmentRecord => ({
       id: r.id.trim(),
@@ -253,7 +248,10 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 function describe(issue: Issue): string {
-  const missing = issue.code === "invalid_type" && issue.input === undefined;
+  const input = (issue as { input?: unknown }).input;
+  const placeholder = typeof input === "string" ? placeholderIn(input) : undefined;
+  if (placeholder && issue.code !== "custom") return placeholder;
+  const missing = (issue.code === "invalid_type" || issue.code === "invalid_value") && issue.input === undefined;
   if (missing) return "is required";
   switch (issue.code) {
     case "invalid_value":
@@ -291,8 +289,14 @@ function flatten(issues: readonly Issue[], prefix: PropertyKey[] = []): Array<{ 
 
 function validate(value: unknown): { ok: true; record: AssessmentRecord } | { ok: false; issues: Array<{ path: PropertyKey[]; message: string }> } {
   const parsed = recordSchema.safeParse(value, { reportInput: true });
-  if (parsed.success) return { ok: true, record: parsed.data };
-  return { ok: false, issues: flatten(parsed.error.issues) };
+  // Checked here rather than in a refinement, which zod skips while other fields fail.
+  const v = value as Record<string, unknown>;
+  const either =
+    v.impacts === undefined && v.harms === undefined
+      ? [{ path: ["impacts"], message: "(or harms) is required: list the assessed impacts or harms" }]
+      : [];
+  if (parsed.success && either.length === 0) return { ok: true, record: parsed.data };
+  return { ok: false, issues: [...(parsed.success ? [] : flatten(parsed.error.issues)), ...either] };
 }
 
 // ---------------------------------------------------------------------------------------------
