@@ -696,13 +696,16 @@ export function assessmentGate(policy: Policy, facts: PullRequestFacts): GateRes
     missing.push(system);
   }
 
-  // Systems no assessment covers: say so, and give the exact line to add.
+  // Systems no assessment covers: say so, and give the exact line to add. A system a linked
+  // assessment claims but that does not stand is already explained by that assessment's findings.
   const uncovered = systems.filter((s) => !covered.has(s) && (s === UNREGISTERED_SYSTEM || missing.includes(s)));
-  if (uncovered.length > 0) {
+  const claimedByFailing = new Set(linkedJudged.filter((j) => j.findings.length > 0).flatMap((j) => j.systems));
+  const unexplained = uncovered.filter((s) => !claimedByFailing.has(s));
+  if (unexplained.length > 0) {
     const countedLinked = linkedJudged.filter((j) => j.counted);
     const reasons: Reason[] = [];
     const steps: string[] = [];
-    for (const system of uncovered) {
+    for (const system of unexplained) {
       if (system === UNREGISTERED_SYSTEM) {
         reasons.push({
           status: "unmet",
@@ -730,11 +733,11 @@ export function assessmentGate(policy: Policy, facts: PullRequestFacts): GateRes
           : `Write the assessment of ${system} at \`${path}\` (${TEMPLATE_HINT}) or open an issue with the “AI impact assessment” form, have ${assessorsText(policy)} approve it, and add the line \`Impact-Assessment: ${path}\` (or \`Impact-Assessment: #<issue>\`) to the pull request description.`,
       );
     }
-    const named = uncovered.join(", ");
+    const named = unexplained.join(", ");
     findings.push({
       severity: "action",
       title:
-        countedLinked.length > 0 && !uncovered.includes(UNREGISTERED_SYSTEM)
+        countedLinked.length > 0 && !unexplained.includes(UNREGISTERED_SYSTEM)
           ? `Impact assessment ${countedLinked.map((j) => j.id).join(", ")} does not cover ${named}`
           : `Impact assessment required for ${named}`,
       reasons,
