@@ -289,7 +289,10 @@ interface Judged {
 }
 
 function judge(a: Assessment, ec: EvalContext): Judged {
-  return a.kind === "file" ? judgeFile(a, ec) : judgeIssue(a, ec);
+  const j = a.kind === "file" ? judgeFile(a, ec) : judgeIssue(a, ec);
+  // A version that was not used (an unapproved edit) still tells which systems the link is meant for.
+  if (j.systems.length === 0) j.systems = [...new Set(recordsOf(a).flatMap((r) => r.systems))];
+  return j;
 }
 
 function judgeFile(a: FileAssessment, ec: EvalContext): Judged {
@@ -334,7 +337,7 @@ function judgeFile(a: FileAssessment, ec: EvalContext): Judged {
             location: path,
           },
         ],
-        steps: [`Ask ${assessorsText(policy)} to review ${path} and approve this pull request at its latest commit (${short(facts.headSha)}).`],
+        steps: [`Ask ${assessorsText(policy)}, other than the author, to review ${path} and approve this pull request at its latest commit (${short(facts.headSha)}).`],
       });
     }
   } else {

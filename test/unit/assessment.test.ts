@@ -205,6 +205,8 @@ describe("assessmentGate", () => {
     const g = assessmentGate(policy, facts([recommenderChange], { linked: [file(FILE, record({ approver: "dev" }))], authority: { dev: assessor } }));
     expect([g.conclusion, g.title]).toEqual(["action_required", "Impact assessment AIA-2026-014 is not approved by an assessor"]);
     expect(messages(g)).toContain("@dev is the author of this pull request and cannot approve the assessment of their own change");
+    expect(messages(g)).not.toContain("No linked assessment covers recommender");
+    expect(g.nextSteps).toHaveLength(1);
   });
 
   it("does not count an approval by someone who is not an assessor", () => {
@@ -324,6 +326,8 @@ describe("assessmentGate", () => {
       const g = assessmentGate(policy, facts([recommenderChange], { linked: [a], headApprovers: ["eve"], authority: { carol: assessor, eve: outsider } }));
       expect([g.conclusion, g.title]).toEqual(["action_required", `Impact assessment ${FILE} needs an assessor's review`]);
       expect(messages(g)).toContain("otherwise its author could write their own approval");
+      // The file is meant for recommender: no second step asking for another assessment of it.
+      expect(g.nextSteps).toEqual([`Ask a member of @acme/ai-governance, other than the author, to review ${FILE} and approve this pull request at its latest commit (hhhhhhh).`]);
     });
 
     it("uses the head version once an assessor approved the pull request at its head", () => {
