@@ -500,10 +500,16 @@ function judgeRecord(parse: RecordParse, where: string, origin: Origin, notes: R
 
   // Approvals in time order; the latest authorised decision stands.
   const decisions = [...record.approvals].sort((x, y) => Date.parse(x.at) - Date.parse(y.at));
+  const now = Date.parse(af.now);
   const dismissed: string[] = [];
   let standing: (typeof decisions)[number] | undefined;
   for (const d of decisions) {
     const key = d.login.toLowerCase();
+    // A future date would dodge max_age_days.
+    if (Date.parse(d.at) > now + DAY_MS) {
+      dismissed.push(`the approval by @${d.login} is dated ${day(d.at)}, in the future`);
+      continue;
+    }
     if (key === author.toLowerCase()) {
       dismissed.push(`@${d.login} is the author of this pull request and cannot approve the assessment of their own change`);
       continue;
@@ -551,7 +557,6 @@ function judgeRecord(parse: RecordParse, where: string, origin: Origin, notes: R
     return judged;
   }
 
-  const now = Date.parse(af.now);
   const today = day(af.now);
   if (record.nextReview < today) {
     add({

@@ -227,6 +227,12 @@ describe("assessmentGate", () => {
     expect(messages(g)).toContain("HTTP 403");
   });
 
+  it("does not count an approval dated in the future", () => {
+    const g = assessmentGate(policy, facts([recommenderChange], { linked: [file(FILE, record({ approvedAt: "2027-01-01" }))] }));
+    expect(g.title).toBe("Impact assessment AIA-2026-014 is not approved by an assessor");
+    expect(messages(g)).toContain("the approval by @carol is dated 2027-01-01, in the future");
+  });
+
   it("lets a later rejection by an assessor stand", () => {
     const approvals = '  - { login: carol, decision: approve, at: 2026-06-01 }\n  - { login: frank, decision: reject, at: 2026-06-10 }\n';
     const g = assessmentGate(policy, facts([recommenderChange], { linked: [file(FILE, record({ approvals }))], authority: { carol: assessor, frank: assessor } }));
