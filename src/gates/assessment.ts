@@ -367,7 +367,7 @@ function judgeFile(a: FileAssessment, ec: EvalContext): Judged {
       steps: ["Re-run this check; the assessment is read again from GitHub."],
     });
   }
-  return judgeRecord(read.parse, path, { kind: "file", path, version: version === a.head ? "head" : "base" }, notes, ec);
+  return judgeRecord(read.parse, path, { kind: "file" }, notes, ec);
 }
 
 function judgeIssue(a: IssueAssessment, ec: EvalContext): Judged {
@@ -414,7 +414,7 @@ function stop(name: string, notes: Reason[], finding: Finding): Judged {
 }
 
 type Origin =
-  | { kind: "file"; path: string; version: "base" | "head" }
+  | { kind: "file" }
   | { kind: "issue"; approval?: LabelApproval; labelUnverified: boolean };
 
 function judgeRecord(parse: RecordParse, where: string, origin: Origin, notes: Reason[], ec: EvalContext): Judged {
