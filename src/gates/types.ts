@@ -34,6 +34,33 @@ export interface GateResult {
   nextSteps: string[];
   /** Annex A controls the decision evidences when it passes on real facts. */
   controls: string[];
+  /** human-oversight only: the sign-offs that counted, for the check run and the evidence record. */
+  signOffs?: SignOff[];
+  /** Set on both gates when a governance lead overrode them (break glass). */
+  override?: Override;
+}
+
+/** A sign-off that counted towards the human-oversight gate. */
+export interface SignOff {
+  login: string;
+  method: "review" | "comment";
+  /** The commit the signer reviewed. */
+  sha: string;
+  at: string;
+  /** Eligible team (`org/slug`) the signer was an active member of when evaluated. */
+  team?: string;
+  rationale?: string;
+  url?: string;
+}
+
+/** A recorded `/aims override <reason>`. */
+export interface Override {
+  login: string;
+  at: string;
+  /** The head commit the override applies to; a new push needs a new override. */
+  sha: string;
+  reason: string;
+  url?: string;
 }
 
 /** A problem met while reading the PR that could hide an AI change (a manifest that does not parse). */
