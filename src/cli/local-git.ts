@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { loadPolicy } from "../config/policy.js";
 import type { ChangedFile, FileStatus } from "../detect/types.js";
-import type { PullRequestContext, PullRequestRef } from "../github/pull-request-context.js";
+import type { IssueRef, PullRequestContext, PullRequestRef } from "../github/pull-request-context.js";
 
 const MAX_OUTPUT = 256 * 1024 * 1024;
 
@@ -72,6 +72,73 @@ export function parseNameStatus(output: string): ChangedFile[] {
   return files;
 }
 
+/** Parse `git diff -z --numstat -M`: `a\td\tpath\0`, or `a\td\t\0old\0new\0` for renames; binary files count `-`. */
+export function parseNumstat(output: string): Array<{ filename: string; additions: number; deletions: number; binary: boolean }> {
+  const parts = output.split("\0");
+  const rows: Array<{ filename: string; additions: number; deletions: number; binary: boolean }> = [];
+  for (let i = 0; i < parts.length; ) {
+    const head = parts[i++];
+    if (!head) continue;
+    const [a = "", d = "", path = ""] = head.split("\t");
+    let filename = path;
+    if (path === "") {
+      i++; // previous path
+      filename = parts[i++] ?? "";
+    }
+    const binary = a === "-" || d === "-";
+    rows.push({ filename, additions: binary ? 0 : Number(a), deletions: binary ? 0 : Number(d), binary });
+  }
+  return rows;
+}
+
+/**
+ * Split `git diff -p` output into one patch per file, in diff order, shaped as GitHub's `patch`
+ * field: the hunks only (from the first `@@`), `undefined` for binary files and pure renames.
+ */
+export function splitPatches(output: string): Array<string | undefined> {
+  if (output === "") return [];
+  const sections = output.split(/^diff --git /m).slice(1);
+  return sections.map((section) => {
+    const hunk = section.search(/^@@ /m);
+    if (hunk < 0) return undefined;
+    return section.slice(hunk).replace(/\n$/, "");
+  });
+}
+
+/** GitHub leaves the patch out of a file listing for very large diffs; so does the local listing. */
+export const MAX_PATCH_LINES = 3000;
+
+const DIFF_OPTIONS = ["-M", "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/"];
+
+/**
+ * The changed files between two commits as GitHub's pulls.listFiles reports them: status, line
+ * counts and patches (so Git LFS pointers, DVC files and `.gitattributes` are read exactly as the
+ * app reads them). Three git calls, zipped by position: git lists files in the same order each time.
+ */
+export async function changedFiles(cwd: string, from: string, to: string): Promise<ChangedFile[]> {
+  const [nameStatus, numstat, patch] = await Promise.all([
+    git(cwd, ["diff", "-z", "--name-status", ...DIFF_OPTIONS, from, to]),
+    git(cwd, ["diff", "-z", "--numstat", ...DIFF_OPTIONS, from, to]),
+    git(cwd, ["diff", "--patch", ...DIFF_OPTIONS, from, to]),
+  ]);
+  const files = parseNameStatus(nameStatus);
+  const counts = parseNumstat(numstat);
+  const patches = splitPatches(patch);
+  const aligned = counts.length === files.length && counts.every((c, i) => c.filename === files[i]!.filename);
+  return files.map((file, i) => {
+    const count = aligned ? counts[i]! : counts.find((c) => c.filename === file.filename);
+    if (!count) return file;
+    const lines = count.additions + count.deletions;
+    const text = aligned && patches.length === files.length ? patches[i] : undefined;
+    return {
+      ...file,
+      additions: count.additions,
+      deletions: count.deletions,
+      ...(text !== undefined && !count.binary && lines <= MAX_PATCH_LINES ? { patch: text } : {}),
+    };
+  });
+}
+
 export interface LocalOptions {
   cwd: string;
   base: string;
@@ -79,16 +146,26 @@ export interface LocalOptions {
   body: string;
 }
 
+/** What a local check could not see, because only GitHub knows it: reported as still required. */
+export interface GitHubOnly {
+  reviews: boolean;
+  comments: boolean;
+  issues: IssueRef[];
+  permissions: string[];
+  teams: Array<{ team: string; login: string }>;
+}
+
+export type LocalContext = PullRequestContext & { githubOnly: GitHubOnly };
+
 /**
  * The same PullRequestContext the app uses, answered from a local clone: the pipeline cannot tell
  * the difference, so `aims check` runs exactly the app's detection and gates.
  */
-export async function createLocalContext(options: LocalOptions): Promise<PullRequestContext> {
+export async function createLocalContext(options: LocalOptions): Promise<LocalContext> {
   const { cwd } = options;
   const [baseSha, headSha] = await Promise.all([resolveCommit(cwd, options.base), resolveCommit(cwd, options.head)]);
   const mergeBase = (await gitOrUndefined(cwd, ["merge-base", baseSha, headSha])) ?? baseSha;
-  const diff = await git(cwd, ["diff", "-z", "--name-status", "-M", "--no-color", mergeBase, headSha]);
-  const files = parseNameStatus(diff);
+  const files = await changedFiles(cwd, mergeBase, headSha);
   const author = (await gitOrUndefined(cwd, ["log", "-1", "--format=%an", headSha])) ?? "local";
 
   const readFile = async (path: string, ref: string): Promise<string | undefined> => {
@@ -115,7 +192,9 @@ export async function createLocalContext(options: LocalOptions): Promise<PullReq
     merged: false,
     draft: false,
   };
+  const githubOnly: GitHubOnly = { reviews: false, comments: false, issues: [], permissions: [], teams: [] };
   return {
+    githubOnly,
     pull,
     files: async () => ({ files, truncated: false }),
     readFile,
@@ -129,11 +208,26 @@ export async function createLocalContext(options: LocalOptions): Promise<PullReq
     mergeBase: async () => mergeBase,
     existingChecks: async () => [],
     // What only GitHub knows (reviews, comments, teams, issues) is absent locally: gates report it as still required.
-    reviews: async () => [],
-    comments: async () => [],
-    teamMembership: async () => "none",
-    permission: async () => "none",
-    issue: async () => undefined,
+    reviews: async () => {
+      githubOnly.reviews = true;
+      return [];
+    },
+    comments: async () => {
+      githubOnly.comments = true;
+      return [];
+    },
+    teamMembership: async (team, login) => {
+      if (!githubOnly.teams.some((t) => t.team === team && t.login === login)) githubOnly.teams.push({ team, login });
+      return "none";
+    },
+    permission: async (login) => {
+      if (!githubOnly.permissions.includes(login)) githubOnly.permissions.push(login);
+      return "none";
+    },
+    issue: async (ref) => {
+      if (!githubOnly.issues.some((i) => i.owner === ref.owner && i.repo === ref.repo && i.number === ref.number)) githubOnly.issues.push(ref);
+      return undefined;
+    },
     labelEvents: async () => [],
     listDirectory: async (path, ref) => {
       const dir = path.replace(/\/?$/, "/");
@@ -142,7 +236,7 @@ export async function createLocalContext(options: LocalOptions): Promise<PullReq
       return out.split("\0").filter(Boolean);
     },
     changedSince: async (sha) => ({
-      files: parseNameStatus(await git(cwd, ["diff", "-z", "--name-status", "-M", "--no-color", sha, headSha])),
+      files: await changedFiles(cwd, sha, headSha),
       complete: true,
     }),
   };

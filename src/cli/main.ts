@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { formatProblem, parseConfigText } from "../config/parse.js";
 import { evaluatePullRequest, type Evaluation } from "../pipeline.js";
 import { renderCheck } from "../render/check.js";
+import { assessInit, workingTreePolicy } from "./assess.js";
 import { createLocalContext, defaultBranch, GitError } from "./local-git.js";
 import { checkReport, formatText } from "./report.js";
 
@@ -20,6 +21,11 @@ Commands:
              --format <f>     text (default), json or markdown
   validate   Check a policy file and print every problem as file:line:column message
              [path]           default: .github/aims.yml
+  assess init
+             Write an impact assessment for one AI system from the template, pre-filled from
+             systems: in .github/aims.yml, into the assessment directory (never overwrites)
+             --system <id>    the system to assess
+             --id <id>        the assessment id (default: AIA-<year>-<system>)
 
 Exit codes: 0 both gates would pass, 1 a gate would fail, 2 usage or configuration error.`;
 
@@ -43,6 +49,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await check(rest, io);
       case "validate":
         return validate(rest, io);
+      case "assess":
+        return await assess(rest, io);
       case "help":
       case "--help":
       case "-h":
@@ -59,6 +67,39 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     throw error;
   }
+}
+
+async function assess(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { system: { type: "string" }, id: { type: "string" } },
+  });
+  if (positionals[0] !== "init" || positionals.length !== 1) {
+    io.stderr(`aims: usage: aims assess init --system <id> [--id <assessment id>]\n`);
+    return EXIT_USAGE;
+  }
+  if (!values.system) {
+    io.stderr(`aims: assess init needs --system <id> (an id from systems: in .github/aims.yml)\n`);
+    return EXIT_USAGE;
+  }
+  const loaded = await workingTreePolicy(io.cwd);
+  if (!loaded.ok) {
+    io.stderr(`${loaded.message}\n`);
+    return EXIT_USAGE;
+  }
+  const result = assessInit({ cwd: io.cwd, systemId: values.system, ...(values.id ? { id: values.id } : {}), policy: loaded.policy });
+  if (!result.ok) {
+    io.stderr(`aims: ${result.message}\n`);
+    return EXIT_USAGE;
+  }
+  io.stdout(`wrote ${result.path} (${result.id})\n`);
+  if (result.problems.length > 0) {
+    io.stdout(`Fill in before it can pass (the assessment check reports the same):\n`);
+    for (const p of result.problems) io.stdout(`${result.path}:${p.line ?? 1}:${p.column ?? 1} ${p.field ? `${p.field} ` : ""}${p.message}\n`);
+  }
+  io.stdout(`Then link it from the pull request description: Impact-Assessment: ${result.path}\n`);
+  return EXIT_PASS;
 }
 
 function validate(args: string[], io: Io): number {
@@ -107,14 +148,16 @@ async function check(args: string[], io: Io): Promise<number> {
   const base = values.base ?? (await defaultBranch(io.cwd));
   const ctx = await createLocalContext({ cwd: io.cwd, base, head: values.head!, body });
   const evaluation: Evaluation = await evaluatePullRequest(ctx);
-  const report = checkReport(ctx.pull, evaluation);
+  const report = checkReport(ctx.pull, evaluation, ctx.githubOnly);
 
   if (format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else if (format === "markdown") {
     const policy = evaluation.policy.ok ? evaluation.policy.policy : undefined;
     for (const gate of evaluation.gates) {
       const out = renderCheck(gate, { headSha: ctx.pull.headSha, baseRef: base, changes: evaluation.facts.changes, ...(policy ? { policy } : {}) });
-      io.stdout(`## ${gate.name}: ${gate.conclusion} — ${out.title}\n\n${out.summary}\n\n`);
+      const required = report.gates.find((g) => g.name === gate.name)?.required ?? [];
+      const needs = required.length ? `**Required on GitHub:**\n${required.map((r) => `- ${r}`).join("\n")}\n\n` : "";
+      io.stdout(`## ${gate.name}: ${gate.conclusion} — ${out.title}\n\n${out.summary}\n\n${needs}`);
     }
   } else io.stdout(formatText(report));
 

@@ -1,6 +1,6 @@
 import { formatProblem } from "../config/parse.js";
 import type { AiChange, DependencyChange, DvcOutput, LfsPointer } from "../detect/types.js";
-import type { Conclusion, Reason } from "../gates/types.js";
+import type { Conclusion, GateResult, Reason } from "../gates/types.js";
 import type { PullRequestRef } from "../github/pull-request-context.js";
 import type { Evaluation } from "../pipeline.js";
 import { describeDependency } from "../render/check.js";
@@ -27,10 +27,44 @@ export interface CheckReport {
     dvc?: DvcOutput[];
   }>;
   problems: Array<{ path: string; line?: number; message: string }>;
-  gates: Array<{ name: string; conclusion: Conclusion; title: string; reasons: Reason[]; nextSteps: string[] }>;
+  gates: Array<{
+    name: string;
+    conclusion: Conclusion;
+    title: string;
+    reasons: Reason[];
+    nextSteps: string[];
+    /** What only GitHub can settle (sign-offs, issue approvals, permissions): still required after a local check. */
+    required: string[];
+  }>;
 }
 
-export function checkReport(pull: PullRequestRef, evaluation: Evaluation): CheckReport {
+/** Facts a local check asked for that only GitHub holds. */
+export interface GitHubOnlyFacts {
+  reviews: boolean;
+  comments: boolean;
+  issues: Array<{ owner: string; repo: string; number: number }>;
+  permissions: string[];
+  teams: Array<{ team: string; login: string }>;
+}
+
+/** The requirements a local check cannot settle, per gate, in words. */
+export function requiredOnGitHub(gate: GateResult, asked: GitHubOnlyFacts | undefined): string[] {
+  if (!asked || gate.conclusion === "success") return [];
+  const required: string[] = [];
+  if (gate.gate === "human-oversight") {
+    // Reviews and sign-off comments exist only on GitHub: locally this gate cannot be met.
+    if (gate.reasons.some((r) => r.status === "unmet")) {
+      required.push("sign-off on GitHub by an eligible reviewer other than the author (an approving review or `/aims sign-off <rationale>` on the pull request)");
+    }
+    return required;
+  }
+  for (const i of asked.issues) required.push(`assessment issue ${i.owner}/${i.repo}#${i.number}: its content and an assessor's approval label are read on GitHub`);
+  for (const login of asked.permissions) required.push(`@${login}'s write permission as assessor is verified on GitHub`);
+  for (const t of asked.teams) required.push(`@${t.login}'s membership of @${t.team.replace(/^@/, "")} is verified on GitHub`);
+  return required;
+}
+
+export function checkReport(pull: PullRequestRef, evaluation: Evaluation, asked?: GitHubOnlyFacts): CheckReport {
   const { policy, facts, gates } = evaluation;
   return {
     schemaVersion: CHECK_REPORT_SCHEMA_VERSION,
@@ -39,7 +73,14 @@ export function checkReport(pull: PullRequestRef, evaluation: Evaluation): Check
     policy: { valid: policy.ok, problems: policy.ok ? [] : policy.problems.map(formatProblem) },
     changes: facts.changes.map(changeEntry),
     problems: facts.problems.map((p) => ({ path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.message })),
-    gates: gates.map((g) => ({ name: g.name, conclusion: g.conclusion, title: g.title, reasons: g.reasons, nextSteps: g.nextSteps })),
+    gates: gates.map((g) => ({
+      name: g.name,
+      conclusion: g.conclusion,
+      title: g.title,
+      reasons: g.reasons,
+      nextSteps: g.nextSteps,
+      required: requiredOnGitHub(g, asked),
+    })),
   };
 }
 
@@ -75,6 +116,7 @@ export function formatText(report: CheckReport): string {
     lines.push(`${MARK[g.conclusion]} ${g.name}: ${g.title} (${g.conclusion})`);
     for (const r of g.reasons) lines.push(`    ${REASON_MARK[r.status]} ${r.message}`);
     for (const s of g.nextSteps) lines.push(`    → ${s.replace(/`/g, "")}`);
+    for (const r of g.required) lines.push(`    required: ${r.replace(/`/g, "")}`);
     lines.push("");
   }
   if (report.changes.length > 0) {
@@ -82,6 +124,8 @@ export function formatText(report: CheckReport): string {
     for (const c of report.changes) {
       const what = c.dependency ? describeDependency(c.dependency).replace(/`/g, "") : c.path;
       lines.push(`  ${c.category.padEnd(17)} ${c.system.padEnd(16)} ${what}  [${c.rule}]`);
+      if (c.lfs) lines.push(`  ${"".padEnd(34)} Git LFS object ${c.lfs.oid} (${c.lfs.size} bytes)`);
+      for (const o of c.dvc ?? []) lines.push(`  ${"".padEnd(34)} DVC output ${o.path}${o.md5 ? ` md5 ${o.md5}` : o.hash ? ` ${o.hash}` : ""}${o.remote ? ` on remote ${o.remote}` : ""}`);
     }
     lines.push("");
   }
