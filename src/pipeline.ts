@@ -76,7 +76,7 @@ export async function evaluatePullRequest(ctx: PullRequestContext): Promise<Eval
   if (changes.some((c) => c.gated)) {
     const [assessment, oversight] = await Promise.all([
       gatherAssessmentFacts(ctx, policy.policy, facts),
-      gatherOversightFacts(ctx, policy.policy, facts),
+      gatherOversightFacts(ctx, policy.policy, facts, { detector }),
     ]);
     facts.assessment = assessment;
     facts.oversight = oversight;

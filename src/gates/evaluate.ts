@@ -3,7 +3,7 @@ import { CONFIG_PATH, type Policy, type PolicyResult } from "../config/policy.js
 import type { AiChange } from "../detect/types.js";
 import { assessmentGate } from "./assessment.js";
 import { affectedSystems } from "./common.js";
-import { oversightGate } from "./oversight.js";
+import { applyOverride, findOverride, oversightGate, oversightTier } from "./oversight.js";
 import { CHECK_NAMES, GATE_IDS, type GateId, type GateResult, type PullRequestFacts, type Reason } from "./types.js";
 
 /** GitHub lists at most this many files of a pull request. */
@@ -30,7 +30,22 @@ export function evaluateGates(policyResult: PolicyResult, facts: PullRequestFact
     });
   }
 
-  return [assessmentGate(policyResult.policy, facts), oversightGate(policyResult.policy, facts)];
+  const results = [assessmentGate(policyResult.policy, facts), oversightGate(policyResult.policy, facts)];
+  return withOverride(policyResult.policy, facts, results);
+}
+
+/**
+ * `/aims override <reason>` by governance passes both gates (break glass, recorded on each result),
+ * except on a prohibited practice, which nothing can approve.
+ */
+function withOverride(policy: Policy, facts: PullRequestFacts, results: GateResult[]): GateResult[] {
+  const { override } = findOverride(policy, facts);
+  if (!override) return results;
+  if (oversightTier(policy, facts) === "prohibited") {
+    const note: Reason = { status: "info", message: `@${override.login}'s override does not apply: a prohibited AI practice cannot be overridden.` };
+    return results.map((r) => ({ ...r, reasons: [...r.reasons, note] }));
+  }
+  return results.map((r) => applyOverride(r, override));
 }
 
 /** Both gates when the pipeline itself failed (GitHub API error, timeout): fail closed with the cause. */

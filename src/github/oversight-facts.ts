@@ -1,9 +1,129 @@
+import { Minimatch } from "minimatch";
+import { parseCommand } from "../commands/parse.js";
 import type { Policy } from "../config/policy.js";
-import type { OversightFacts } from "../gates/oversight.js";
-import type { PullRequestFacts } from "../gates/types.js";
-import type { PullRequestContext } from "./pull-request-context.js";
+import { changedManifests } from "../detect/dependencies.js";
+import type { Detector } from "../detect/detect.js";
+import {
+  bindCommentSha,
+  isBot,
+  type CommandFact,
+  type OversightFacts,
+  type ReviewFact,
+  type SinceSigned,
+  type Standing,
+} from "../gates/oversight.js";
+import { CHECK_NAMES, type PullRequestFacts } from "../gates/types.js";
+import { mapLimit } from "../util/concurrency.js";
+import type { ExistingCheckRun, PullRequestContext } from "./pull-request-context.js";
 
-/** Read reviews, sign-off comments, revocations and overrides, with the signers' team memberships. */
-export async function gatherOversightFacts(_ctx: PullRequestContext, _policy: Policy, _facts: PullRequestFacts): Promise<OversightFacts> {
-  return {};
+const READ_CONCURRENCY = 6;
+/** Earlier signed commits compared with the head per evaluation, at most (one compare each). */
+export const MAX_COMPARED_SHAS = 10;
+/** People whose standing is checked per evaluation, at most. */
+export const MAX_CHECKED_LOGINS = 30;
+
+export interface OversightGatherOptions {
+  /** Classifies files changed since a signed commit; without it every changed file counts as AI-relevant. */
+  detector?: Detector;
+}
+
+function describeError(error: unknown): string {
+  const status = (error as { status?: number }).status;
+  const message = error instanceof Error ? error.message : String(error);
+  return status ? `HTTP ${status} ${message}` : message;
+}
+
+/** When aims first saw the head: the earliest of its own check runs on that commit. */
+export function headSeenAt(runs: ExistingCheckRun[]): string | undefined {
+  const ours = new Set(Object.values(CHECK_NAMES));
+  const times = runs.filter((r) => ours.has(r.name) && r.startedAt).map((r) => r.startedAt!);
+  return times.sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+}
+
+/** Where a login stands: active membership in each listed team, and permission when some list is empty. */
+export async function standingOf(ctx: PullRequestContext, policy: Policy, login: string): Promise<Standing> {
+  const { tiers, governance } = policy.oversight;
+  const lists = [tiers.minimal, tiers.limited, tiers.high, governance];
+  const teams = [...new Set(lists.flatMap((l) => l.teams))];
+  const needPermission = lists.some((l) => l.teams.length === 0 && l.users.length === 0);
+  try {
+    const member: string[] = [];
+    for (const team of teams) if ((await ctx.teamMembership(team, login)) === "active") member.push(team);
+    const permission = needPermission ? await ctx.permission(login) : undefined;
+    return { teams: member, ...(permission ? { permission } : {}) };
+  } catch (error) {
+    return { teams: [], error: describeError(error) };
+  }
+}
+
+/** Paths changed since `sha` that are AI-relevant under the policy (gated detections and every manifest). */
+export async function aiChangesSince(ctx: PullRequestContext, policy: Policy, sha: string, detector?: Detector): Promise<SinceSigned> {
+  try {
+    const { files, complete } = await ctx.changedSince(sha);
+    if (!detector) return { files: files.map((f) => f.filename), complete };
+    const gated = detector.detect(files, new Map()).filter((c) => c.gated).map((c) => c.path);
+    // A manifest may change an AI dependency; reading both sides is not worth it here: count it.
+    const ignore = policy.ignore.map((g) => new Minimatch(g, { dot: true }));
+    const manifests = policy.detect.gate.includes("dependency")
+      ? changedManifests(files, (p) => ignore.some((m) => m.match(p))).map((m) => m.file.filename)
+      : [];
+    return { files: [...new Set([...gated, ...manifests])], complete };
+  } catch (error) {
+    return { error: describeError(error) };
+  }
+}
+
+/**
+ * Read reviews and `/aims` comments, bind comment commands to a commit, and look up the standing of
+ * every person whose sign-off, change request or override matters. A failed read is recorded in the
+ * facts (the gate fails closed), never thrown.
+ */
+export async function gatherOversightFacts(
+  ctx: PullRequestContext,
+  policy: Policy,
+  facts: PullRequestFacts,
+  options: OversightGatherOptions = {},
+): Promise<OversightFacts> {
+  const { pull } = ctx;
+  let reviews: ReviewFact[];
+  let commands: CommandFact[];
+  try {
+    const [rawReviews, rawComments, runs] = await Promise.all([ctx.reviews(), ctx.comments(), ctx.existingChecks()]);
+    reviews = rawReviews.map((r) => ({
+      id: r.id,
+      login: r.login,
+      bot: isBot(r.login, r.userType),
+      state: r.state,
+      sha: r.commitId,
+      at: r.submittedAt,
+      body: r.body,
+    }));
+    const seen = headSeenAt(runs);
+    commands = rawComments.flatMap((c): CommandFact[] => {
+      const command = parseCommand(c.body);
+      if (!command || (command.kind !== "sign-off" && command.kind !== "revoke" && command.kind !== "override")) return [];
+      const sha = bindCommentSha(c.createdAt, pull.headSha, seen);
+      return [{ id: c.id, login: c.login, bot: isBot(c.login, c.userType), command, createdAt: c.createdAt, updatedAt: c.updatedAt, ...(sha ? { sha } : {}), url: c.htmlUrl }];
+    });
+  } catch (error) {
+    return { reviews: [], commands: [], readError: describeError(error), standing: {}, sinceSigned: {} };
+  }
+
+  // People who matter: humans other than the author with an approval, change request or command.
+  const author = facts.author.toLowerCase();
+  const logins = new Set<string>();
+  for (const r of reviews) if (!r.bot && (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED")) logins.add(r.login.toLowerCase());
+  for (const c of commands) if (!c.bot && c.command.kind !== "revoke") logins.add(c.login.toLowerCase());
+  logins.delete(author);
+  const checked = [...logins].slice(0, MAX_CHECKED_LOGINS);
+  const standing = Object.fromEntries(await mapLimit(checked, READ_CONCURRENCY, async (l) => [l, await standingOf(ctx, policy, l)] as const));
+
+  // Earlier commits people signed: did AI-relevant files change since? Only when some tier could keep them.
+  const keeps = Object.values(policy.oversight.tiers).some((t) => t.invalidate_on_push && t.keep_when_ai_unchanged);
+  const shas = keeps
+    ? [...new Set(reviews.filter((r) => r.state === "APPROVED" && !r.bot && r.login.toLowerCase() !== author && r.sha && r.sha !== pull.headSha).map((r) => r.sha))]
+    : [];
+  const compared = await mapLimit(shas.slice(-MAX_COMPARED_SHAS), READ_CONCURRENCY, async (sha) => [sha, await aiChangesSince(ctx, policy, sha, options.detector)] as const);
+
+  return { reviews, commands, standing, sinceSigned: Object.fromEntries(compared) };
 }

@@ -39,6 +39,8 @@ export interface ExistingCheckRun {
   title: string | null;
   summary: string | null;
   actions: string[];
+  /** When GitHub created the run (server time): when aims first saw this head. */
+  startedAt?: string | null;
 }
 
 export interface Review {
@@ -271,6 +273,7 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
         title: r.output?.title ?? null,
         summary: r.output?.summary ?? null,
         actions: [],
+        startedAt: r.started_at ?? null,
       }));
     }),
     reviews: memo(async () => {

@@ -1,0 +1,131 @@
+/**
+ * `/aims <command>` in pull request comments. Pure: text in, a discriminated union out.
+ *
+ * The first line of a comment that starts with `/aims` (outside code blocks and quotes, so quoting
+ * someone else's command never repeats it) is the command; the rest of that line and the lines
+ * after it are its argument. One command per comment.
+ *
+ * Adding a command (e.g. `query`) means adding one entry to COMMANDS and one variant to AimsCommand.
+ */
+
+export type AimsCommand =
+  | { kind: "sign-off"; rationale: string }
+  | { kind: "revoke" }
+  | { kind: "override"; reason: string }
+  | { kind: "unknown"; name: string; usage: string }
+  | { kind: "malformed"; name: string; message: string; usage: string };
+
+export type CommandKind = AimsCommand["kind"];
+
+interface CommandSpec {
+  /** `/aims sign-off <rationale>` */
+  usage: string;
+  summary: string;
+  parse(args: string): AimsCommand;
+}
+
+/** An override reason must be at least a sentence: this many characters and words. */
+export const MIN_REASON_CHARS = 20;
+export const MIN_REASON_WORDS = 3;
+
+/** True when a reason reads like a sentence rather than a token (`ok`, `urgent!!!`). */
+export function isSubstantive(text: string): boolean {
+  const t = text.trim();
+  const words = t.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w));
+  return t.length >= MIN_REASON_CHARS && words.length >= MIN_REASON_WORDS;
+}
+
+const COMMANDS: Record<string, CommandSpec> = {
+  "sign-off": {
+    usage: "/aims sign-off <rationale>",
+    summary: "sign off this pull request at its latest commit (the rationale is required on high-risk systems)",
+    parse: (args) => ({ kind: "sign-off", rationale: args }),
+  },
+  revoke: {
+    usage: "/aims revoke",
+    summary: "withdraw your earlier sign-offs (and override) on this pull request",
+    parse: () => ({ kind: "revoke" }),
+  },
+  override: {
+    usage: "/aims override <reason>",
+    summary: "governance only: pass both gates at the latest commit (break glass, recorded)",
+    parse: (args) =>
+      isSubstantive(args)
+        ? { kind: "override", reason: args }
+        : {
+            kind: "malformed",
+            name: "override",
+            message:
+              args === ""
+                ? "an override needs a reason"
+                : `the reason must be at least a sentence (${MIN_REASON_CHARS} characters and ${MIN_REASON_WORDS} words)`,
+            usage: usageOf("override"),
+          },
+  },
+};
+
+/** Spellings people type for the same command. */
+const ALIASES: Record<string, string> = { signoff: "sign-off", sign_off: "sign-off", "sign-off": "sign-off" };
+
+function usageOf(name: string): string {
+  return COMMANDS[name]!.usage;
+}
+
+/** Every command with its usage, one per line, for replies. */
+export function usageText(): string {
+  return Object.values(COMMANDS)
+    .map((c) => `- \`${c.usage}\`: ${c.summary}`)
+    .join("\n");
+}
+
+/** The command line and what follows it, or undefined when the comment holds no `/aims` line. */
+function commandLine(body: string): { line: string; rest: string } | undefined {
+  const lines = body.replace(/\r\n?/g, "\n").split("\n");
+  let fence: string | undefined;
+  let inComment = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (inComment) {
+      if (line.includes("-->")) inComment = false;
+      continue;
+    }
+    const f = /^\s*(`{3,}|~{3,})/.exec(line);
+    if (fence) {
+      if (f && f[1]!.startsWith(fence)) fence = undefined;
+      continue;
+    }
+    if (f) {
+      fence = f[1]!;
+      continue;
+    }
+    if (/^\s*<!--/.test(line) && !line.includes("-->")) {
+      inComment = true;
+      continue;
+    }
+    if (/^\s*\/aims(?:\s|$)/i.test(line)) return { line: line.trim(), rest: lines.slice(i + 1).join("\n") };
+  }
+  return undefined;
+}
+
+/**
+ * Parse the `/aims` command in a comment body. `undefined` when there is none (an ordinary comment).
+ */
+export function parseCommand(body: string): AimsCommand | undefined {
+  const found = commandLine(body);
+  if (!found) return undefined;
+  const m = /^\/aims(?:\s+(\S+))?(.*)$/is.exec(found.line);
+  const word = (m?.[1] ?? "").toLowerCase();
+  if (word === "") {
+    return { kind: "malformed", name: "", message: "`/aims` needs a command", usage: usageText() };
+  }
+  const name = ALIASES[word] ?? word;
+  const spec = COMMANDS[name];
+  if (!spec) return { kind: "unknown", name: word.slice(0, 40), usage: usageText() };
+  const args = `${m?.[2] ?? ""}\n${found.rest}`.replace(/\s+/g, " ").trim();
+  return spec.parse(args);
+}
+
+/** True when the text contains an `/aims` command of any kind (also unknown or malformed). */
+export function hasCommand(body: string | null | undefined): boolean {
+  return body ? parseCommand(body) !== undefined : false;
+}
