@@ -45,6 +45,7 @@ export async function publishChecks(
         completed_at: new Date().toISOString(),
         external_id: `${pull.owner}/${pull.repo}#${pull.number}@${pull.headSha}`,
         output: { title: check.output.title, summary: check.output.summary },
+        ...(check.output.actions ? { actions: check.output.actions } : {}),
       };
       if (current) {
         await octokit.rest.checks.update({ owner, repo, check_run_id: current.id, ...body });

@@ -7,9 +7,27 @@ import { byteLength, cell, code, humanBytes, plural, truncateBytes } from "./mar
 export const MAX_SUMMARY_BYTES = 65_535;
 const MAX_REASONS = 60;
 
+/** A check-run button: label and identifier at most 20 characters, description at most 40. */
+export interface CheckAction {
+  label: string;
+  description: string;
+  identifier: string;
+}
+
 export interface CheckOutput {
   title: string;
   summary: string;
+  /** Buttons; an empty list clears earlier ones. Absent: leave the run's buttons alone. */
+  actions?: CheckAction[];
+}
+
+export const REQUEST_REVIEW_ACTION: CheckAction = { label: "Request review", description: "Ask the eligible reviewers to sign off", identifier: "request-review" };
+export const RECHECK_ACTION: CheckAction = { label: "Re-check", description: "Evaluate the oversight gate again", identifier: "recheck" };
+
+/** Buttons of a gate's check run: human oversight offers a review request while it waits, and a re-check. */
+export function checkActions(result: GateResult): CheckAction[] | undefined {
+  if (result.gate !== "human-oversight") return undefined;
+  return result.conclusion === "success" ? [RECHECK_ACTION] : [REQUEST_REVIEW_ACTION, RECHECK_ACTION];
 }
 
 export interface RenderContext {
@@ -42,7 +60,8 @@ export function renderCheck(result: GateResult, ctx: RenderContext, maxBytes = M
   const tableBudget = maxBytes - byteLength(summary) - byteLength(footer) - 16;
   summary += renderChanges(ctx.changes, ctx.policy, Math.max(0, tableBudget));
   summary = truncateBytes(summary, maxBytes - byteLength(footer)) + footer;
-  return { title: result.title, summary };
+  const actions = checkActions(result);
+  return { title: result.title, summary, ...(actions ? { actions } : {}) };
 }
 
 function policyLine(ctx: RenderContext): string {

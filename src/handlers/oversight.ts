@@ -1,0 +1,169 @@
+import type { Context } from "probot";
+import { parseCommand, usageText, type AimsCommand } from "../commands/parse.js";
+import { eligibility, governanceText, isBot, oversightTier } from "../gates/oversight.js";
+import { CHECK_NAMES } from "../gates/types.js";
+import { standingOf } from "../github/oversight-facts.js";
+import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext } from "../github/pull-request-context.js";
+import { runPullRequest } from "../pipeline.js";
+import { RECHECK_ACTION, REQUEST_REVIEW_ACTION } from "../render/check.js";
+import type { AppSettings } from "../settings.js";
+
+export const REVIEW_EVENTS = ["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"] as const;
+export const COMMENT_EVENTS = ["issue_comment.created", "issue_comment.edited"] as const;
+
+const WRITE = new Set(["admin", "maintain", "write"]);
+
+type Repo = { owner: string; repo: string };
+
+/** Hidden marker in a reply to comment `id`: a redelivered webhook finds it and does not reply twice. */
+export function replyMarker(commentId: number): string {
+  return `<!-- aims:reply-to=${commentId} -->`;
+}
+
+/** Post a reply to a comment unless one is already there. */
+export async function replyOnce(octokit: GitHub, ctx: PullRequestContext, commentId: number, text: string): Promise<boolean> {
+  const marker = replyMarker(commentId);
+  const existing = await ctx.comments();
+  if (existing.some((c) => c.body.includes(marker))) return false;
+  await octokit.rest.issues.createComment({ owner: ctx.pull.owner, repo: ctx.pull.repo, issue_number: ctx.pull.number, body: `${marker}\n${text}` });
+  return true;
+}
+
+async function openPull(octokit: GitHub, repo: Repo, number: number, settings: AppSettings): Promise<PullRequestContext | undefined> {
+  const { data } = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.repo, pull_number: number });
+  if (data.state !== "open") return undefined;
+  return createPullRequestContext(octokit, pullRequestRef(data, repo), settings);
+}
+
+/** A review was submitted, edited or dismissed: the oversight gate may have changed. */
+export async function onReview(context: Context<"pull_request_review">, settings: AppSettings): Promise<void> {
+  const payload = context.payload;
+  if (payload.sender.type === "Bot") return;
+  // The payload's pull request may be older than the head: read it fresh.
+  const ctx = await openPull(context.octokit, context.repo(), payload.pull_request.number, settings);
+  if (!ctx) return;
+  const { published } = await runPullRequest(context.octokit, ctx);
+  context.log.info({ pr: ctx.pull.number, review: payload.review.id, action: payload.action, checks: published }, "aims gates re-evaluated for a review");
+}
+
+type CommentPayload = {
+  action: string;
+  issue: { number: number; pull_request?: unknown };
+  comment: { id: number; body: string; user: { login: string; type?: string } | null };
+  changes?: { body?: { from?: string } };
+  sender: { login: string; type?: string };
+};
+
+const GATE_COMMANDS = new Set<AimsCommand["kind"]>(["sign-off", "revoke", "override"]);
+
+/**
+ * `/aims` commands in pull request comments. Sign-off, revoke and override re-evaluate the gates
+ * (an edit re-evaluates too: an edited sign-off no longer counts); unknown or malformed commands
+ * and refused overrides get one reply. Bots, the app itself included, are ignored.
+ */
+export async function onComment(context: Context<"issue_comment">, settings: AppSettings): Promise<void> {
+  const payload = context.payload as unknown as CommentPayload;
+  if (!payload.issue.pull_request) return;
+  const author = payload.comment.user ?? payload.sender;
+  if (payload.sender.type === "Bot" || isBot(author.login, author.type)) return;
+  const command = parseCommand(payload.comment.body ?? "");
+  const before = payload.action === "edited" ? parseCommand(payload.changes?.body?.from ?? "") : undefined;
+  if (!command && !before) return;
+
+  const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, settings);
+  if (!ctx) return;
+  const commentId = payload.comment.id;
+  const login = author.login;
+
+  if (command?.kind === "unknown" || command?.kind === "malformed") {
+    const what = command.kind === "unknown" ? `\`/aims ${command.name}\` is not an aims command.` : `\`/aims${command.name ? ` ${command.name}` : ""}\`: ${command.message}.`;
+    const usage = command.kind === "malformed" && command.name ? `Usage: \`${command.usage}\`` : `Commands:\n${usageText()}`;
+    await replyOnce(context.octokit, ctx, commentId, `@${login} ${what}\n\n${usage}`);
+  }
+
+  if (command?.kind === "override") {
+    const refusal = await overrideRefusal(ctx, login);
+    if (refusal) await replyOnce(context.octokit, ctx, commentId, `@${login} ${refusal}`);
+  }
+
+  if ((command && GATE_COMMANDS.has(command.kind)) || (before && GATE_COMMANDS.has(before.kind))) {
+    const { published } = await runPullRequest(context.octokit, ctx);
+    context.log.info({ pr: ctx.pull.number, comment: commentId, command: command?.kind ?? before?.kind, checks: published }, "aims gates re-evaluated for a command");
+  }
+}
+
+/** Why an override by `login` is not applied, or undefined when they may override. */
+async function overrideRefusal(ctx: PullRequestContext, login: string): Promise<string | undefined> {
+  const policy = await ctx.policy();
+  if (!policy.ok) return "your override was not applied: the aims configuration on the base branch could not be used (see the checks).";
+  if (login.toLowerCase() === ctx.pull.author.toLowerCase()) {
+    return `your override was not applied: the author cannot override the gates on their own change. Overrides are for ${governanceText(policy.policy)}.`;
+  }
+  const standing = await standingOf(ctx, policy.policy, login);
+  if (standing.error) return `your override could not be checked (${standing.error}); it is evaluated again on the next event.`;
+  const e = eligibility(policy.policy.oversight.governance, login, standing, "admin");
+  return e.ok ? undefined : `your override was not applied: you are ${e.via}. Only ${governanceText(policy.policy)} may override the aims gates.`;
+}
+
+type RequestedActionPayload = {
+  requested_action?: { identifier?: string } | null;
+  check_run: { name: string; head_sha: string; pull_requests: Array<{ number: number }> };
+  sender: { login: string; type?: string };
+};
+
+/**
+ * A button on the oversight check run. The clicking user's authority is checked again (write
+ * permission); a click by anyone else changes nothing and is logged.
+ */
+export async function onRequestedAction(context: Context<"check_run.requested_action">, settings: AppSettings): Promise<void> {
+  const payload = context.payload as unknown as RequestedActionPayload;
+  const identifier = payload.requested_action?.identifier;
+  if (payload.check_run.name !== CHECK_NAMES["human-oversight"]) return;
+  if (identifier !== REQUEST_REVIEW_ACTION.identifier && identifier !== RECHECK_ACTION.identifier) return;
+  const repo = context.repo();
+  const sha = payload.check_run.head_sha;
+  let numbers = payload.check_run.pull_requests.map((p) => p.number);
+  if (numbers.length === 0) {
+    const { data } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha, per_page: 100 });
+    numbers = data.filter((p) => p.state === "open").map((p) => p.number);
+  }
+  for (const number of [...new Set(numbers)]) {
+    const ctx = await openPull(context.octokit, repo, number, settings);
+    if (!ctx || ctx.pull.headSha !== sha) continue;
+    const sender = payload.sender.login;
+    const permission = payload.sender.type === "Bot" ? "none" : await ctx.permission(sender);
+    if (!WRITE.has(permission)) {
+      context.log.warn({ pr: number, sender, permission, action: identifier }, "check-run button ignored: the user lacks write access");
+      continue;
+    }
+    const { evaluation } = await runPullRequest(context.octokit, ctx);
+    if (identifier === REQUEST_REVIEW_ACTION.identifier && evaluation?.policy.ok) {
+      await requestReviews(context, ctx, evaluation.policy.policy, evaluation.facts);
+    }
+  }
+}
+
+async function requestReviews(
+  context: Context<"check_run.requested_action">,
+  ctx: PullRequestContext,
+  policy: Parameters<typeof oversightTier>[0],
+  facts: Parameters<typeof oversightTier>[1],
+): Promise<void> {
+  const tierName = oversightTier(policy, facts);
+  if (tierName === "prohibited") return;
+  const tier = policy.oversight.tiers[tierName];
+  const { owner, repo, number, author } = ctx.pull;
+  const reviewers = tier.users.filter((u) => u !== author.toLowerCase());
+  // Team reviewers are slugs of teams in the repository owner's organisation.
+  const teams = tier.teams.filter((t) => t.split("/")[0] === owner.toLowerCase()).map((t) => t.split("/")[1]!);
+  if (reviewers.length === 0 && teams.length === 0) {
+    context.log.info({ pr: number }, "no reviewers requested: the tier names no teams or users (anyone with write access may sign off)");
+    return;
+  }
+  try {
+    await context.octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: number, reviewers, team_reviewers: teams });
+  } catch (error) {
+    // 422: a listed user is not a collaborator or a team has no access; nothing else to do.
+    context.log.warn({ pr: number, reviewers, teams, error: (error as Error).message }, "requesting reviews failed");
+  }
+}
