@@ -1,5 +1,6 @@
 import type { ApplicationFunctionOptions, Probot } from "probot";
 import { ASSESSMENT_ISSUE_EVENTS, onAssessmentIssue } from "./handlers/assessment-issue.js";
+import { COMMENT_EVENTS, onComment, onRequestedAction, onReview, REVIEW_EVENTS } from "./handlers/oversight.js";
 import { onCheckRerequested } from "./handlers/rerequest.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { settingsFromEnv, type AppSettings } from "./settings.js";
@@ -11,5 +12,8 @@ export function createApp(settings: AppSettings = settingsFromEnv()) {
     app.on("check_run.rerequested", (context) => onCheckRerequested(context, settings));
     app.on("check_suite.rerequested", (context) => onCheckRerequested(context, settings));
     app.on([...ASSESSMENT_ISSUE_EVENTS], (context) => onAssessmentIssue(context, settings));
+    app.on([...REVIEW_EVENTS], (context) => onReview(context, settings));
+    app.on([...COMMENT_EVENTS], (context) => onComment(context, settings));
+    app.on("check_run.requested_action", (context) => onRequestedAction(context, settings));
   };
 }
