@@ -1,0 +1,147 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { z } from "zod";
+
+/**
+ * The ISO/IEC 42001 Annex A catalogue (policies/annex-a.yml): ids, titles, objectives, our own
+ * descriptions and how much a pull request can evidence each control. Validated when loaded.
+ */
+
+/** Facts a control can be evidenced by; src/controls/mapping.ts turns each into a reason. */
+export const EVIDENCE_FACTS = [
+  "governance-policy",
+  "sign-off",
+  "model",
+  "model-metadata",
+  "prompt",
+  "dataset",
+  "dataset-hash",
+  "dataset-source",
+  "dependency",
+  "inference-runtime",
+  "new-supplier",
+  "assessment-approved",
+  "gates-evaluated",
+  "checks-succeeded",
+  "data-checks-succeeded",
+  "merged-after-gates",
+] as const;
+export type EvidenceFact = (typeof EVIDENCE_FACTS)[number];
+
+export const PR_EVIDENCE = ["strong", "partial", "none"] as const;
+export type PrEvidence = (typeof PR_EVIDENCE)[number];
+
+const CONTROL_ID = /^A\.(?:[2-9]|10)\.\d+(?:\.\d+)?$/;
+
+const controlSchema = z
+  .strictObject({
+    id: z.string().regex(CONTROL_ID, "an Annex A control id such as A.6.2.5"),
+    title: z.string().trim().min(1),
+    objective: z.string().regex(/^A\.(?:[2-9]|10)$/),
+    description: z.string().trim().min(10),
+    pr_evidence: z.enum(PR_EVIDENCE),
+    evidenced_by: z.array(z.enum(EVIDENCE_FACTS)).optional(),
+    reason: z.string().trim().min(10).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const facts = c.evidenced_by ?? [];
+    if (c.pr_evidence === "none" && facts.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["evidenced_by"], message: "a control pull requests cannot evidence lists no facts" });
+    }
+    if ((c.pr_evidence === "none" || facts.length === 0) && !c.reason) {
+      ctx.addIssue({ code: "custom", path: ["reason"], message: "say why pull requests do not evidence this control" });
+    }
+    if (!c.id.startsWith(`${c.objective}.`)) {
+      ctx.addIssue({ code: "custom", path: ["objective"], message: `${c.id} does not belong to objective ${c.objective}` });
+    }
+  });
+
+const clauseSchema = z.strictObject({
+  id: z.string().regex(/^\d+(?:\.\d+)*$/),
+  title: z.string().trim().min(1),
+  description: z.string().trim().min(10),
+  pr_evidence: z.enum(PR_EVIDENCE),
+  evidenced_by: z.array(z.enum(EVIDENCE_FACTS)).optional(),
+});
+
+const catalogueSchema = z
+  .strictObject({
+    objectives: z.array(z.strictObject({ id: z.string().regex(/^A\.(?:[2-9]|10)$/), title: z.string().min(1), description: z.string().min(10) })),
+    controls: z.array(controlSchema),
+    clauses: z.array(clauseSchema),
+  })
+  .superRefine((cat, ctx) => {
+    const seen = new Set<string>();
+    cat.controls.forEach((c, i) => {
+      if (seen.has(c.id)) ctx.addIssue({ code: "custom", path: ["controls", i, "id"], message: `duplicate control ${c.id}` });
+      seen.add(c.id);
+      if (!cat.objectives.some((o) => o.id === c.objective)) {
+        ctx.addIssue({ code: "custom", path: ["controls", i, "objective"], message: `unknown objective ${c.objective}` });
+      }
+    });
+  });
+
+export type Objective = z.infer<typeof catalogueSchema>["objectives"][number];
+export interface Control {
+  id: string;
+  title: string;
+  objective: string;
+  description: string;
+  prEvidence: PrEvidence;
+  evidencedBy: EvidenceFact[];
+  /** Why pull requests do not (or aims-bot does not yet) evidence it. */
+  reason?: string;
+}
+export interface Clause {
+  id: string;
+  title: string;
+  description: string;
+  prEvidence: PrEvidence;
+  evidencedBy: EvidenceFact[];
+}
+export interface Catalogue {
+  objectives: Objective[];
+  controls: Control[];
+  clauses: Clause[];
+}
+
+/** Numeric order of dotted ids: A.6.2.10 after A.6.2.9, A.10.2 after A.9.4. */
+export function compareControlIds(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
+/** Parse and validate catalogue text; throws with every problem listed. */
+export function parseCatalogue(text: string, source = "policies/annex-a.yml"): Catalogue {
+  const result = catalogueSchema.safeParse(parse(text));
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`${source} is not a valid Annex A catalogue:\n${lines.join("\n")}`);
+  }
+  const { objectives, controls, clauses } = result.data;
+  return {
+    objectives,
+    controls: controls.map((c) => ({
+      id: c.id,
+      title: c.title,
+      objective: c.objective,
+      description: c.description,
+      prEvidence: c.pr_evidence,
+      evidencedBy: c.evidenced_by ?? [],
+      ...(c.reason ? { reason: c.reason } : {}),
+    })),
+    clauses: clauses.map((c) => ({ id: c.id, title: c.title, description: c.description, prEvidence: c.pr_evidence, evidencedBy: c.evidenced_by ?? [] })),
+  };
+}
+
+let loaded: Catalogue | undefined;
+
+/** The shipped catalogue, read once per process. */
+export function loadCatalogue(): Catalogue {
+  loaded ??= parseCatalogue(readFileSync(fileURLToPath(new URL("../../policies/annex-a.yml", import.meta.url)), "utf8"));
+  return loaded;
+}
+
+export function controlById(id: string, catalogue: Catalogue = loadCatalogue()): Control | undefined {
+  return catalogue.controls.find((c) => c.id === id);
+}
