@@ -454,7 +454,7 @@ export function oversightGate(policy: Policy, facts: PullRequestFacts): GateResu
     nextSteps.push(`Address the requested changes, then ask ${judged.blockers.map((b) => `@${b.login}`).join(", ")} to approve (or dismiss the review).`);
   } else if (missing > 0) {
     conclusion = "action_required";
-    title = `Human sign-off required: ${selected.length} of ${tier.required}`;
+    title = selected.length === 0 ? "Human sign-off required" : `Human sign-off required: ${selected.length} of ${tier.required} signed`;
   } else {
     conclusion = "success";
     title = `Signed off by ${signOffs.map((s) => `@${s.login}`).join(", ")} (${tierName} risk)`;

@@ -84,6 +84,9 @@ function mockGitHub(s: Scenario) {
     .get(`${REPO}/commits/${HEAD}/check-runs`)
     .query({ per_page: 100, filter: "latest", app_id: 1 })
     .reply(200, { total_count: s.existing?.length ?? 0, check_runs: s.existing ?? [] });
+  // The oversight gate reads reviews and comments: none here.
+  nock(API).get(`${REPO}/pulls/2/reviews`).query(true).optionally().reply(200, []);
+  nock(API).get(`${REPO}/issues/2/comments`).query(true).optionally().reply(200, []);
   nock(API)
     .post(`${REPO}/check-runs`)
     .times(2)
