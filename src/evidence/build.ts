@@ -1,0 +1,222 @@
+import type { PolicyResult } from "../config/policy.js";
+import { mapControls, type ApprovedAssessment } from "../controls/mapping.js";
+import { loadCatalogue } from "../controls/catalogue.js";
+import type { AiChange, Category } from "../detect/types.js";
+import { higherRisk, systemRisks, type Assessment, type AssessmentFacts } from "../gates/assessment.js";
+import type { RecordParse } from "../gates/assessment-record.js";
+import type { Conclusion, GateResult, PullRequestFacts } from "../gates/types.js";
+import { fitRecord, recordId, type AssessmentRef, type EvidenceChange, type EvidenceRecord, type RecordState } from "./record.js";
+
+/**
+ * Building an evidence record from an evaluation (pure): what the pipeline decided, plus what is
+ * only known when the pull request closes (merge commit, other checks). The store decides where
+ * it goes and chains it; this module only turns facts into the record.
+ */
+
+export interface RecordPull {
+  owner: string;
+  repo: string;
+  number: number;
+  title: string;
+  author: string;
+  baseRef: string;
+  baseSha: string;
+  headSha: string;
+}
+
+export interface RecordInput {
+  pull: RecordPull;
+  /** 1 for the pull request's first record; 2+ after it was reopened once its record was final. */
+  round: number;
+  policy: PolicyResult & { ok: true };
+  facts: PullRequestFacts;
+  gates: GateResult[];
+  state: "open" | "merged" | "closed";
+  mergeSha: string | null;
+  closedAt: string | null;
+  /** Other check runs on the head SHA (collected at finalisation); the aims gates are left out. */
+  checks: Array<{ name: string; status: string; conclusion: string | null }>;
+  /** GitHub's web host, for the pull request URL. */
+  webUrl?: string;
+}
+
+const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+/** True when a pull request is governed: it changes something on the gated AI surface. */
+export function isGoverned(facts: Pick<PullRequestFacts, "changes">): boolean {
+  return facts.changes.some((c) => c.gated);
+}
+
+function toChange(c: AiChange): EvidenceChange {
+  return {
+    path: clip(c.path, 1000),
+    ...(c.previousPath ? { previousPath: clip(c.previousPath, 1000) } : {}),
+    status: c.status,
+    category: c.category,
+    system: clip(c.system, 60),
+    rule: clip(c.rule, 100),
+    gated: c.gated,
+    ...(c.lfs ? { lfs: { oid: c.lfs.oid, size: c.lfs.size } } : {}),
+    ...(c.dvc && c.dvc.length > 0
+      ? {
+          dvc: c.dvc.slice(0, 50).map((o) => ({
+            path: clip(o.path, 1000),
+            ...(o.md5 ? { md5: o.md5 } : {}),
+            ...(o.hash ? { hash: o.hash } : {}),
+            ...(o.size !== undefined ? { size: o.size } : {}),
+            ...(o.remote ? { remote: clip(o.remote, 1000) } : {}),
+          })),
+        }
+      : {}),
+    ...(c.dependency
+      ? {
+          dependency: {
+            ecosystem: c.dependency.ecosystem,
+            name: clip(c.dependency.name, 300),
+            kind: c.dependency.kind,
+            supplier: clip(c.dependency.supplier, 200),
+            change: c.dependency.change,
+            ...(c.dependency.from ? { from: clip(c.dependency.from, 300) } : {}),
+            ...(c.dependency.to ? { to: clip(c.dependency.to, 300) } : {}),
+            manifests: c.dependency.manifests.slice(0, 20).map((m) => clip(m, 1000)),
+          },
+        }
+      : {}),
+  };
+}
+
+interface VersionUsed {
+  parse: RecordParse;
+  sha?: string;
+}
+
+/** The version of an assessment the gate relies on: the PR's edit when an assessor approved it at the head, else the base. */
+function usedVersion(a: Assessment, af: AssessmentFacts, author: string): VersionUsed | undefined {
+  if (a.kind === "issue") return a.read.status === "read" ? { parse: a.read.parse } : undefined;
+  const approvers = af.headApprovers.filter((l) => l.toLowerCase() !== author.toLowerCase() && af.authority[l.toLowerCase()]?.authorised);
+  if (a.change && a.change !== "removed" && approvers.length > 0 && a.head?.read.status === "read") return { parse: a.head.read.parse, sha: a.head.sha };
+  return a.base.read.status === "read" ? { parse: a.base.read.parse, sha: a.base.sha } : undefined;
+}
+
+/** Assessments the facts hold: which record and version, its status and who approved it. */
+export function assessmentRefs(facts: PullRequestFacts, auto: boolean): AssessmentRef[] {
+  const af = facts.assessment;
+  if (!af) return [];
+  const sources: Assessment[] = [...af.linked, ...(auto ? af.directory.filter((d) => !af.linked.some((l) => l.kind === "file" && l.path === d.path)) : [])];
+  const refs: AssessmentRef[] = [];
+  const systems = new Set(facts.changes.filter((c) => c.gated).map((c) => c.system));
+  for (const a of sources) {
+    const used = usedVersion(a, af, facts.author);
+    if (!used || used.parse.kind !== "valid") continue;
+    const r = used.parse.record;
+    // Directory entries count only for the systems this change touches.
+    if (a.kind === "file" && a.via === "directory" && !r.systems.some((s) => systems.has(s))) continue;
+    const approvedBy =
+      a.kind === "issue" && a.read.status === "read" && a.read.approval
+        ? [{ login: a.read.approval.login, at: a.read.approval.at, decision: "approve" }]
+        : r.approvals.filter((x) => x.decision !== "reject").map((x) => ({ login: x.login, at: x.at, decision: x.decision }));
+    refs.push({
+      id: clip(r.id, 200),
+      ...(r.version !== undefined ? { version: r.version } : {}),
+      source: a.kind,
+      ref: a.kind === "file" ? a.path : `${a.owner}/${a.repo}#${a.number}`,
+      ...(used.sha && /^[0-9a-f]{40}$/.test(used.sha) ? { sha: used.sha } : {}),
+      status: r.status,
+      systems: r.systems.slice(0, 100),
+      risk: r.riskLevel,
+      approvedBy: approvedBy.slice(0, 20),
+    });
+    if (refs.length >= 20) break;
+  }
+  return refs;
+}
+
+function gate(gates: GateResult[], id: GateResult["gate"]): GateResult | undefined {
+  return gates.find((g) => g.gate === id);
+}
+
+/** Build the record (open, or final but not yet chained: prev, seq and hash stay null). */
+export function buildRecord(input: RecordInput): EvidenceRecord {
+  const { pull, facts, gates, policy } = input;
+  const repository = `${pull.owner}/${pull.repo}`;
+  const catalogue = loadCatalogue();
+  const assessmentGate = gate(gates, "impact-assessment");
+  const oversightGate = gate(gates, "human-oversight");
+  const override = assessmentGate?.override ?? oversightGate?.override ?? null;
+  const signOffs = oversightGate?.signOffs ?? [];
+  const risks = systemRisks(policy.policy, facts);
+  const refs = assessmentRefs(facts, policy.policy.assessment.link === "auto");
+  const conclusionOf = (g: GateResult | undefined): Conclusion => g?.conclusion ?? "failure";
+
+  const state: RecordState = input.state === "merged" && override ? "overridden" : input.state;
+  const approved: ApprovedAssessment[] = refs
+    .filter((r) => r.status === "approved")
+    .map((r) => ({ id: r.id, ...(r.version !== undefined ? { version: r.version } : {}), ref: r.ref, ...(r.sha ? { sha: r.sha } : {}), approvedBy: r.approvedBy, systems: r.systems }));
+  const controls = mapControls(
+    {
+      changes: facts.changes,
+      headSha: pull.headSha,
+      gatesEvaluated: gates.length === 2 && !gates.some((g) => g.reasons.some((r) => r.status === "error")),
+      assessment: { conclusion: conclusionOf(assessmentGate), controls: assessmentGate?.controls ?? [], approved },
+      oversight: { conclusion: conclusionOf(oversightGate), signOffs },
+      override,
+      merged: input.state === "merged",
+      checks: input.checks,
+    },
+    { exclude: policy.policy.controls.exclude.map((e) => e.id), catalogue },
+  );
+
+  const byCategory: Partial<Record<Category, number>> = {};
+  for (const c of facts.changes) byCategory[c.category] = (byCategory[c.category] ?? 0) + 1;
+
+  const record: EvidenceRecord = {
+    schemaVersion: 1,
+    id: recordId(repository, pull.number, input.round),
+    pullRequest: {
+      repository,
+      number: pull.number,
+      title: clip(pull.title, 256),
+      url: `${input.webUrl ?? "https://github.com"}/${repository}/pull/${pull.number}`,
+      author: pull.author,
+      baseRef: clip(pull.baseRef, 300),
+      baseSha: pull.baseSha,
+      headSha: pull.headSha,
+      mergeSha: input.mergeSha,
+      closedAt: input.closedAt,
+    },
+    policy: {
+      sources: policy.policy.sources.slice(0, 10).map((s) => ({
+        repository: s.repository,
+        path: s.path,
+        ...(s.ref ? { ref: s.ref } : {}),
+        ...(s.builtIn ? { builtIn: true } : {}),
+      })),
+    },
+    systems: risks.map((r) => ({ id: clip(r.system, 60), risk: r.effective })),
+    risk: risks.length > 0 ? risks.map((r) => r.effective).reduce(higherRisk) : null,
+    changes: { total: facts.changes.length, byCategory, items: facts.changes.map(toChange) },
+    assessment: {
+      conclusion: conclusionOf(assessmentGate),
+      title: clip(assessmentGate?.title ?? "not evaluated", 500),
+      records: refs,
+    },
+    gates: gates.map((g) => ({ gate: g.gate, name: g.name, conclusion: g.conclusion, title: clip(g.title, 500) })),
+    signOffs: signOffs.slice(0, 50).map((s) => ({
+      login: s.login,
+      method: s.method,
+      sha: s.sha,
+      at: s.at,
+      ...(s.team ? { team: s.team } : {}),
+      ...(s.rationale ? { rationale: clip(s.rationale, 2000) } : {}),
+      ...(s.url ? { url: clip(s.url, 500) } : {}),
+    })),
+    override: override ? { login: override.login, at: override.at, sha: override.sha, reason: clip(override.reason, 2000), ...(override.url ? { url: clip(override.url, 500) } : {}) } : null,
+    checks: input.checks.slice(0, 200).map((c) => ({ name: clip(c.name, 200), status: c.status, conclusion: c.conclusion })),
+    controls: controls.map((c) => ({ id: c.id, reason: clip(c.reason, 1000) })),
+    state,
+    seq: null,
+    prev: null,
+    hash: null,
+  };
+  return fitRecord(record, (id) => catalogue.controls.find((c) => c.id === id)?.title);
+}
