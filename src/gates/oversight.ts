@@ -305,7 +305,7 @@ function judgeSignOffs(tier: TierPolicy, tierName: string, facts: PullRequestFac
     }
     if (tier.require_rationale && current.rationale === "") {
       out.dismissed.push(
-        `${what}: no rationale; the ${tierName} tier requires one (${current.method === "review" ? "write it in the review text" : "`/aims sign-off <rationale>`"}).`,
+        `${what}: no rationale; the ${tierName} tier requires one (${current.method === "review" ? "write it in the review text" : "write it after `/aims sign-off`"}).`,
       );
       continue;
     }
@@ -395,7 +395,7 @@ export function oversightGate(policy: Policy, facts: PullRequestFacts): GateResu
   const eligible = eligibleText(tier);
   const policyLine: Reason = {
     status: "info",
-    message: `Risk tier ${tierName}${systems.length ? ` (${systemsText})` : ""}: ${tier.required} sign-off${tier.required === 1 ? "" : "s"} required from ${eligible}${tier.distinct_teams ? ", each from a different team" : ""}, other than the author @${facts.author}${tier.require_rationale ? "; a rationale is required" : ""}${tier.invalidate_on_push ? (tier.keep_when_ai_unchanged ? "; a push invalidates sign-offs only when it changes AI-relevant files" : "; every push needs new sign-offs") : "; pushes do not invalidate sign-offs"}.`,
+    message: `Risk tier ${tierName}${systems.length ? ` (systems: ${systems.join(", ")})` : ""}: ${tier.required} sign-off${tier.required === 1 ? "" : "s"} required from ${eligible}${tier.distinct_teams ? ", each from a different team" : ""}, other than the author @${facts.author}${tier.require_rationale ? "; a rationale is required" : ""}${tier.invalidate_on_push ? (tier.keep_when_ai_unchanged ? "; a push invalidates sign-offs only when it changes AI-relevant files" : "; every push needs new sign-offs") : "; pushes do not invalidate sign-offs"}.`,
   };
 
   if (of.readError) {
@@ -432,7 +432,7 @@ export function oversightGate(policy: Policy, facts: PullRequestFacts): GateResu
   for (const s of selected) {
     reasons.push({
       status: "met",
-      message: `@${s.c.login} signed off by ${s.c.method === "review" ? "approving review" : "`/aims sign-off`"} at ${short(s.c.sha!)} on ${day(s.c.at)} (${s.team ? `@${s.team}` : s.c.via})${s.c.kept ? `; ${s.c.kept}` : ""}${s.c.rationale ? `: “${truncate(s.c.rationale, 200)}”` : ""}.`,
+      message: `@${s.c.login} signed off by ${s.c.method === "review" ? "approving review" : "`/aims sign-off`"} at ${short(s.c.sha!)} on ${day(s.c.at)} (${s.team ? `@${s.team}` : s.c.via})${s.c.kept ? `; ${s.c.kept}` : ""}${s.c.rationale ? `: “${truncate(s.c.rationale, 200)}”` : "."}`,
     });
   }
   for (const b of judged.blockers) reasons.push({ status: "unmet", message: `@${b.login} requested changes on ${day(b.at)} (${b.via}); this blocks the gate until they approve or the review is dismissed.` });
@@ -462,7 +462,7 @@ export function oversightGate(policy: Policy, facts: PullRequestFacts): GateResu
   if (missing > 0 && judged.errors.length === 0) {
     const distinct = tier.distinct_teams ? `, from ${missing === 1 ? "a team" : "teams"} not yet represented` : "";
     nextSteps.push(
-      `Ask ${missing} more of ${eligible}${distinct}, other than @${facts.author}, to approve this pull request at ${short(facts.headSha)} or comment \`/aims sign-off ${tier.require_rationale ? "<rationale>" : "[rationale]"}\` (the “Request review” button asks them).`,
+      `Ask ${missing === 1 ? "one more reviewer" : `${missing} more reviewers`} (${eligible})${distinct}, other than @${facts.author}, to approve this pull request at ${short(facts.headSha)} or comment \`/aims sign-off ${tier.require_rationale ? "<rationale>" : "[rationale]"}\` (the “Request review” button asks them).`,
     );
   }
   if (conclusion !== "success") nextSteps.push(`In an emergency, ${governanceText(policy)} may comment \`/aims override <reason>\` (recorded as evidence).`);

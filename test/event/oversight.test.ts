@@ -262,7 +262,7 @@ describe("aims/human-oversight through Probot", () => {
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Signed off by @carol (limited risk)"]);
     expect(check.summary).toContain("@carol signed off by approving review at ec26c3e on 2026-06-01 (@codertocat/ml-reviewers)");
-    expect(check.summary).toContain("Risk tier limited (chatbot (limited risk)): 1 sign-off required from a member of @codertocat/ml-reviewers");
+    expect(check.summary).toContain("Risk tier limited (systems: chatbot): 1 sign-off required from a member of @codertocat/ml-reviewers");
     expect(check.actions).toEqual([{ label: "Re-check", description: "Evaluate the oversight gate again", identifier: "recheck" }]);
     recorder.assertValid();
   });

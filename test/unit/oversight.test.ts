@@ -77,7 +77,7 @@ describe("oversight gate: tiers and eligibility", () => {
     expect([r.conclusion, r.title]).toEqual(["success", "Signed off by @carol (limited risk)"]);
     expect(r.controls).toEqual(["A.3.2", "A.9.2"]);
     expect(r.signOffs).toEqual([{ login: "carol", method: "review", sha: HEAD, at: "2026-06-01T10:00:00Z", rationale: "Checked the evaluation report." }]);
-    expect(text(r)).toContain("Risk tier limited (chatbot (limited risk)): 1 sign-off required from anyone with write access");
+    expect(text(r)).toContain("Risk tier limited (systems: chatbot): 1 sign-off required from anyone with write access");
   });
 
   it("dismisses read-only users, the author and bots with the reason", () => {
@@ -100,7 +100,7 @@ describe("oversight gate: tiers and eligibility", () => {
     expect([one.conclusion, one.title]).toEqual(["action_required", "Human sign-off required: 1 of 2 signed"]);
     const bare = gate(policy, facts("models", { commands: [signOff("carol"), signOff("erin", "")], standing: { carol: writer, erin: writer } }));
     expect(bare.conclusion).toBe("action_required");
-    expect(text(bare)).toContain("@erin's `/aims sign-off` (2026-06-01 at aaaaaaa): no rationale; the high tier requires one (`/aims sign-off <rationale>`).");
+    expect(text(bare)).toContain("@erin's `/aims sign-off` (2026-06-01 at aaaaaaa): no rationale; the high tier requires one (write it after `/aims sign-off`).");
     const two = gate(policy, facts("models", { commands: [signOff("carol"), signOff("erin")], standing: { carol: writer, erin: writer } }));
     expect([two.conclusion, two.title]).toEqual(["success", "Signed off by @carol, @erin (high risk)"]);
   });
