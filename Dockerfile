@@ -21,4 +21,4 @@ COPY app.yml ./
 COPY policies ./policies
 USER node
 EXPOSE 3000
-CMD ["node_modules/.bin/probot", "run", "./lib/index.js"]
+CMD ["node", "./lib/server.js"]

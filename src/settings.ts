@@ -2,9 +2,23 @@
 export interface AppSettings {
   /** The GitHub App's id: check runs are looked up among this app's runs only. */
   appId?: number;
+  /**
+   * The app's slug (`APP_SLUG`); its bot `<slug>[bot]` is the sender of the app's own events,
+   * which are ignored. Looked up once through `GET /app` when not set.
+   */
+  appSlug?: string;
+  /** Minutes between reconcile passes (`AIMS_RECONCILE_INTERVAL_MINUTES`); 0 turns the reconciler off. */
+  reconcileIntervalMinutes?: number;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
   const appId = Number(env.APP_ID);
-  return Number.isInteger(appId) && appId > 0 ? { appId } : {};
+  const slug = env.APP_SLUG?.trim();
+  const interval = env.AIMS_RECONCILE_INTERVAL_MINUTES?.trim();
+  const minutes = interval === undefined || interval === "" ? undefined : Number(interval);
+  return {
+    ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}),
+    ...(slug ? { appSlug: slug } : {}),
+    ...(minutes !== undefined && Number.isFinite(minutes) && minutes >= 0 ? { reconcileIntervalMinutes: minutes } : {}),
+  };
 }

@@ -25,12 +25,13 @@ export interface RunningApp {
 let deliveries = 0;
 
 /**
- * Start the app as users do (`probot run ./lib/index.js`, built by `npm test`) on 127.0.0.1,
+ * Start the app as users do (`npm start` runs `node lib/server.js`, built by `npm test`) on 127.0.0.1,
  * pointed at the fake GitHub through GHE_HOST.
  */
 export async function startApp(fake: FakeGitHub, host: string, env: Record<string, string> = {}): Promise<RunningApp> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ["node_modules/probot/bin/probot.js", "run", "./lib/index.js"], {
+  // lib/server.js is `probot run` with aims-bot's Octokit (rate-limit retries, pacing, timeouts).
+  const child: ChildProcess = spawn(process.execPath, ["./lib/server.js"], {
     cwd: process.cwd(),
     env: {
       PATH: process.env.PATH ?? "",
@@ -44,6 +45,11 @@ export async function startApp(fake: FakeGitHub, host: string, env: Record<strin
       PORT: String(port),
       LOG_LEVEL: "info",
       LOG_FORMAT: "json",
+      // No background reconcile passes unless a test asks; retries wait milliseconds, not seconds.
+      AIMS_RECONCILE_INTERVAL_MINUTES: "0",
+      AIMS_RETRY_BASE_MS: "5",
+      AIMS_WRITE_PACING: "off",
+      AIMS_CONTENT_INTERVAL_MS: "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
