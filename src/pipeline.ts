@@ -3,6 +3,8 @@ import type { Policy, PolicyResult } from "./config/policy.js";
 import { changedManifests, createMatcher, detectDependencyChanges, type ManifestTexts } from "./detect/dependencies.js";
 import { compileDetector, loadDetectionRules, type DetectionOptions, type Detector } from "./detect/detect.js";
 import type { AiChange, ChangedFile } from "./detect/types.js";
+import { recordOpenEvidenceSafely } from "./evidence/index.js";
+import type { UpsertResult } from "./evidence/ledger.js";
 import { evaluateGates, evaluationFailed, MAX_LISTED_FILES } from "./gates/evaluate.js";
 import type { DetectionProblem, GateResult, PullRequestFacts } from "./gates/types.js";
 import { gatherAssessmentFacts } from "./github/assessment-facts.js";
@@ -142,7 +144,10 @@ async function detectDependencies(
 }
 
 /** Evaluate and publish both checks. On any failure to evaluate, publish a fail-closed decision and rethrow. */
-export async function runPullRequest(octokit: GitHub, ctx: PullRequestContext): Promise<{ evaluation?: Evaluation; published: PublishedCheck[] }> {
+export async function runPullRequest(
+  octokit: GitHub,
+  ctx: PullRequestContext,
+): Promise<{ evaluation?: Evaluation; published: PublishedCheck[]; evidence?: UpsertResult }> {
   let evaluation: Evaluation | undefined;
   let gates: GateResult[];
   let failure: unknown;
@@ -168,7 +173,9 @@ export async function runPullRequest(octokit: GitHub, ctx: PullRequestContext): 
   }));
   const published = await publishChecks(octokit, ctx.pull, existing, checks);
   if (failure) throw failure;
-  return { ...(evaluation ? { evaluation } : {}), published };
+  // The evidence record follows the published decision; its failure never hides or changes a gate.
+  const evidence = evaluation ? await recordOpenEvidenceSafely(octokit, ctx, evaluation) : undefined;
+  return { ...(evaluation ? { evaluation } : {}), published, ...(evidence ? { evidence } : {}) };
 }
 
 function describeFailure(error: unknown): string {

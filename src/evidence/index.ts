@@ -1,0 +1,136 @@
+import type { PolicyResult } from "../config/policy.js";
+import { CHECK_NAMES, GATE_IDS, type GateResult } from "../gates/types.js";
+import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext, type PullRequestRef } from "../github/pull-request-context.js";
+import type { Evaluation } from "../pipeline.js";
+import type { AppSettings } from "../settings.js";
+import { isGoverned } from "./build.js";
+import { finaliseRecord, upsertOpenRecord, type FinaliseResult, type Ledger, type LedgerLog, type UpsertResult } from "./ledger.js";
+import { createGitHubStore, type RepoRef } from "./store.js";
+
+/**
+ * Wiring of the evidence ledger to GitHub events: the open record after every evaluation of a
+ * governed pull request, and finalisation when it closes. Evidence never changes a gate: callers
+ * log a failure here and the next event (or the reconciler) repairs the record.
+ */
+
+type OkPolicy = PolicyResult & { ok: true };
+
+function evidenceRepo(policy: OkPolicy, pull: { owner: string; repo: string }): RepoRef {
+  const configured = policy.policy.evidence.repository;
+  if (configured) {
+    const [owner, repo] = configured.split("/");
+    return { owner: owner!, repo: repo! };
+  }
+  return { owner: pull.owner, repo: pull.repo };
+}
+
+function logOf(octokit: GitHub): LedgerLog | undefined {
+  const log = (octokit as unknown as { log?: LedgerLog }).log;
+  return log && typeof log.warn === "function" ? log : undefined;
+}
+
+function appSlug(settings?: AppSettings): string | undefined {
+  return (settings as { appSlug?: string } | undefined)?.appSlug ?? (process.env.APP_SLUG || undefined);
+}
+
+async function pullCreatedAt(octokit: GitHub, pull: PullRequestRef): Promise<string | undefined> {
+  const { data } = await octokit.rest.pulls.get({ owner: pull.owner, repo: pull.repo, pull_number: pull.number });
+  return data.created_at;
+}
+
+/**
+ * After the checks of an open pull request are published: create or update its evidence record
+ * when it is governed and evidence is enabled. Returns undefined when nothing was to be done.
+ */
+export async function recordOpenEvidence(octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, settings?: AppSettings): Promise<UpsertResult | undefined> {
+  const { policy, facts, gates } = evaluation;
+  if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open") return undefined;
+  if (!isGoverned(facts)) return undefined;
+  const ledger: Ledger = { store: createGitHubStore(octokit, { ...(appSlug(settings) ? { appSlug: appSlug(settings)! } : {}) }), repo: evidenceRepo(policy, ctx.pull), ...(logOf(octokit) ? { log: logOf(octokit)! } : {}) };
+  return upsertOpenRecord(
+    ledger,
+    { pull: ctx.pull, policy, facts, gates, state: "open", mergeSha: null, closedAt: null, checks: [], webUrl: webUrl(octokit) },
+    () => pullCreatedAt(octokit, ctx.pull),
+  );
+}
+
+/** Same as recordOpenEvidence, but a failure is logged instead of thrown. */
+export async function recordOpenEvidenceSafely(octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, settings?: AppSettings): Promise<UpsertResult | undefined> {
+  try {
+    return await recordOpenEvidence(octokit, ctx, evaluation, settings);
+  } catch (error) {
+    logOf(octokit)?.warn({ err: error, pr: ctx.pull.number }, "evidence record not updated; the next event for this pull request retries");
+    return undefined;
+  }
+}
+
+/** https://github.com, or the GitHub Enterprise host the API runs on. */
+function webUrl(octokit: GitHub): string {
+  const base = String((octokit.request.endpoint.DEFAULTS as { baseUrl?: string }).baseUrl ?? "https://api.github.com");
+  if (base === "https://api.github.com") return "https://github.com";
+  return base.replace(/\/api\/v3\/?$/, "");
+}
+
+/** Check runs on the head SHA: ours give the final gate conclusions, the others go in the record. */
+async function headCheckRuns(octokit: GitHub, pull: PullRequestRef, appId?: number) {
+  const runs = await octokit.paginate(octokit.rest.checks.listForRef, { owner: pull.owner, repo: pull.repo, ref: pull.headSha, filter: "latest", per_page: 100 });
+  const ourNames = new Set(GATE_IDS.map((g) => CHECK_NAMES[g]));
+  const ours = runs.filter((r) => ourNames.has(r.name) && (appId === undefined || r.app?.id === appId));
+  const others = runs
+    .filter((r) => !ourNames.has(r.name))
+    .map((r) => ({ name: r.name, status: r.status, conclusion: r.conclusion ?? null }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { ours, others };
+}
+
+/** The gate decisions that stood when the pull request closed: the published check runs win over a re-evaluation. */
+function standingGates(gates: GateResult[], ours: Array<{ name: string; status: string; conclusion: string | null; output?: { title?: string | null } }>): GateResult[] {
+  return gates.map((g) => {
+    const run = ours.find((r) => r.name === g.name && r.status === "completed");
+    if (!run || (run.conclusion !== "success" && run.conclusion !== "failure" && run.conclusion !== "action_required")) return g;
+    return { ...g, conclusion: run.conclusion, title: run.output?.title ?? g.title };
+  });
+}
+
+/**
+ * Finalise the evidence record of a merged or closed pull request. Re-evaluates it (reads only)
+ * for the facts, takes the gate conclusions from its published check runs, adds the merge commit
+ * and the other checks on the head, and seals the record into the chain. Idempotent: a record
+ * already final is left alone. Matches the reconciler's EvidenceFinaliser.
+ */
+export async function finalisePullRequestEvidence(octokit: GitHub, pull: PullRequestRef, settings: AppSettings = {}): Promise<"finalised" | "already-final" | "not-governed"> {
+  const result = await finaliseEvidence(octokit, pull, settings);
+  return result.action === "finalised" ? "finalised" : result.action;
+}
+
+export async function finaliseEvidence(octokit: GitHub, given: PullRequestRef, settings: AppSettings = {}): Promise<FinaliseResult> {
+  const { data } = await octokit.rest.pulls.get({ owner: given.owner, repo: given.repo, pull_number: given.number });
+  if (data.state !== "closed") return { action: "not-governed" };
+  const pull = pullRequestRef(data, { owner: given.owner, repo: given.repo });
+  const ctx = createPullRequestContext(octokit, pull, settings);
+  // Imported here: the pipeline imports this module for the open record.
+  const { evaluatePullRequest } = await import("../pipeline.js");
+  const evaluation = await evaluatePullRequest(ctx);
+  const policy = evaluation.policy;
+  if (!policy.ok) throw new Error(`the policy on ${pull.baseRef} cannot be read (${policy.reason}); the evidence record is finalised once it can`);
+  if (!policy.policy.evidence.enabled) return { action: "not-governed" };
+  const { ours, others } = await headCheckRuns(octokit, pull, settings.appId);
+  const merged = data.merged === true;
+  const ledger: Ledger = { store: createGitHubStore(octokit, { ...(appSlug(settings) ? { appSlug: appSlug(settings)! } : {}) }), repo: evidenceRepo(policy, pull), ...(logOf(octokit) ? { log: logOf(octokit)! } : {}) };
+  return finaliseRecord(
+    ledger,
+    {
+      pull,
+      policy,
+      facts: evaluation.facts,
+      gates: standingGates(evaluation.gates, ours),
+      state: merged ? "merged" : "closed",
+      mergeSha: merged ? (data.merge_commit_sha ?? null) : null,
+      closedAt: (merged ? data.merged_at : data.closed_at) ?? data.closed_at ?? null,
+      checks: others,
+      webUrl: webUrl(octokit),
+      governed: isGoverned(evaluation.facts),
+    },
+    async () => data.created_at,
+  );
+}

@@ -1,0 +1,295 @@
+import { loadCatalogue } from "../controls/catalogue.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
+import { buildRecord, type RecordInput } from "./build.js";
+import {
+  hashMatches,
+  isFinal,
+  parseRecordBody,
+  parseRecordId,
+  recordId,
+  recordLabels,
+  recordTitle,
+  renderRecordBody,
+  sealRecord,
+  markerId,
+  type EvidenceRecord,
+} from "./record.js";
+import type { EvidenceIssue, EvidenceStore, RepoRef } from "./store.js";
+import { chainHead, type VerifiedRecord } from "./verify.js";
+
+/**
+ * The evidence ledger: upserts the record of a governed pull request while it is open and
+ * finalises it into the hash chain when it closes. Uses only the EvidenceStore interface.
+ *
+ * Writes per pull request: one POST when the record is first needed (issue and labels in one
+ * request), one PATCH whenever its rendered content changes (body, title and labels together;
+ * nothing when unchanged), and one PATCH to finalise (body, labels and closing together). Labels
+ * are created once per repository, with their descriptions.
+ *
+ * Concurrency. Within a process, a keyed mutex serialises work on one record (two deliveries of
+ * the same event) and another serialises finalisation per evidence repository (two merges at
+ * once), so a process never forks the chain or opens a record twice. Across replicas nothing is
+ * locked; instead every writer checks after writing and repairs its own write:
+ *  - after opening a record it lists the pull request's open records again; when there are
+ *    several, the lowest issue number is the record and every newer one is closed as a duplicate
+ *    (state_reason `duplicate`, labels removed, body pointing to the record);
+ *  - after finalising, it re-reads the newest finalised records; when another record took the
+ *    same sequence number with a lower issue number, or the record it pointed to was itself
+ *    re-linked, and nobody points to its record yet, it re-links its record to the current head
+ *    and checks again (a few rounds at most). Records are only ever re-linked by the writer that
+ *    just sealed them, so no finalised record that verified is changed afterwards.
+ * The chain head is found without reading every record: records are listed most recently updated
+ * first, and a record finalised after the current best was updated after that record's pull
+ * request closed, so listing stops at the first page older than that.
+ */
+
+export interface LedgerLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface Ledger {
+  store: EvidenceStore;
+  /** The evidence repository. */
+  repo: RepoRef;
+  log?: LedgerLog;
+}
+
+export type RecordInputWithoutRound = Omit<RecordInput, "round">;
+
+export type UpsertResult =
+  | { action: "created" | "updated" | "unchanged"; issue: number; id: string }
+  | { action: "duplicate-closed"; issue: number; id: string; duplicates: number[] };
+
+export type FinaliseResult =
+  | { action: "finalised"; issue: number; id: string; seq: number; hash: string; relinked: number; created: boolean }
+  | { action: "already-final"; issue: number; id: string }
+  | { action: "not-governed" };
+
+const recordLocks = new KeyedMutex();
+const chainLocks = new KeyedMutex();
+const MAX_RELINKS = 5;
+
+const repoKey = (r: RepoRef) => `${r.owner}/${r.repo}`.toLowerCase();
+
+function controlTitle(id: string): string | undefined {
+  return loadCatalogue().controls.find((c) => c.id === id)?.title;
+}
+
+interface Rendered {
+  title: string;
+  body: string;
+  labels: string[];
+}
+
+function render(record: EvidenceRecord): Rendered {
+  return { title: recordTitle(record), body: renderRecordBody(record, controlTitle), labels: recordLabels(record, controlTitle).map((l) => l.name) };
+}
+
+function sameLabels(a: readonly string[], b: readonly string[]): boolean {
+  const x = new Set(a.map((l) => l.toLowerCase()));
+  const y = new Set(b.map((l) => l.toLowerCase()));
+  return x.size === y.size && [...x].every((l) => y.has(l));
+}
+
+function unchanged(issue: EvidenceIssue, r: Rendered): boolean {
+  return issue.body === r.body && issue.title === r.title && sameLabels(issue.labels, r.labels);
+}
+
+/** An issue of the store that holds a record of the given pull request. */
+interface PullRecord {
+  issue: EvidenceIssue;
+  id: string;
+  round: number;
+  record?: EvidenceRecord;
+}
+
+function recordsOfPull(issues: readonly EvidenceIssue[], repository: string, number: number): PullRecord[] {
+  const out: PullRecord[] = [];
+  for (const issue of issues) {
+    if (issue.state === "closed" && issue.stateReason === "duplicate") continue;
+    const id = markerId(issue.body);
+    const parsedId = id ? parseRecordId(id) : undefined;
+    if (!id || !parsedId || parsedId.repository.toLowerCase() !== repository.toLowerCase() || parsedId.number !== number) continue;
+    const parsed = parseRecordBody(issue.body);
+    out.push({ issue, id, round: parsedId.round, ...(parsed.ok ? { record: parsed.record } : {}) });
+  }
+  return out.sort((a, b) => a.round - b.round || a.issue.number - b.issue.number);
+}
+
+/** The pull request's current record: the highest round; within it the lowest issue number. */
+function latest(records: PullRecord[]): PullRecord | undefined {
+  const top = Math.max(0, ...records.map((r) => r.round));
+  return records.filter((r) => r.round === top).sort((a, b) => a.issue.number - b.issue.number)[0];
+}
+
+/** Close every open record of `id` but the lowest-numbered one, pointing each to it. */
+async function closeDuplicates(ledger: Ledger, records: PullRecord[], id: string): Promise<number[]> {
+  const open = records.filter((r) => r.id === id && r.issue.state === "open").sort((a, b) => a.issue.number - b.issue.number);
+  const [keep, ...dupes] = open;
+  if (!keep) return [];
+  for (const d of dupes) {
+    await ledger.store.update(ledger.repo, d.issue.number, {
+      body: `Duplicate of #${keep.issue.number}: the evidence record of ${id} is #${keep.issue.number}. This issue was opened by a concurrent delivery and is not a record.`,
+      labels: [],
+      state: "closed",
+      stateReason: "duplicate",
+    });
+    ledger.log?.warn({ record: id, duplicate: d.issue.number, kept: keep.issue.number }, "closed a duplicate evidence record");
+  }
+  return dupes.map((d) => d.issue.number);
+}
+
+async function createRecord(ledger: Ledger, record: EvidenceRecord): Promise<EvidenceIssue> {
+  const r = render(record);
+  await ledger.store.ensureLabels(ledger.repo, recordLabels(record, controlTitle));
+  return ledger.store.create(ledger.repo, r);
+}
+
+/**
+ * Create or update the open record of a governed pull request. `pullCreatedAt` bounds the search
+ * for earlier rounds and duplicates (records are never older than their pull request).
+ */
+export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithoutRound, pullCreatedAt?: () => Promise<string | undefined>): Promise<UpsertResult> {
+  const repository = `${input.pull.owner}/${input.pull.repo}`;
+  const baseId = recordId(repository, input.pull.number);
+  return recordLocks.run(`${repoKey(ledger.repo)}\u0000${baseId}`, async () => {
+    // Open records are few (one per open governed pull request): look there first.
+    let records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "open" }), repository, input.pull.number);
+    let current = latest(records);
+    if (current && current.issue.state === "open") {
+      const record = buildRecord({ ...input, round: current.round });
+      const r = render(record);
+      if (unchanged(current.issue, r)) return { action: "unchanged", issue: current.issue.number, id: record.id };
+      await ledger.store.ensureLabels(ledger.repo, recordLabels(record, controlTitle));
+      await ledger.store.update(ledger.repo, current.issue.number, r);
+      return { action: "updated", issue: current.issue.number, id: record.id };
+    }
+
+    // None open: a finalised earlier round (the pull request was reopened) decides the round.
+    const since = await pullCreatedAt?.();
+    records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "all", ...(since ? { since } : {}) }), repository, input.pull.number);
+    current = latest(records);
+    const round = current ? (current.issue.state === "open" ? current.round : current.round + 1) : 1;
+    const record = buildRecord({ ...input, round });
+    const created = await createRecord(ledger, record);
+
+    // Another delivery (or replica) may have opened the same record at the same moment.
+    const again = recordsOfPull(await ledger.store.list(ledger.repo, { state: "open" }), repository, input.pull.number);
+    const duplicates = await closeDuplicates(ledger, again, record.id);
+    if (duplicates.includes(created.number)) {
+      const kept = again.filter((r) => r.id === record.id && !duplicates.includes(r.issue.number))[0]!;
+      return { action: "duplicate-closed", issue: kept.issue.number, id: record.id, duplicates };
+    }
+    return { action: "created", issue: created.number, id: record.id };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The chain
+
+/**
+ * The newest finalised records, enough to know the chain head: listed most recently updated
+ * first, stopping at the first page older than the best head's closing time.
+ */
+async function recentFinals(ledger: Ledger, botLogin: string): Promise<VerifiedRecord[]> {
+  const seen: VerifiedRecord[] = [];
+  await ledger.store.list(ledger.repo, {
+    state: "closed",
+    sort: "updated",
+    direction: "desc",
+    stop: (page) => {
+      for (const issue of page) {
+        if (issue.author.toLowerCase() !== botLogin.toLowerCase()) continue;
+        const parsed = parseRecordBody(issue.body);
+        if (parsed.ok && isFinal(parsed.record) && hashMatches(parsed.record)) seen.push({ issue: issue.number, record: parsed.record });
+      }
+      const head = chainHead(seen);
+      const closedAt = head ? seen.find((s) => s.issue === head.issue)?.record.pullRequest.closedAt : undefined;
+      const oldest = page.at(-1)?.updatedAt;
+      return closedAt !== undefined && closedAt !== null && oldest !== undefined && Date.parse(oldest) < Date.parse(closedAt);
+    },
+  });
+  return seen;
+}
+
+/** Whether the just-sealed record must move: a lower-numbered record holds its place, or its predecessor moved. */
+function mustRelink(me: VerifiedRecord, seen: readonly VerifiedRecord[]): boolean {
+  const others = seen.filter((s) => s.issue !== me.issue);
+  if (others.some((s) => s.record.prev === me.record.hash)) return false; // someone builds on it already
+  const seq = me.record.seq!;
+  if (others.some((s) => s.record.seq === seq && s.issue < me.issue)) return true;
+  const predecessors = others.filter((s) => s.record.seq === seq - 1);
+  if (seq === 1) return false;
+  return predecessors.length > 0 && !predecessors.some((p) => p.record.hash === me.record.prev);
+}
+
+async function seal(ledger: Ledger, issue: number, record: EvidenceRecord, write: boolean, labelsAndState: { labels: string[]; stateReason: "completed" | "not_planned" }): Promise<{ sealed: EvidenceRecord; relinked: number }> {
+  const bot = await ledger.store.botLogin();
+  let head = chainHead(await recentFinals(ledger, bot));
+  let sealed = sealRecord(record, { prev: head?.hash ?? null, seq: (head?.seq ?? 0) + 1 });
+  if (write) {
+    await ledger.store.update(ledger.repo, issue, {
+      title: recordTitle(sealed),
+      body: renderRecordBody(sealed, controlTitle),
+      labels: labelsAndState.labels,
+      state: "closed",
+      stateReason: labelsAndState.stateReason,
+    });
+  }
+  let relinked = 0;
+  for (; relinked < MAX_RELINKS; relinked++) {
+    const seen = await recentFinals(ledger, bot);
+    const me: VerifiedRecord = { issue, record: sealed };
+    if (!mustRelink(me, seen)) break;
+    head = chainHead(seen.filter((s) => s.issue !== issue));
+    sealed = sealRecord(record, { prev: head?.hash ?? null, seq: (head?.seq ?? 0) + 1 });
+    ledger.log?.warn({ record: record.id, issue, seq: sealed.seq }, "another record was finalised at the same moment: re-linked this record to the chain head");
+    await ledger.store.update(ledger.repo, issue, { body: renderRecordBody(sealed, controlTitle) });
+  }
+  return { sealed, relinked };
+}
+
+/**
+ * Finalise the record of a merged or closed pull request: seal it into the chain and close its
+ * issue. A record already final is never rewritten. Without a record, a governed pull request
+ * gets one now (created, then sealed); an ungoverned one gets none.
+ */
+export async function finaliseRecord(ledger: Ledger, input: RecordInputWithoutRound & { governed: boolean }, pullCreatedAt?: () => Promise<string | undefined>): Promise<FinaliseResult> {
+  if (input.state === "open") throw new Error("finaliseRecord needs a merged or closed pull request");
+  const repository = `${input.pull.owner}/${input.pull.repo}`;
+  const baseId = recordId(repository, input.pull.number);
+  return recordLocks.run(`${repoKey(ledger.repo)}\u0000${baseId}`, async () => {
+    let records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "open" }), repository, input.pull.number);
+    let current = latest(records);
+    if (!current) {
+      const since = await pullCreatedAt?.();
+      records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "all", ...(since ? { since } : {}) }), repository, input.pull.number);
+      current = latest(records);
+    }
+    if (current && current.issue.state === "closed" && current.record && isFinal(current.record)) {
+      return { action: "already-final", issue: current.issue.number, id: current.id };
+    }
+    if (!current && !input.governed) return { action: "not-governed" };
+
+    await closeDuplicates(ledger, records, current?.id ?? baseId);
+    const round = current ? current.round : 1;
+    const record = buildRecord({ ...input, round });
+    const labels = recordLabels(record, controlTitle);
+    const stateReason = input.state === "merged" ? "completed" : "not_planned";
+
+    return chainLocks.run(repoKey(ledger.repo), async () => {
+      let issue = current?.issue.number;
+      let created = false;
+      if (issue === undefined) {
+        issue = (await createRecord(ledger, record)).number;
+        created = true;
+      } else {
+        await ledger.store.ensureLabels(ledger.repo, labels);
+      }
+      const { sealed, relinked } = await seal(ledger, issue, record, true, { labels: labels.map((l) => l.name), stateReason });
+      ledger.log?.info({ record: sealed.id, issue, seq: sealed.seq, hash: sealed.hash }, "evidence record finalised");
+      return { action: "finalised", issue, id: sealed.id, seq: sealed.seq!, hash: sealed.hash!, relinked, created };
+    });
+  });
+}

@@ -1,0 +1,192 @@
+import type { GitHub } from "../github/pull-request-context.js";
+import { EVIDENCE_LABEL, type LabelSpec } from "./record.js";
+
+/**
+ * The evidence store: GitHub issues in the evidence repository, behind a small interface so the
+ * ledger's logic (src/evidence/ledger.ts) can be tested against a fake. Issues are found through
+ * the issues list endpoint filtered by the `aims:evidence` label and the app's bot as creator,
+ * never through search (its index lags, so a record just written could be missed and duplicated).
+ */
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export interface EvidenceIssue {
+  number: number;
+  author: string;
+  body: string;
+  title: string;
+  state: "open" | "closed";
+  stateReason: string | null;
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+  htmlUrl: string;
+}
+
+export interface IssueWrite {
+  title?: string;
+  body?: string;
+  labels?: string[];
+  state?: "open" | "closed";
+  stateReason?: "completed" | "not_planned" | "duplicate";
+}
+
+export interface ListOptions {
+  state: "open" | "closed" | "all";
+  since?: string;
+  sort?: "created" | "updated";
+  direction?: "asc" | "desc";
+  /** Called with each page as it arrives; return true to stop listing. */
+  stop?: (page: EvidenceIssue[]) => boolean;
+}
+
+export interface EvidenceStore {
+  /** The app's bot login (`<slug>[bot]`): only issues it opened are records. */
+  botLogin(): Promise<string>;
+  /** Evidence issues (label aims:evidence) opened by the app. */
+  list(repo: RepoRef, options: ListOptions): Promise<EvidenceIssue[]>;
+  /** One content-creating request: the issue with its labels. */
+  create(repo: RepoRef, write: Required<Pick<IssueWrite, "title" | "body" | "labels">>): Promise<EvidenceIssue>;
+  /** One content-creating request: body, title, labels and state together. */
+  update(repo: RepoRef, number: number, write: IssueWrite): Promise<EvidenceIssue>;
+  /** Make sure the labels exist with their colour and description (created once per repository). */
+  ensureLabels(repo: RepoRef, labels: LabelSpec[]): Promise<void>;
+}
+
+type IssueData = {
+  number: number;
+  title: string;
+  body?: string | null;
+  user: { login: string } | null;
+  state: string;
+  state_reason?: string | null;
+  labels: Array<string | { name?: string }>;
+  created_at: string;
+  updated_at: string;
+  html_url: string;
+  pull_request?: unknown;
+};
+
+function toIssue(d: IssueData): EvidenceIssue {
+  return {
+    number: d.number,
+    author: d.user?.login ?? "ghost",
+    body: d.body ?? "",
+    title: d.title,
+    state: d.state === "closed" ? "closed" : "open",
+    stateReason: d.state_reason ?? null,
+    labels: d.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean),
+    createdAt: d.created_at,
+    updatedAt: d.updated_at,
+    htmlUrl: d.html_url,
+  };
+}
+
+const repoKey = (r: RepoRef) => `${r.owner}/${r.repo}`.toLowerCase();
+
+/** Label names known to exist per repository, shared by every store in the process. */
+const knownLabels = new Map<string, Set<string>>();
+
+/** The app's bot login per GitHub host, looked up once per process. */
+const botLogins = new Map<string, Promise<string>>();
+
+async function lookupBotLogin(octokit: GitHub): Promise<string> {
+  // GET /app needs the app's JWT, not the installation token.
+  const { token } = (await (octokit.auth as (o: { type: "app" }) => Promise<{ token: string }>)({ type: "app" }));
+  const { data } = await octokit.request("GET /app", { headers: { authorization: `bearer ${token}` } });
+  const slug = (data as { slug?: string } | null)?.slug;
+  if (!slug) throw new Error("GET /app returned no slug: set APP_SLUG");
+  return `${slug}[bot]`;
+}
+
+export interface GitHubStoreOptions {
+  /** The app's slug when known (`APP_SLUG`), saving the GET /app lookup. */
+  appSlug?: string;
+}
+
+export function createGitHubStore(octokit: GitHub, options: GitHubStoreOptions = {}): EvidenceStore {
+  const base = String((octokit.request.endpoint.DEFAULTS as { baseUrl?: string }).baseUrl ?? "");
+  return {
+    botLogin() {
+      if (options.appSlug) return Promise.resolve(`${options.appSlug}[bot]`);
+      let p = botLogins.get(base);
+      if (!p) {
+        p = lookupBotLogin(octokit);
+        botLogins.set(base, p);
+        p.catch(() => botLogins.delete(base));
+      }
+      return p;
+    },
+
+    async list(repo, opts) {
+      const creator = await this.botLogin();
+      const out: EvidenceIssue[] = [];
+      const params = {
+        owner: repo.owner,
+        repo: repo.repo,
+        labels: EVIDENCE_LABEL,
+        state: opts.state,
+        creator,
+        sort: opts.sort ?? "created",
+        direction: opts.direction ?? "desc",
+        per_page: 100,
+        ...(opts.since ? { since: opts.since } : {}),
+      } as const;
+      for await (const response of octokit.paginate.iterator(octokit.rest.issues.listForRepo, params)) {
+        const page = (response.data as IssueData[]).filter((d) => d.pull_request === undefined).map(toIssue);
+        out.push(...page);
+        if (opts.stop?.(page)) break;
+      }
+      return out;
+    },
+
+    async create(repo, write) {
+      const { data } = await octokit.rest.issues.create({ owner: repo.owner, repo: repo.repo, title: write.title, body: write.body, labels: write.labels });
+      return toIssue(data as IssueData);
+    },
+
+    async update(repo, number, write) {
+      const { data } = await octokit.rest.issues.update({
+        owner: repo.owner,
+        repo: repo.repo,
+        issue_number: number,
+        ...(write.title !== undefined ? { title: write.title } : {}),
+        ...(write.body !== undefined ? { body: write.body } : {}),
+        ...(write.labels !== undefined ? { labels: write.labels } : {}),
+        ...(write.state ? { state: write.state } : {}),
+        ...(write.stateReason ? { state_reason: write.stateReason } : {}),
+      });
+      return toIssue(data as IssueData);
+    },
+
+    async ensureLabels(repo, labels) {
+      const key = repoKey(repo);
+      let known = knownLabels.get(key);
+      if (known && labels.every((l) => known!.has(l.name.toLowerCase()))) return;
+      if (!known) {
+        const existing = await octokit.paginate(octokit.rest.issues.listLabelsForRepo, { owner: repo.owner, repo: repo.repo, per_page: 100 });
+        known = new Set(existing.map((l) => l.name.toLowerCase()));
+        knownLabels.set(key, known);
+      }
+      for (const l of labels) {
+        if (known.has(l.name.toLowerCase())) continue;
+        try {
+          await octokit.rest.issues.createLabel({ owner: repo.owner, repo: repo.repo, name: l.name, color: l.color, description: l.description });
+        } catch (error) {
+          // Another delivery or replica created it first: that is fine.
+          if ((error as { status?: number }).status !== 422) throw error;
+        }
+        known.add(l.name.toLowerCase());
+      }
+    },
+  };
+}
+
+/** Forget cached labels and bot logins (tests that reset GitHub between cases). */
+export function resetStoreCaches(): void {
+  knownLabels.clear();
+  botLogins.clear();
+}
