@@ -1,19 +1,48 @@
-import type { ApplicationFunctionOptions, Probot } from "probot";
+import type { ApplicationFunctionOptions, Context, Probot } from "probot";
 import { ASSESSMENT_ISSUE_EVENTS, onAssessmentIssue } from "./handlers/assessment-issue.js";
+import { MERGE_GROUP_EVENTS, onMergeGroup } from "./handlers/merge-group.js";
+import { onPolicyPush } from "./handlers/policy-push.js";
 import { COMMENT_EVENTS, onComment, onRequestedAction, onReview, REVIEW_EVENTS } from "./handlers/oversight.js";
 import { onCheckRerequested } from "./handlers/rerequest.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
+import { createSelfFilter } from "./handlers/self.js";
+import { startReconciler } from "./reconcile/index.js";
 import { settingsFromEnv, type AppSettings } from "./settings.js";
 
+export interface AppOptions {
+  /** Start the reconciler (src/reconcile) with the app: the server does, tests and serverless do not. */
+  reconcileOnStart?: boolean;
+}
+
+/** Minutes between reconcile passes when AIMS_RECONCILE_INTERVAL_MINUTES is not set. */
+export const DEFAULT_RECONCILE_MINUTES = 60;
+
 /** The Probot app: registers handlers and nothing else. */
-export function createApp(settings: AppSettings = settingsFromEnv()) {
+export function createApp(settings: AppSettings = settingsFromEnv(), options: AppOptions = {}) {
   return (app: Probot, _options?: ApplicationFunctionOptions): void => {
-    app.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, settings));
-    app.on("check_run.rerequested", (context) => onCheckRerequested(context, settings));
-    app.on("check_suite.rerequested", (context) => onCheckRerequested(context, settings));
-    app.on([...ASSESSMENT_ISSUE_EVENTS], (context) => onAssessmentIssue(context, settings));
-    app.on([...REVIEW_EVENTS], (context) => onReview(context, settings));
-    app.on([...COMMENT_EVENTS], (context) => onComment(context, settings));
-    app.on("check_run.requested_action", (context) => onRequestedAction(context, settings));
+    // The app never reacts to its own events (check runs, comments, labels it wrote): every
+    // handler goes through this filter.
+    const isOwn = createSelfFilter(app, settings.appSlug);
+    const on = <E extends Parameters<Probot["on"]>[0]>(events: E, handler: (context: any) => Promise<unknown>): void => {
+      app.on(events, async (context: Context) => {
+        if (await isOwn(context.payload as { sender?: { login?: string; type?: string } })) {
+          context.log.debug({ event: context.name }, "ignored the app's own event");
+          return;
+        }
+        await handler(context);
+      });
+    };
+    on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, settings));
+    on("check_run.rerequested", (context) => onCheckRerequested(context, settings));
+    on("check_suite.rerequested", (context) => onCheckRerequested(context, settings));
+    on([...ASSESSMENT_ISSUE_EVENTS], (context) => onAssessmentIssue(context, settings));
+    on([...REVIEW_EVENTS], (context) => onReview(context, settings));
+    on([...COMMENT_EVENTS], (context) => onComment(context, settings));
+    on("check_run.requested_action", (context) => onRequestedAction(context, settings));
+    on([...MERGE_GROUP_EVENTS], (context) => onMergeGroup(context, settings));
+    on("push", (context) => onPolicyPush(context, settings));
+
+    const minutes = settings.reconcileIntervalMinutes ?? DEFAULT_RECONCILE_MINUTES;
+    if (options.reconcileOnStart && minutes > 0) startReconciler(app, settings, minutes);
   };
 }

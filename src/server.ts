@@ -9,4 +9,4 @@ import { settingsFromEnv } from "./settings.js";
  * requests time out instead of hanging. `probot run ./lib/index.js` still works, with Probot's
  * defaults (no retry of secondary limits).
  */
-await run(createApp(settingsFromEnv()), { Octokit: createAimsOctokit(octokitSettingsFromEnv()) });
+await run(createApp(settingsFromEnv(), { reconcileOnStart: true }), { Octokit: createAimsOctokit(octokitSettingsFromEnv()) });

@@ -196,6 +196,22 @@ export interface FakeApp {
 
 export type RepoRef = string | FakeRepo | { owner: string; name: string };
 
+/** One attempt of a webhook delivery, as `GET /app/hook/deliveries` lists it. */
+export interface FakeDelivery {
+  id: number;
+  guid: string;
+  deliveredAt: string;
+  redelivery: boolean;
+  /** 0 when the app could not be reached. */
+  statusCode: number;
+  event: string;
+  action: string | null;
+  installationId: number | null;
+  repositoryId: number | null;
+  /** The signed body, kept for redelivery. */
+  body: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests, log and faults
 
@@ -303,6 +319,12 @@ export class FakeGitHub {
   /** Personal tokens seeded with `addUserToken`; any other token acts as the app's installation. */
   readonly userTokens = new Map<string, string>();
   readonly installationTokens = new Set<string>();
+
+  /** Webhook deliveries sent by `deliverWebhook` and redeliveries, newest last. */
+  readonly deliveries: FakeDelivery[] = [];
+  /** Where `deliverWebhook` posts, signed with `secret` (the app's webhook URL). */
+  webhook: { url: string; secret: string } | undefined;
+  private readonly inflightDeliveries = new Set<Promise<unknown>>();
 
   readonly requests: LoggedRequest[] = [];
   /** Requests that departed from GitHub's OpenAPI description. */
@@ -721,6 +743,75 @@ export class FakeGitHub {
       return found.length === 1 ? found[0] : undefined;
     }
     return undefined;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Webhook deliveries (what GitHub sends, and its deliveries API)
+
+  /**
+   * Send a webhook to `webhook.url` as GitHub does (signed, `X-GitHub-Delivery` = guid) and log the
+   * attempt for `GET /app/hook/deliveries`. `unreachable` logs a failed attempt without sending,
+   * as when the app is down. Resolves with the logged attempt.
+   */
+  async deliverWebhook(event: string, payload: Record<string, unknown>, options: { guid?: string; unreachable?: boolean; redelivery?: boolean } = {}): Promise<FakeDelivery> {
+    const body = JSON.stringify(payload);
+    const installation = payload.installation as { id?: number } | undefined;
+    const repository = payload.repository as { id?: number } | undefined;
+    const attempt: FakeDelivery = {
+      id: this.nextId(),
+      guid: options.guid ?? randomUUIDv4(),
+      deliveredAt: this.stamp(),
+      redelivery: options.redelivery ?? false,
+      statusCode: 0,
+      event,
+      action: typeof payload.action === "string" ? payload.action : null,
+      installationId: installation?.id ?? null,
+      repositoryId: repository?.id ?? null,
+      body,
+    };
+    this.deliveries.push(attempt);
+    if (options.unreachable || !this.webhook) return attempt;
+    try {
+      const res = await fetch(this.webhook.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "GitHub-Hookshot/fake",
+          "x-github-event": event,
+          "x-github-delivery": attempt.guid,
+          "x-hub-signature-256": signWebhook(this.webhook.secret, body),
+        },
+        body,
+      });
+      await res.text();
+      attempt.statusCode = res.status;
+    } catch {
+      attempt.statusCode = 0;
+    }
+    return attempt;
+  }
+
+  /** Resolves when every redelivery requested through the API has been attempted. */
+  async settled(): Promise<void> {
+    while (this.inflightDeliveries.size > 0) await Promise.allSettled([...this.inflightDeliveries]);
+  }
+
+  private deliveryJson(d: FakeDelivery): Record<string, unknown> {
+    const ok = d.statusCode >= 200 && d.statusCode < 400;
+    return {
+      id: d.id,
+      guid: d.guid,
+      delivered_at: d.deliveredAt,
+      redelivery: d.redelivery,
+      duration: 0.05,
+      status: ok ? "OK" : d.statusCode === 0 ? "failed to connect to host" : `Invalid HTTP Response: ${d.statusCode}`,
+      status_code: d.statusCode,
+      event: d.event,
+      action: d.action,
+      installation_id: d.installationId,
+      repository_id: d.repositoryId,
+      throttled_at: null,
+    };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1617,6 +1708,45 @@ export class FakeGitHub {
         },
       };
     });
+    this.route("GET /app/installations", (ctx) => {
+      this.requireJwt(ctx);
+      const owners = [...new Set([...this.repos.values()].map((r) => r.owner))];
+      // One installation (the fake has one id), on the account of the first repository.
+      const list = owners.length > 0 ? [this.installationJson(owners[0]!)] : [];
+      const { items, headers } = this.page(ctx, list);
+      return { status: 200, body: items, headers };
+    });
+    this.route("GET /installation/repositories", (ctx) => {
+      if (ctx.actor.kind !== "app-token") throw new HttpError(403, "This endpoint requires an installation access token");
+      const repos = [...this.repos.values()];
+      const { items, headers } = this.page(ctx, repos);
+      return { status: 200, body: { total_count: repos.length, repositories: items.map((r) => this.repoJson(r, true)) }, headers };
+    });
+    this.route("GET /app/hook/deliveries", (ctx) => {
+      this.requireJwt(ctx);
+      // Newest first, cursor pagination as GitHub does it (the cursor is opaque to clients).
+      const all = [...this.deliveries].reverse();
+      const perPage = Math.min(100, Math.max(1, Number(ctx.query.get("per_page") ?? 30) || 30));
+      const start = Number(ctx.query.get("cursor") ?? 0) || 0;
+      const items = all.slice(start, start + perPage);
+      const headers: Record<string, string> = {};
+      if (start + perPage < all.length) {
+        const q = new URLSearchParams(ctx.query);
+        q.set("per_page", String(perPage));
+        q.set("cursor", String(start + perPage));
+        headers.link = `<${this.apiBase}/app/hook/deliveries?${q.toString()}>; rel="next"`;
+      }
+      return { status: 200, body: items.map((d) => this.deliveryJson(d)), headers };
+    });
+    this.route("POST /app/hook/deliveries/{delivery_id}/attempts", (ctx) => {
+      this.requireJwt(ctx);
+      const d = this.deliveries.find((x) => x.id === Number(ctx.params.delivery_id));
+      if (!d) throw new HttpError(404, "Not Found");
+      const p = this.deliverWebhook(d.event, JSON.parse(d.body) as Record<string, unknown>, { guid: d.guid, redelivery: true });
+      this.inflightDeliveries.add(p);
+      void p.finally(() => this.inflightDeliveries.delete(p));
+      return { status: 202, body: {} };
+    });
     this.route("GET /repos/{owner}/{repo}/installation", (ctx) => {
       this.requireJwt(ctx);
       const repo = this.repoOf(ctx);
@@ -2117,6 +2247,14 @@ export class FakeGitHub {
     }
     if (Array.isArray(b.actions)) run.actions = b.actions as FakeCheckRun["actions"];
   }
+}
+
+function randomUUIDv4(): string {
+  const b = randomBytes(16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 function notFound(): Record<string, unknown> {

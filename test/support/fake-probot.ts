@@ -1,0 +1,42 @@
+import { Probot, ProbotOctokit } from "probot";
+import { createApp, type AppOptions } from "../../src/app.js";
+import type { AppSettings } from "../../src/settings.js";
+import { generateTestPrivateKey, type FakeGitHub } from "./fake-github.js";
+
+/**
+ * Probot with the app loaded, in-process, talking over HTTP to a started FakeGitHub (no nock):
+ * for event tests that need GitHub's state to evolve. No throttling or retries unless asked.
+ */
+export async function createFakeProbot(fake: FakeGitHub, settings: AppSettings = {}, options: AppOptions & { Octokit?: typeof ProbotOctokit } = {}): Promise<Probot> {
+  const probot = new Probot({
+    appId: fake.app.id,
+    privateKey: generateTestPrivateKey(),
+    baseUrl: fake.apiBase,
+    logLevel: "fatal",
+    Octokit:
+      options.Octokit ??
+      ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
+  });
+  await probot.load(createApp({ appId: fake.app.id, appSlug: fake.app.slug, ...settings }, options), { cwd: process.cwd(), addHandler: () => {} });
+  return probot;
+}
+
+let ids = 0;
+/** Deliver one event to the in-process app; rejects when a handler fails. */
+export async function receive(probot: Probot, name: string, payload: Record<string, unknown>, id = `test-${++ids}`): Promise<void> {
+  await probot.receive({ id, name, payload } as never);
+}
+
+/** The JSON GitHub would put in a webhook for a PR, read from the fake itself. */
+export async function pullRequestPayload(fake: FakeGitHub, fullName: string, number: number, action: string, sender = "alice", extra: Record<string, unknown> = {}) {
+  const get = async (path: string) => (await fetch(`${fake.apiBase}${path}`)).json();
+  return {
+    action,
+    number,
+    pull_request: await get(`/repos/${fullName}/pulls/${number}`),
+    repository: await get(`/repos/${fullName}`),
+    installation: { id: fake.installationId },
+    sender: { login: sender, id: fake.user(sender).id, type: fake.user(sender).type },
+    ...extra,
+  };
+}
