@@ -435,12 +435,15 @@ export function oversightGate(policy: Policy, facts: PullRequestFacts): GateResu
       message: `@${s.c.login} signed off by ${s.c.method === "review" ? "approving review" : "`/aims sign-off`"} at ${short(s.c.sha!)} on ${day(s.c.at)} (${s.team ? `@${s.team}` : s.c.via})${s.c.kept ? `; ${s.c.kept}` : ""}${s.c.rationale ? `: “${truncate(s.c.rationale, 200)}”` : "."}`,
     });
   }
+  const missing = Math.max(0, tier.required - selected.length);
+  if (missing > 0) {
+    reasons.push({ status: "unmet", message: `${missing} more sign-off${missing === 1 ? "" : "s"} needed at ${short(facts.headSha)} (${selected.length} of ${tier.required} counted).` });
+  }
   for (const b of judged.blockers) reasons.push({ status: "unmet", message: `@${b.login} requested changes on ${day(b.at)} (${b.via}); this blocks the gate until they approve or the review is dismissed.` });
   for (const d of [...judged.dismissed, ...extraDismissed]) reasons.push({ status: "unmet", message: `Not counted: ${d}` });
   for (const e of judged.errors) reasons.push({ status: "error", message: e });
   reasons.push(...overrideNotes, ...context);
 
-  const missing = Math.max(0, tier.required - selected.length);
   let conclusion: Conclusion;
   let title: string;
   const nextSteps: string[] = [];
