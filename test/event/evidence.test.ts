@@ -1,0 +1,415 @@
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import nock from "nock";
+import type { Probot } from "probot";
+import { parseRecordBody, recordLabels, renderRecordBody, type EvidenceRecord } from "../../src/evidence/record.js";
+import { resetStoreCaches } from "../../src/evidence/store.js";
+import { verifyChain } from "../../src/evidence/verify.js";
+import { recordAndValidateNock } from "../support/openapi.js";
+import { createTestProbot, webhookExample } from "../support/probot-app.js";
+import { sealedRecord } from "../support/evidence.js";
+
+const API = "https://api.github.com";
+const REPO = "/repos/Codertocat/Hello-World";
+const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+const MERGE = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
+const BOT = "aims-bot[bot]";
+const REASON = "Incident INC-42: the ranker must be rolled back to the previous model now.";
+
+const POLICY = `
+systems:
+  - id: recommender
+    name: Product recommender
+    paths: ["models/recommender/**", "data/recommender/**"]
+    risk: limited
+oversight:
+  tiers:
+    limited:
+      users: ["carol"]
+  governance:
+    users: ["gov-lead"]
+`;
+
+type File = { filename: string; status: string };
+const MODEL: File = { filename: "models/recommender/model.onnx", status: "modified" };
+const CARD: File = { filename: "models/recommender/README.md", status: "modified" };
+
+function user(login: string, type = "User") {
+  return { login, id: login === BOT ? 99 : 1, node_id: "U", avatar_url: "", url: "", html_url: "", type, site_admin: false };
+}
+
+function fileEntry(f: File, i: number) {
+  return { sha: `${i}`.padStart(40, "0"), filename: f.filename, status: f.status, additions: 0, deletions: 0, changes: 0, blob_url: "", raw_url: "", contents_url: "" };
+}
+
+interface MockIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  state_reason: string | null;
+  labels: string[];
+  user: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface Scenario {
+  files: File[];
+  /** Evidence issues already in the repository. */
+  issues?: MockIssue[];
+  reviews?: Array<{ login: string }>;
+  comments?: Array<{ id: number; login: string; body: string }>;
+  /** Check runs on the head: the aims gates (by conclusion) and others. */
+  checkRuns?: Array<{ name: string; conclusion: string; app?: number }>;
+  pull?: Record<string, unknown>;
+}
+
+let clock = 0;
+const tick = () => new Date(Date.UTC(2026, 10, 30, 10, 0, clock++)).toISOString().replace(".000", "");
+let issues: MockIssue[] = [];
+const writes: Array<{ method: string; path: string; body: any }> = [];
+
+function issueJson(i: MockIssue) {
+  return {
+    id: 1000 + i.number,
+    node_id: "I",
+    url: `${API}${REPO}/issues/${i.number}`,
+    repository_url: `${API}${REPO}`,
+    labels_url: "",
+    comments_url: "",
+    events_url: "",
+    html_url: `https://github.com/Codertocat/Hello-World/issues/${i.number}`,
+    number: i.number,
+    state: i.state,
+    state_reason: i.state_reason,
+    title: i.title,
+    body: i.body,
+    user: user(i.user, i.user.endsWith("[bot]") ? "Bot" : "User"),
+    labels: i.labels.map((name, k) => ({ id: k + 1, node_id: "L", url: "", name, color: "ededed", default: false, description: null })),
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    locked: false,
+    active_lock_reason: null,
+    comments: 0,
+    closed_at: i.state === "closed" ? i.updated_at : null,
+    created_at: i.created_at,
+    updated_at: i.updated_at,
+    author_association: "NONE",
+  };
+}
+
+function mockGitHub(s: Scenario) {
+  writes.length = 0;
+  issues = (s.issues ?? []).map((i) => ({ ...i }));
+  const pr = webhookExample("pull_request", "opened", (e: any) => e.repository?.full_name === "Codertocat/Hello-World").pull_request;
+  Object.assign(pr, s.pull ?? {});
+  nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} }).persist();
+  nock(API).get("/app").reply(200, { id: 1, slug: "aims-bot", name: "aims-bot", owner: user("Codertocat"), node_id: "A", description: "", external_url: "", html_url: "", created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", permissions: {}, events: [] });
+  nock(API).get(`${REPO}/pulls/2`).reply(200, pr).persist();
+  nock(API).get(`${REPO}/contents/.github%2Faims.yml`).query({ ref: "master" }).reply(200, POLICY).persist();
+  nock(API).get(`${REPO}/pulls/2/files`).query({ per_page: 100 }).reply(200, s.files.map(fileEntry)).persist();
+  nock(API)
+    .get(`${REPO}/pulls/2/reviews`)
+    .query(true)
+    .reply(
+      200,
+      (s.reviews ?? []).map((r, i) => ({
+        id: i + 1,
+        node_id: "R",
+        user: user(r.login),
+        body: "Checked the evaluation report.",
+        state: "APPROVED",
+        html_url: "",
+        pull_request_url: "",
+        _links: { html: { href: "" }, pull_request: { href: "" } },
+        submitted_at: "2026-11-29T10:00:00Z",
+        commit_id: HEAD,
+        author_association: "MEMBER",
+      })),
+    )
+    .persist();
+  nock(API)
+    .get(`${REPO}/issues/2/comments`)
+    .query(true)
+    .reply(
+      200,
+      (s.comments ?? []).map((c) => ({
+        id: c.id,
+        node_id: "C",
+        url: "",
+        html_url: `https://github.com/Codertocat/Hello-World/pull/2#issuecomment-${c.id}`,
+        issue_url: "",
+        body: c.body,
+        user: user(c.login),
+        created_at: "2026-11-29T11:00:00Z",
+        updated_at: "2026-11-29T11:00:00Z",
+        author_association: "MEMBER",
+      })),
+    )
+    .persist();
+  const runs = (s.checkRuns ?? []).map((r, i) => ({
+    id: 500 + i,
+    name: r.name,
+    head_sha: HEAD,
+    status: "completed",
+    conclusion: r.conclusion,
+    started_at: "2026-11-29T09:00:00Z",
+    output: { title: `${r.name} ${r.conclusion}`, summary: "…" },
+    app: { id: r.app ?? (r.name.startsWith("aims/") ? 1 : 15368), slug: "x" },
+  }));
+  nock(API).get(`${REPO}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: runs.length, check_runs: runs }).persist();
+  nock(API).post(`${REPO}/check-runs`).reply(201, (_p, body: any) => ({ id: 600, name: body.name })).persist();
+  nock(API).patch(/\/repos\/Codertocat\/Hello-World\/check-runs\/\d+$/).reply(200, {}).persist();
+  nock(API).post(`${REPO}/issues/2/comments`).reply(201, { id: 9000 }).persist();
+  for (const login of ["carol", "gov-lead"]) {
+    nock(API).get(`${REPO}/collaborators/${login}/permission`).reply(200, { permission: "write", role_name: "write", user: user(login) }).persist();
+  }
+  nock(API).get(/\/repos\/Codertocat\/Hello-World\/contents\//).query(true).reply(404, { message: "Not Found" }).persist();
+
+  // The evidence repository: issues and labels, with the list endpoint's filters.
+  nock(API)
+    .get(`${REPO}/issues`)
+    .query(true)
+    .reply(200, (uri) => {
+      const q = new URL(uri, API).searchParams;
+      writes.push({ method: "GET", path: uri, body: undefined });
+      const state = q.get("state") ?? "open";
+      const labels = (q.get("labels") ?? "").split(",").filter(Boolean);
+      const since = q.get("since");
+      let list = issues.filter(
+        (i) => (state === "all" || i.state === state) && labels.every((l) => i.labels.includes(l)) && (!q.get("creator") || i.user === q.get("creator")) && (!since || i.updated_at >= since),
+      );
+      const key = (i: MockIssue) => (q.get("sort") === "updated" ? i.updated_at : i.created_at) + String(i.number).padStart(6, "0");
+      list = list.sort((a, b) => (key(a) < key(b) ? 1 : -1));
+      if (q.get("direction") === "asc") list.reverse();
+      return list.map(issueJson);
+    })
+    .persist();
+  nock(API)
+    .post(`${REPO}/issues`)
+    .reply(201, (path, body: any) => {
+      writes.push({ method: "POST", path, body });
+      const now = tick();
+      const issue: MockIssue = { number: 100 + issues.length, title: body.title, body: body.body, state: "open", state_reason: null, labels: body.labels ?? [], user: BOT, created_at: now, updated_at: now };
+      issues.push(issue);
+      return issueJson(issue);
+    })
+    .persist();
+  nock(API)
+    .patch(/\/repos\/Codertocat\/Hello-World\/issues\/\d+$/)
+    .reply(200, (path, body: any) => {
+      writes.push({ method: "PATCH", path, body });
+      const issue = issues.find((i) => i.number === Number(path.split("/").pop()))!;
+      if (body.title !== undefined) issue.title = body.title;
+      if (body.body !== undefined) issue.body = body.body;
+      if (body.labels !== undefined) issue.labels = body.labels;
+      if (body.state) issue.state = body.state;
+      if (body.state_reason) issue.state_reason = body.state_reason;
+      issue.updated_at = tick();
+      return issueJson(issue);
+    })
+    .persist();
+  nock(API).get(`${REPO}/labels`).query(true).reply(200, []).persist();
+  nock(API)
+    .post(`${REPO}/labels`)
+    .reply(201, (path, body: any) => {
+      writes.push({ method: "POST", path, body });
+      return { id: 1, node_id: "L", url: "", name: body.name, color: body.color, default: false, description: body.description };
+    })
+    .persist();
+}
+
+/** Content-creating requests on evidence issues (labels are created once per repository). */
+const issueWrites = () => writes.filter((w) => (w.method === "POST" || w.method === "PATCH") && /\/issues(\/\d+)?$/.test(w.path));
+
+function record(issue: MockIssue): EvidenceRecord {
+  const parsed = parseRecordBody(issue.body);
+  if (!parsed.ok) throw new Error(parsed.problem);
+  return parsed.record;
+}
+
+function prEvent(action: string, changes: Record<string, unknown> = {}) {
+  const payload = webhookExample("pull_request", "opened", (e: any) => e.repository?.full_name === "Codertocat/Hello-World");
+  payload.action = action;
+  Object.assign(payload.pull_request, changes);
+  return { id: `delivery-${action}-${clock}`, name: "pull_request" as const, payload };
+}
+
+const MERGED = { state: "closed", merged: true, merged_at: "2026-11-30T09:00:00Z", closed_at: "2026-11-30T09:00:00Z", merge_commit_sha: MERGE };
+const CLOSED = { state: "closed", merged: false, merged_at: null, closed_at: "2026-11-30T09:30:00Z", merge_commit_sha: null };
+const PASSING = [
+  { name: "aims/impact-assessment", conclusion: "success" },
+  { name: "aims/human-oversight", conclusion: "success" },
+  { name: "test", conclusion: "success" },
+  { name: "eval", conclusion: "success" },
+];
+
+describe("evidence records through pull_request events", () => {
+  let probot: Probot;
+  let recorder: ReturnType<typeof recordAndValidateNock>;
+
+  beforeEach(async () => {
+    nock.disableNetConnect();
+    resetStoreCaches();
+    recorder = recordAndValidateNock();
+    probot = await createTestProbot();
+  });
+
+  afterEach(() => {
+    recorder.stop();
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it("creates one record with its labels in a single request when a PR first touches the AI surface", async () => {
+    mockGitHub({ files: [MODEL] });
+    await probot.receive(prEvent("opened"));
+    const posts = issueWrites();
+    expect(posts.map((w) => w.method)).toEqual(["POST"]);
+    expect(posts[0]!.body.labels).toEqual(["aims:evidence", "annex-a:A.4.2", "annex-a:A.6.1.3", "annex-a:A.6.2.3", "ai-system:recommender", "risk:limited", "state:open"]);
+    const r = record(issues[0]!);
+    expect(r).toMatchObject({ id: "Codertocat/Hello-World#2", state: "open", hash: null, prev: null, seq: null, risk: "limited" });
+    expect(r.pullRequest).toMatchObject({ headSha: HEAD, mergeSha: null, url: "https://github.com/Codertocat/Hello-World/pull/2" });
+    expect(r.changes.items.map((c) => c.path)).toEqual([MODEL.filename]);
+    expect(r.gates.map((g) => [g.name, g.conclusion])).toEqual([
+      ["aims/impact-assessment", "action_required"],
+      ["aims/human-oversight", "action_required"],
+    ]);
+    // Labels were created with descriptions, and the record is found by the list endpoint, never search.
+    const labelPosts = writes.filter((w) => w.path.endsWith("/labels"));
+    expect(labelPosts.map((w) => w.body.name)).toContain("annex-a:A.6.2.3");
+    for (const l of labelPosts) expect(l.body.description.length).toBeGreaterThan(10);
+    const lists = writes.filter((w) => w.method === "GET");
+    expect(lists.length).toBeGreaterThan(0);
+    for (const l of lists) expect(l.path).toMatch(/labels=aims%3Aevidence.*creator=aims-bot%5Bbot%5D|creator=aims-bot%5Bbot%5D.*labels=aims%3Aevidence/);
+    expect(recorder.requests.some((q) => q.path.startsWith("/search"))).toBe(false);
+    recorder.assertValid();
+  });
+
+  it("does not create a record for a PR that changes nothing on the AI surface", async () => {
+    mockGitHub({ files: [{ filename: "README.md", status: "modified" }] });
+    await probot.receive(prEvent("opened"));
+    expect(issueWrites()).toEqual([]);
+    expect(writes.filter((w) => w.method === "GET")).toEqual([]);
+  });
+
+  it("updates the record in place, labels in the same PATCH, when the gates change", async () => {
+    mockGitHub({ files: [MODEL] });
+    await probot.receive(prEvent("opened"));
+    // A reviewer signs off: oversight passes, the record gains the sign-off and A.3.2/A.9.2.
+    const existing = issues;
+    nock.cleanAll();
+    mockGitHub({ files: [MODEL], reviews: [{ login: "carol" }], issues: existing });
+    await probot.receive(prEvent("synchronize"));
+    expect(issueWrites().map((w) => [w.method, w.path])).toEqual([["PATCH", `${REPO}/issues/100`]]);
+    const patch = issueWrites()[0]!.body;
+    expect(patch.labels).toContain("annex-a:A.9.2");
+    expect(patch.state).toBeUndefined();
+    const r = record(issues[0]!);
+    expect(r.signOffs).toEqual([expect.objectContaining({ login: "carol", method: "review", sha: HEAD })]);
+    expect(r.gates[1]).toMatchObject({ name: "aims/human-oversight", conclusion: "success" });
+    recorder.assertValid();
+  });
+
+  it("writes nothing when the record would not change", async () => {
+    mockGitHub({ files: [MODEL] });
+    await probot.receive(prEvent("opened"));
+    const existing = issues;
+    nock.cleanAll();
+    mockGitHub({ files: [MODEL], issues: existing });
+    await probot.receive(prEvent("edited"));
+    expect(issueWrites()).toEqual([]);
+    expect(writes.filter((w) => w.path.endsWith("/labels"))).toEqual([]);
+  });
+
+  it("finalises on merge: merge commit, final conclusions, other checks, chained to the previous record, closed in one PATCH", async () => {
+    const previous = sealedRecord(7, { prev: "1".repeat(64), seq: 4 });
+    mockGitHub({ files: [MODEL, CARD], reviews: [{ login: "carol" }], pull: MERGED, checkRuns: PASSING });
+    await probot.receive(prEvent("opened", {}));
+    const open = issues.filter((i) => i.state === "open");
+    const older: MockIssue = { number: 50, title: "older", body: renderRecordBody(previous), state: "closed", state_reason: "completed", labels: recordLabels(previous).map((l) => l.name), user: BOT, created_at: "2026-11-01T00:00:00Z", updated_at: "2026-11-02T00:00:00Z" };
+    nock.cleanAll();
+    mockGitHub({ files: [MODEL, CARD], reviews: [{ login: "carol" }], pull: MERGED, checkRuns: PASSING, issues: [older, ...open] });
+    await probot.receive(prEvent("closed", MERGED));
+
+    expect(issueWrites().map((w) => w.method)).toEqual(["PATCH"]);
+    const patch = issueWrites()[0]!.body;
+    expect(patch).toMatchObject({ state: "closed", state_reason: "completed" });
+    expect(patch.labels).toEqual(expect.arrayContaining(["state:merged", "annex-a:A.6.2.5", "annex-a:A.6.2.4", "annex-a:A.6.2.7"]));
+    expect(patch.labels).not.toContain("state:open");
+    const r = record(issues.find((i) => i.number === 100)!);
+    expect(r).toMatchObject({ state: "merged", seq: 5, prev: previous.hash });
+    expect(r.pullRequest).toMatchObject({ mergeSha: MERGE, closedAt: "2026-11-30T09:00:00Z" });
+    expect(r.checks).toEqual([
+      { name: "eval", status: "completed", conclusion: "success" },
+      { name: "test", status: "completed", conclusion: "success" },
+    ]);
+    expect(r.controls.find((c) => c.id === "A.6.2.5")?.reason).toBe("A.6.2.5 model and model card change merged after both gates passed at ec26c3e");
+    expect(r.controls.find((c) => c.id === "A.6.2.4")?.reason).toBe("A.6.2.4 checks `eval` and `test` succeeded on the merged head SHA ec26c3e");
+    expect(r.signOffs.map((s) => s.login)).toEqual(["carol"]);
+    // Create (earlier) + finalise: two content-creating requests for the whole life of the record.
+    // The chain verifies with the earlier record's predecessors absent only.
+    const result = verifyChain(issues.map((i) => ({ number: i.number, author: i.user, body: i.body, state: i.state, stateReason: i.state_reason, labels: i.labels })), { appLogin: BOT });
+    expect(result.problems.map((p) => p.kind)).toEqual(["missing-link"]); // #50 points to records not in this test
+    expect(result.head).toMatchObject({ seq: 5, issue: 100 });
+    recorder.assertValid();
+
+    // Redelivery of the same event: the final record is never rewritten.
+    writes.length = 0;
+    await probot.receive(prEvent("closed", MERGED));
+    expect(issueWrites()).toEqual([]);
+  });
+
+  it("records a PR closed without merging as closed (not planned), with no deployment claim", async () => {
+    mockGitHub({ files: [MODEL], pull: CLOSED, checkRuns: PASSING });
+    await probot.receive(prEvent("opened"));
+    const open = issues;
+    nock.cleanAll();
+    mockGitHub({ files: [MODEL], pull: CLOSED, checkRuns: PASSING, issues: open });
+    await probot.receive(prEvent("closed", CLOSED));
+    const patch = issueWrites()[0]!.body;
+    expect(patch).toMatchObject({ state: "closed", state_reason: "not_planned" });
+    expect(patch.labels).toContain("state:closed");
+    expect(patch.labels).not.toContain("annex-a:A.6.2.5");
+    const r = record(issues[0]!);
+    expect(r).toMatchObject({ state: "closed", seq: 1, prev: null });
+    expect(r.pullRequest.mergeSha).toBeNull();
+    recorder.assertValid();
+  });
+
+  it("records a merge under override as overridden, with who and why, and no deployment claim", async () => {
+    const comments = [{ id: 44, login: "gov-lead", body: `/aims override ${REASON}` }];
+    const gatesOverridden = [
+      { name: "aims/impact-assessment", conclusion: "success" },
+      { name: "aims/human-oversight", conclusion: "success" },
+    ];
+    mockGitHub({ files: [MODEL], comments, checkRuns: gatesOverridden });
+    await probot.receive(prEvent("opened"));
+    expect(record(issues[0]!).override).toMatchObject({ login: "gov-lead", reason: REASON, sha: HEAD });
+    const open = issues;
+    nock.cleanAll();
+    mockGitHub({ files: [MODEL], comments, pull: MERGED, checkRuns: gatesOverridden, issues: open });
+    await probot.receive(prEvent("closed", MERGED));
+    const patch = issueWrites()[0]!.body;
+    expect(patch.labels).toContain("state:overridden");
+    expect(patch.labels).not.toContain("annex-a:A.6.2.5");
+    const r = record(issues[0]!);
+    expect(r.state).toBe("overridden");
+    expect(r.override).toMatchObject({ login: "gov-lead", reason: REASON });
+    expect(issues[0]!.body).toContain(`**Override** by @gov-lead at \`ec26c3e\``);
+    recorder.assertValid();
+  });
+
+  it("never lets an evidence failure change or hide the gates", async () => {
+    mockGitHub({ files: [MODEL] });
+    // Same GitHub, but creating the evidence issue fails.
+    nock.removeInterceptor({ hostname: "api.github.com", proto: "https", method: "POST", path: `${REPO}/issues` });
+    nock(API).post(`${REPO}/issues`).reply(500, { message: "boom" }).persist();
+    await expect(probot.receive(prEvent("opened"))).resolves.toBeUndefined();
+    const posts = recorder.requests.filter((q) => q.method === "POST").map((q) => q.path.replace(/\?.*$/, ""));
+    expect(posts.filter((p) => p === `${REPO}/check-runs`)).toHaveLength(2);
+    expect(posts).toContain(`${REPO}/issues`);
+    expect(issues).toEqual([]);
+  });
+});
