@@ -6,6 +6,7 @@ import { renderCheck } from "../render/check.js";
 import { assessInit, workingTreePolicy } from "./assess.js";
 import { createLocalContext, defaultBranch, GitError } from "./local-git.js";
 import { checkReport, formatText } from "./report.js";
+import { RECONCILE_USAGE } from "../reconcile/usage.js";
 
 export const EXIT_PASS = 0;
 export const EXIT_GATE_FAILS = 1;
@@ -26,6 +27,7 @@ Commands:
              systems: in .github/aims.yml, into the assessment directory (never overwrites)
              --system <id>    the system to assess
              --id <id>        the assessment id (default: AIA-<year>-<system>)
+${RECONCILE_USAGE}
 
 Exit codes: 0 both gates would pass, 1 a gate would fail, 2 usage or configuration error.`;
 
@@ -51,6 +53,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return validate(rest, io);
       case "assess":
         return await assess(rest, io);
+      case "reconcile":
+        // Loaded on demand: it brings Probot, which the local commands do not need.
+        return await (await import("../reconcile/cli.js")).reconcileCommand(rest, io);
       case "help":
       case "--help":
       case "-h":
