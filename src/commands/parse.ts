@@ -5,13 +5,17 @@
  * someone else's command never repeats it) is the command; the rest of that line and the lines
  * after it are its argument. One command per comment.
  *
- * Adding a command (e.g. `query`) means adding one entry to COMMANDS and one variant to AimsCommand.
+ * Adding a command means adding one entry to COMMANDS and one variant to AimsCommand.
  */
+
+import { loadCatalogue } from "../controls/catalogue.js";
+import { parseQuery, QUERY_USAGE, type EvidenceQuery } from "../evidence/query.js";
 
 export type AimsCommand =
   | { kind: "sign-off"; rationale: string }
   | { kind: "revoke" }
   | { kind: "override"; reason: string }
+  | { kind: "query"; query: EvidenceQuery }
   | { kind: "unknown"; name: string; usage: string }
   | { kind: "malformed"; name: string; message: string; usage: string };
 
@@ -61,6 +65,15 @@ const COMMANDS: Record<string, CommandSpec> = {
                 : `the reason must be at least a sentence (${MIN_REASON_CHARS} characters and ${MIN_REASON_WORDS} words)`,
             usage: usageOf("override"),
           },
+  },
+  query: {
+    usage: QUERY_USAGE,
+    summary: "in the evidence repository: list the evidence records that match the filters, with totals per control",
+    parse: (args) => {
+      const catalogue = loadCatalogue();
+      const parsed = parseQuery(args, [...catalogue.controls.map((c) => c.id), ...catalogue.clauses.map((c) => c.id)]);
+      return parsed.ok ? { kind: "query", query: parsed.query } : { kind: "malformed", name: "query", message: parsed.message, usage: usageOf("query") };
+    },
   },
 };
 
