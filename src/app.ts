@@ -1,10 +1,12 @@
 import type { ApplicationFunctionOptions, Context, Probot } from "probot";
 import { ASSESSMENT_ISSUE_EVENTS, onAssessmentIssue } from "./handlers/assessment-issue.js";
 import { MERGE_GROUP_EVENTS, onMergeGroup } from "./handlers/merge-group.js";
+import { refreshPullRequest } from "./handlers/fresh.js";
 import { onPolicyPush } from "./handlers/policy-push.js";
 import { COMMENT_EVENTS, onComment, onRequestedAction, onReview, REVIEW_EVENTS } from "./handlers/oversight.js";
 import { onCheckRerequested } from "./handlers/rerequest.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
+import { onQueryComment, QUERY_EVENTS } from "./handlers/query.js";
 import { createSelfFilter } from "./handlers/self.js";
 import { startReconciler } from "./reconcile/index.js";
 import { settingsFromEnv, type AppSettings } from "./settings.js";
@@ -32,12 +34,16 @@ export function createApp(settings: AppSettings = settingsFromEnv(), options: Ap
         await handler(context);
       });
     };
-    on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, settings));
+    on([...PULL_REQUEST_EVENTS], async (context) => {
+      if (!settings.trustWebhookPayloads) await refreshPullRequest(context);
+      await onPullRequest(context, settings);
+    });
     on("check_run.rerequested", (context) => onCheckRerequested(context, settings));
     on("check_suite.rerequested", (context) => onCheckRerequested(context, settings));
     on([...ASSESSMENT_ISSUE_EVENTS], (context) => onAssessmentIssue(context, settings));
     on([...REVIEW_EVENTS], (context) => onReview(context, settings));
     on([...COMMENT_EVENTS], (context) => onComment(context, settings));
+    on([...QUERY_EVENTS], (context) => onQueryComment(context, settings));
     on("check_run.requested_action", (context) => onRequestedAction(context, settings));
     on([...MERGE_GROUP_EVENTS], (context) => onMergeGroup(context, settings));
     on("push", (context) => onPolicyPush(context, settings));

@@ -1,0 +1,85 @@
+import type { EvidenceEntry } from "../evidence/query.js";
+import { EVIDENCE_LABEL, parseRecordBody } from "../evidence/record.js";
+import type { AppSettings } from "../settings.js";
+import type { GitHub } from "./pull-request-context.js";
+
+/**
+ * Reading evidence records for queries and the dashboard: the issues list endpoint filtered by
+ * the `aims:evidence` label and the app's bot as creator (state all, paginated), never search
+ * (its index lags). Only the app's own issues count, and only those whose JSON block parses.
+ */
+
+export interface Repo {
+  owner: string;
+  repo: string;
+}
+
+type ListedIssue = {
+  number: number;
+  html_url: string;
+  created_at: string;
+  body?: string | null;
+  user: { login: string } | null;
+  state: string;
+  state_reason?: string | null;
+  pull_request?: unknown;
+};
+
+const botLogins = new Map<string, Promise<string>>();
+
+/** The app's bot login: `<APP_SLUG>[bot]`, else looked up once per host through GET /app. */
+export function appBotLogin(octokit: GitHub, settings: AppSettings = {}): Promise<string> {
+  if (settings.appSlug) return Promise.resolve(`${settings.appSlug}[bot]`);
+  const base = String((octokit.request.endpoint.DEFAULTS as { baseUrl?: string }).baseUrl ?? "");
+  let p = botLogins.get(base);
+  if (!p) {
+    p = (async () => {
+      // GET /app needs the app's JWT, not the installation token.
+      const { token } = await (octokit.auth as (o: { type: "app" }) => Promise<{ token: string }>)({ type: "app" });
+      const { data } = await octokit.request("GET /app", { headers: { authorization: `bearer ${token}` } });
+      const slug = (data as { slug?: string } | null)?.slug;
+      if (!slug) throw new Error("GET /app returned no slug: set APP_SLUG");
+      return `${slug}[bot]`;
+    })();
+    botLogins.set(base, p);
+    p.catch(() => botLogins.delete(base));
+  }
+  return p;
+}
+
+/** Every evidence record the app wrote in `repo` (open and closed; duplicates closed by the ledger are skipped). */
+export async function readEvidenceEntries(octokit: GitHub, repo: Repo, botLogin: string): Promise<EvidenceEntry[]> {
+  const entries: EvidenceEntry[] = [];
+  const params = { owner: repo.owner, repo: repo.repo, labels: EVIDENCE_LABEL, state: "all", creator: botLogin, sort: "created", direction: "asc", per_page: 100 } as const;
+  for await (const response of octokit.paginate.iterator(octokit.rest.issues.listForRepo, params)) {
+    for (const issue of response.data as ListedIssue[]) {
+      if (issue.pull_request !== undefined) continue;
+      if ((issue.user?.login ?? "").toLowerCase() !== botLogin.toLowerCase()) continue;
+      if (issue.state === "closed" && issue.state_reason === "duplicate") continue;
+      const parsed = parseRecordBody(issue.body);
+      if (!parsed.ok) continue;
+      entries.push({ issue: issue.number, url: issue.html_url, createdAt: issue.created_at, record: parsed.record });
+    }
+  }
+  return entries;
+}
+
+/** Roles that may run evidence queries: triage and above. */
+const TRIAGE_OR_ABOVE = new Set(["admin", "maintain", "write", "triage"]);
+
+/**
+ * Whether `login` has at least triage permission on `repo`. The legacy `permission` field folds
+ * triage into read, so the role name decides; a custom role counts by its base permission.
+ */
+export async function hasTriage(octokit: GitHub, repo: Repo, login: string): Promise<boolean> {
+  try {
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.repo, username: login });
+    const role = (data as { role_name?: string }).role_name?.toLowerCase();
+    if (role && TRIAGE_OR_ABOVE.has(role)) return true;
+    return data.permission === "admin" || data.permission === "write";
+  } catch (error) {
+    // 404: not a collaborator (or not a user at all).
+    if ((error as { status?: number }).status === 404) return false;
+    throw error;
+  }
+}

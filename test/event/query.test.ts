@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import type { Probot } from "probot";
+import { FakeGitHub, type FakeIssue } from "../support/fake-github.js";
+import { createFakeProbot, receive } from "../support/fake-probot.js";
+import { fixtureRecords, seedEvidence } from "../support/evidence-fixture.js";
+
+const EVIDENCE = "acme/evidence";
+let fake: FakeGitHub;
+let probot: Probot;
+let ask: FakeIssue;
+let commentIds = 5000;
+
+beforeAll(async () => {
+  fake = new FakeGitHub({ now: "2026-04-01T09:00:00Z" });
+  await fake.start();
+  fake.addRepo(EVIDENCE);
+  seedEvidence(fake, EVIDENCE, fixtureRecords(60, { open: 4, repositories: ["acme/shop", "acme/web"] }));
+  // A look-alike record written by a person: never counted.
+  fake.addIssue(EVIDENCE, { title: "fake", body: "<!-- aims:evidence-record acme/shop#999 -->\nnot a record", labels: ["aims:evidence", "annex-a:A.6.2.5"], user: "mallory" });
+  ask = fake.addIssue(EVIDENCE, { title: "Questions for the audit", user: "lead" });
+  fake.setPermission(EVIDENCE, "lead", "triage");
+  fake.setPermission(EVIDENCE, "reader", "read");
+  fake.setPermission(EVIDENCE, "maintainer", "maintain");
+  probot = await createFakeProbot(fake);
+});
+
+afterAll(async () => {
+  await fake.stop();
+});
+
+beforeEach(() => fake.reset());
+
+async function comment(login: string, body: string, id = ++commentIds): Promise<number> {
+  const repository = await (await fetch(`${fake.apiBase}/repos/${EVIDENCE}`)).json();
+  const issue = await (await fetch(`${fake.apiBase}/repos/${EVIDENCE}/issues/${ask.number}`)).json();
+  await receive(probot, "issue_comment", {
+    action: "created",
+    issue,
+    comment: { id, body, user: { login, id: fake.user(login).id, type: "User" }, html_url: "", created_at: "2026-04-01T09:00:00Z", updated_at: "2026-04-01T09:00:00Z" },
+    repository,
+    installation: { id: fake.installationId },
+    sender: { login, id: fake.user(login).id, type: "User" },
+  });
+  return id;
+}
+
+function replies(id: number): string[] {
+  return ask.comments.filter((c) => c.body.includes(`<!-- aims:reply-to=${id} -->`)).map((c) => c.body);
+}
+
+describe("/aims query in the evidence repository", () => {
+  it("answers a triager with the matching records, totals and the search link, reading through the issues list only", async () => {
+    const id = await comment("lead", "/aims query control:A.6.2.5 risk:high state:merged repo:acme/shop since:2026-01-01 until:2026-03-31");
+    const [reply] = replies(id);
+    expect(reply).toBeDefined();
+    expect(reply).toMatch(/^<!-- aims:reply-to=\d+ -->\n@lead \*\*\d+ evidence records?\*\* match/);
+    expect(reply).toContain("(60 records read)");
+    const rows = reply!.split("\n").filter((l) => l.startsWith("| [#"));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r).toContain("acme/shop#");
+      expect(r).toContain("| high |");
+      expect(r).toContain("A.6.2.5");
+    }
+    expect(reply).toContain("| A.6.2.5 | AI system deployment |");
+    expect(reply).toContain("label%3A%22annex-a%3AA.6.2.5%22");
+    expect(reply).not.toContain("#999");
+    expect(fake.reads(/search/)).toBe(0);
+    expect(fake.requests.some((r) => r.method === "GET" && r.path.startsWith(`/repos/${EVIDENCE}/issues?`) && r.path.includes("labels=aims%3Aevidence") && r.path.includes("state=all"))).toBe(true);
+  });
+
+  it("answers maintainers too", async () => {
+    const id = await comment("maintainer", "/aims query system:chatbot");
+    expect(replies(id)[0]).toContain("@maintainer **");
+  });
+
+  it("refuses people with read permission in one line, without reading records", async () => {
+    const id = await comment("reader", "/aims query control:A.6.2.5");
+    const [reply] = replies(id);
+    expect(reply!.split("\n")).toHaveLength(2);
+    expect(reply).toContain("@reader evidence queries are answered only for people with at least triage permission on acme/evidence.");
+    expect(fake.reads("labels=aims")).toBe(0);
+  });
+
+  it("refuses people who are not collaborators", async () => {
+    const id = await comment("stranger", "/aims query");
+    expect(replies(id)[0]).toContain("at least triage permission");
+  });
+
+  it("gives usage help for a malformed query", async () => {
+    const id = await comment("lead", "/aims query risk:extreme");
+    const [reply] = replies(id);
+    expect(reply).toContain("`risk:extreme`: risk is one of minimal, limited, high, prohibited");
+    expect(reply).toContain("Usage: `/aims query [control:A.6.2.5]");
+  });
+
+  it("does not reply twice to a redelivered comment", async () => {
+    const id = await comment("lead", "/aims query state:open");
+    expect(replies(id)).toHaveLength(1);
+    fake.reset();
+    await comment("lead", "/aims query state:open", id);
+    expect(replies(id)).toHaveLength(1);
+    expect(fake.writes()).toBe(0);
+  });
+
+  it("ignores other commands and ordinary comments", async () => {
+    const before = ask.comments.length;
+    await comment("lead", "Thanks, looks complete.");
+    await comment("lead", "/aims revoke");
+    expect(ask.comments.length).toBe(before);
+  });
+});
