@@ -1,6 +1,7 @@
 import type { ApplicationFunctionOptions, Context, Probot } from "probot";
 import { ASSESSMENT_ISSUE_EVENTS, onAssessmentIssue } from "./handlers/assessment-issue.js";
 import { MERGE_GROUP_EVENTS, onMergeGroup } from "./handlers/merge-group.js";
+import { refreshPullRequest } from "./handlers/fresh.js";
 import { onPolicyPush } from "./handlers/policy-push.js";
 import { COMMENT_EVENTS, onComment, onRequestedAction, onReview, REVIEW_EVENTS } from "./handlers/oversight.js";
 import { onCheckRerequested } from "./handlers/rerequest.js";
@@ -33,7 +34,10 @@ export function createApp(settings: AppSettings = settingsFromEnv(), options: Ap
         await handler(context);
       });
     };
-    on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, settings));
+    on([...PULL_REQUEST_EVENTS], async (context) => {
+      if (!settings.trustWebhookPayloads) await refreshPullRequest(context);
+      await onPullRequest(context, settings);
+    });
     on("check_run.rerequested", (context) => onCheckRerequested(context, settings));
     on("check_suite.rerequested", (context) => onCheckRerequested(context, settings));
     on([...ASSESSMENT_ISSUE_EVENTS], (context) => onAssessmentIssue(context, settings));

@@ -9,6 +9,11 @@ export interface AppSettings {
   appSlug?: string;
   /** Minutes between reconcile passes (`AIMS_RECONCILE_INTERVAL_MINUTES`); 0 turns the reconciler off. */
   reconcileIntervalMinutes?: number;
+  /**
+   * Tests only: judge a pull_request event by the PR in its payload instead of re-reading it from
+   * GitHub. Never set in production: a late, reordered or replayed delivery would decide the gate.
+   */
+  trustWebhookPayloads?: boolean;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
