@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { loadCatalogue } from "../controls/catalogue.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { buildRecord, type RecordInput } from "./build.js";
@@ -28,16 +29,20 @@ import { chainHead, type VerifiedRecord } from "./verify.js";
  *
  * Concurrency. Within a process, a keyed mutex serialises work on one record (two deliveries of
  * the same event) and another serialises finalisation per evidence repository (two merges at
- * once), so a process never forks the chain or opens a record twice. Across replicas nothing is
- * locked; instead every writer checks after writing and repairs its own write:
+ * once). Across replicas:
+ *  - finalisation takes a lock shared through GitHub itself: the label `aims:chain-lock` in the
+ *    evidence repository. Creating a label is atomic (a second create fails with 422), so whoever
+ *    created it holds the lock until deleting it; its description carries an expiry so a crashed
+ *    holder blocks the chain for two minutes at most. Under the lock the writer reads the chain
+ *    head, seals its record onto it and writes it, so two merges at the same moment take turns;
+ *  - as a safety net (a lock that expired mid-write), the writer re-reads the newest finalised
+ *    records after writing; when a lower-numbered record took the same sequence number and nobody
+ *    builds on its own record yet, it re-links its record to the current head;
  *  - after opening a record it lists the pull request's open records again; when there are
  *    several, the lowest issue number is the record and every newer one is closed as a duplicate
- *    (state_reason `duplicate`, labels removed, body pointing to the record);
- *  - after finalising, it re-reads the newest finalised records; when another record took the
- *    same sequence number with a lower issue number, or the record it pointed to was itself
- *    re-linked, and nobody points to its record yet, it re-links its record to the current head
- *    and checks again (a few rounds at most). Records are only ever re-linked by the writer that
- *    just sealed them, so no finalised record that verified is changed afterwards.
+ *    (state_reason `duplicate`, labels removed, body pointing to the record).
+ * Records are only ever re-linked by the writer that just sealed them, so a finalised record that
+ * verified is never changed afterwards.
  * The chain head is found without reading every record: records are listed most recently updated
  * first, and a record finalised after the current best was updated after that record's pull
  * request closed, so listing stops at the first page older than that.
@@ -69,6 +74,34 @@ export type FinaliseResult =
 const recordLocks = new KeyedMutex();
 const chainLocks = new KeyedMutex();
 const MAX_RELINKS = 5;
+
+/** Label that is the cross-replica lock on an evidence repository's chain. */
+export const CHAIN_LOCK_LABEL = "aims:chain-lock";
+const LOCK_TTL_MS = 120_000;
+const LOCK_WAIT_MS = 90_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Run `fn` holding the chain lock of the evidence repository: in this process, then across replicas. */
+async function withChainLock<T>(ledger: Ledger, fn: () => Promise<T>): Promise<T> {
+  return chainLocks.run(repoKey(ledger.repo), async () => {
+    const holder = randomBytes(8).toString("hex");
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    let wait = 50;
+    while (!(await ledger.store.tryLock(ledger.repo, CHAIN_LOCK_LABEL, holder, LOCK_TTL_MS))) {
+      if (Date.now() > deadline) throw new Error(`the evidence chain of ${repoKey(ledger.repo)} stayed locked for ${LOCK_WAIT_MS / 1000} s; the record is finalised on the next event or reconcile pass`);
+      await sleep(wait + Math.random() * wait);
+      wait = Math.min(wait * 2, 1000);
+    }
+    try {
+      return await fn();
+    } finally {
+      await ledger.store.unlock(ledger.repo, CHAIN_LOCK_LABEL, holder).catch((error: unknown) => {
+        ledger.log?.warn({ err: error }, "could not release the evidence chain lock; it expires by itself");
+      });
+    }
+  });
+}
 
 const repoKey = (r: RepoRef) => `${r.owner}/${r.repo}`.toLowerCase();
 
@@ -278,7 +311,7 @@ export async function finaliseRecord(ledger: Ledger, input: RecordInputWithoutRo
     const labels = recordLabels(record, controlTitle);
     const stateReason = input.state === "merged" ? "completed" : "not_planned";
 
-    return chainLocks.run(repoKey(ledger.repo), async () => {
+    return withChainLock(ledger, async () => {
       let issue = current?.issue.number;
       let created = false;
       if (issue === undefined) {

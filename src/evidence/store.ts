@@ -54,6 +54,14 @@ export interface EvidenceStore {
   update(repo: RepoRef, number: number, write: IssueWrite): Promise<EvidenceIssue>;
   /** Make sure the labels exist with their colour and description (created once per repository). */
   ensureLabels(repo: RepoRef, labels: LabelSpec[]): Promise<void>;
+  /**
+   * Take a lock shared by every replica: creating a label is atomic (a second create fails with
+   * 422), so the label exists while someone holds the lock. Its description says until when; an
+   * expired lock (its holder crashed) is removed so the next try can take it. False when held.
+   */
+  tryLock(repo: RepoRef, name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Release a lock this holder took (a lock that expired and was taken over is left alone). */
+  unlock(repo: RepoRef, name: string, holder: string): Promise<void>;
 }
 
 type IssueData = {
@@ -182,7 +190,43 @@ export function createGitHubStore(octokit: GitHub, options: GitHubStoreOptions =
         known.add(l.name.toLowerCase());
       }
     },
+
+    async tryLock(repo, name, holder, ttlMs) {
+      const until = new Date(Date.now() + ttlMs).toISOString();
+      try {
+        await octokit.rest.issues.createLabel({ owner: repo.owner, repo: repo.repo, name, color: "000000", description: `locked until ${until} by ${holder}` });
+        return true;
+      } catch (error) {
+        if (statusOf(error) !== 422) throw error;
+      }
+      try {
+        const { data } = await octokit.rest.issues.getLabel({ owner: repo.owner, repo: repo.repo, name });
+        const expiry = LOCK_RE.exec(data.description ?? "")?.[1];
+        if (expiry === undefined || Date.parse(expiry) < Date.now()) {
+          await octokit.rest.issues.deleteLabel({ owner: repo.owner, repo: repo.repo, name });
+        }
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error; // released in between: try again
+      }
+      return false;
+    },
+
+    async unlock(repo, name, holder) {
+      try {
+        const { data } = await octokit.rest.issues.getLabel({ owner: repo.owner, repo: repo.repo, name });
+        if (LOCK_RE.exec(data.description ?? "")?.[2] !== holder) return;
+        await octokit.rest.issues.deleteLabel({ owner: repo.owner, repo: repo.repo, name });
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+    },
   };
+}
+
+const LOCK_RE = /^locked until (\S+) by (\S+)$/;
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { status?: number }).status;
 }
 
 /** Forget cached labels and bot logins (tests that reset GitHub between cases). */

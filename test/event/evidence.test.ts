@@ -210,12 +210,30 @@ function mockGitHub(s: Scenario) {
       return issueJson(issue);
     })
     .persist();
+  const labels = new Map<string, { name: string; color: string; description: string }>();
+  const labelJson = (l: { name: string; color: string; description: string }) => ({ id: 1, node_id: "L", url: "", name: l.name, color: l.color, default: false, description: l.description });
   nock(API).get(`${REPO}/labels`).query(true).reply(200, []).persist();
   nock(API)
     .post(`${REPO}/labels`)
-    .reply(201, (path, body: any) => {
+    .reply((path, body: any) => {
       writes.push({ method: "POST", path, body });
-      return { id: 1, node_id: "L", url: "", name: body.name, color: body.color, default: false, description: body.description };
+      if (labels.has(body.name)) return [422, { message: "Validation Failed", errors: [{ resource: "Label", code: "already_exists", field: "name" }] }];
+      labels.set(body.name, body);
+      return [201, labelJson(body)];
+    })
+    .persist();
+  nock(API)
+    .get(/\/repos\/Codertocat\/Hello-World\/labels\/[^/]+$/)
+    .reply((path) => {
+      const l = labels.get(decodeURIComponent(path.split("/").pop()!));
+      return l ? [200, labelJson(l)] : [404, { message: "Not Found" }];
+    })
+    .persist();
+  nock(API)
+    .delete(/\/repos\/Codertocat\/Hello-World\/labels\/[^/]+$/)
+    .reply((path) => {
+      writes.push({ method: "DELETE", path, body: undefined });
+      return labels.delete(decodeURIComponent(path.split("/").pop()!)) ? [204, ""] : [404, { message: "Not Found" }];
     })
     .persist();
 }
@@ -334,6 +352,10 @@ describe("evidence records through pull_request events", () => {
     await probot.receive(prEvent("closed", MERGED));
 
     expect(issueWrites().map((w) => w.method)).toEqual(["PATCH"]);
+    // Sealed under the chain lock shared by replicas (a label), released afterwards.
+    const lock = writes.filter((w) => (w.method === "POST" && w.body?.name === "aims:chain-lock") || (w.method === "DELETE" && w.path.includes("aims%3Achain-lock")));
+    expect(lock.map((w) => w.method)).toEqual(["POST", "DELETE"]);
+    expect(lock[0]!.body.description).toMatch(/^locked until \S+ by [0-9a-f]{16}$/);
     const patch = issueWrites()[0]!.body;
     expect(patch).toMatchObject({ state: "closed", state_reason: "completed" });
     expect(patch.labels).toEqual(expect.arrayContaining(["state:merged", "annex-a:A.6.2.5", "annex-a:A.6.2.4", "annex-a:A.6.2.7"]));

@@ -2166,6 +2166,16 @@ export class FakeGitHub {
       if (!repo.labels.has(lower(ctx.params.name ?? ""))) throw new HttpError(404, "Not Found");
       return { status: 200, body: this.labelJson(repo, ctx.params.name ?? "") };
     });
+    this.route("DELETE /repos/{owner}/{repo}/labels/{name}", (ctx) => {
+      const repo = this.repoOf(ctx);
+      this.writer(ctx);
+      const name = lower(ctx.params.name ?? "");
+      if (!repo.labels.has(name)) throw new HttpError(404, "Not Found");
+      // Deleting a label removes it from every issue and pull request, as on GitHub.
+      repo.labels.delete(name);
+      for (const issue of repo.issues.values()) issue.labels = issue.labels.filter((l) => lower(l) !== name);
+      return { status: 204 };
+    });
 
     // People
     this.route("GET /repos/{owner}/{repo}/collaborators/{username}/permission", (ctx) => {
