@@ -55,6 +55,8 @@ type CommentPayload = {
 };
 
 const GATE_COMMANDS = new Set<AimsCommand["kind"]>(["sign-off", "revoke", "override"]);
+/** Commands this handler answers when malformed; "" is a bare `/aims`. */
+const OWN_COMMANDS = new Set(["sign-off", "revoke", "override", ""]);
 
 /**
  * `/aims` commands in pull request comments. Sign-off, revoke and override re-evaluate the gates
@@ -75,7 +77,8 @@ export async function onComment(context: Context<"issue_comment">, settings: App
   const commentId = payload.comment.id;
   const login = author.login;
 
-  if (command?.kind === "unknown" || command?.kind === "malformed") {
+  // Malformed commands another handler owns (`/aims query` in src/handlers/query.ts) are answered there.
+  if (command?.kind === "unknown" || (command?.kind === "malformed" && OWN_COMMANDS.has(command.name))) {
     const what = command.kind === "unknown" ? `\`/aims ${command.name}\` is not an aims command.` : `\`/aims${command.name ? ` ${command.name}` : ""}\`: ${command.message}.`;
     const usage = command.kind === "malformed" && command.name ? `Usage: \`${command.usage}\`` : `Commands:\n${usageText()}`;
     await replyOnce(context.octokit, ctx, commentId, `@${login} ${what}\n\n${usage}`);
