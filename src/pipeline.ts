@@ -98,7 +98,19 @@ async function detectChanges(
     detectDependencies(ctx, policy, detector, files),
   ]);
   const changes = [...detector.detect(files, contents), ...dependencies.changes];
-  return { changes, problems: dependencies.problems };
+  return { changes, problems: [...unmatchablePaths(files), ...dependencies.problems] };
+}
+
+/**
+ * Paths with `.`, `..` or empty segments: git never writes them, and globs do not match them
+ * (minimatch's `**` stops at `..`), so they would slip past every rule. Reported, so both gates
+ * fail closed instead of passing a change nobody could classify.
+ */
+export function unmatchablePaths(files: ChangedFile[]): DetectionProblem[] {
+  return files
+    .flatMap((f) => [f.filename, ...(f.previousFilename ? [f.previousFilename] : [])])
+    .filter((path) => path.split("/").some((segment) => segment === "" || segment === "." || segment === ".."))
+    .map((path) => ({ path, message: "the path has an empty, '.' or '..' segment, so no detection rule can classify it; rename the file" }));
 }
 
 async function readHeadContents(ctx: PullRequestContext, files: ChangedFile[]): Promise<Map<string, string>> {
