@@ -7,6 +7,8 @@ import { COMMENT_EVENTS, onComment, onRequestedAction, onReview, REVIEW_EVENTS }
 import { onCheckRerequested } from "./handlers/rerequest.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onQueryComment, QUERY_EVENTS } from "./handlers/query.js";
+import { scheduleDashboardUpdate } from "./handlers/dashboard.js";
+import { onEvidenceChanged } from "./evidence/events.js";
 import { createSelfFilter } from "./handlers/self.js";
 import { startReconciler } from "./reconcile/index.js";
 import { settingsFromEnv, type AppSettings } from "./settings.js";
@@ -47,6 +49,9 @@ export function createApp(settings: AppSettings = settingsFromEnv(), options: Ap
     on("check_run.requested_action", (context) => onRequestedAction(context, settings));
     on([...MERGE_GROUP_EVENTS], (context) => onMergeGroup(context, settings));
     on("push", (context) => onPolicyPush(context, settings));
+
+    // The dashboard issue follows the evidence ledger's writes (debounced per repository).
+    onEvidenceChanged("dashboard", (change) => void scheduleDashboardUpdate(change.octokit, change.source, settings, { log: app.log }));
 
     const minutes = settings.reconcileIntervalMinutes ?? DEFAULT_RECONCILE_MINUTES;
     if (options.reconcileOnStart && minutes > 0) startReconciler(app, settings, minutes);

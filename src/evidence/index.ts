@@ -4,6 +4,7 @@ import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequest
 import type { Evaluation } from "../pipeline.js";
 import type { AppSettings } from "../settings.js";
 import { isGoverned } from "./build.js";
+import { evidenceChanged } from "./events.js";
 import { finaliseRecord, upsertOpenRecord, type FinaliseResult, type Ledger, type LedgerLog, type UpsertResult } from "./ledger.js";
 import { createGitHubStore, type RepoRef } from "./store.js";
 
@@ -47,11 +48,13 @@ export async function recordOpenEvidence(octokit: GitHub, ctx: PullRequestContex
   if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open") return undefined;
   if (!isGoverned(facts)) return undefined;
   const ledger: Ledger = { store: createGitHubStore(octokit, { ...(appSlug(settings) ? { appSlug: appSlug(settings)! } : {}) }), repo: evidenceRepo(policy, ctx.pull), ...(logOf(octokit) ? { log: logOf(octokit)! } : {}) };
-  return upsertOpenRecord(
+  const result = await upsertOpenRecord(
     ledger,
     { pull: ctx.pull, policy, facts, gates, state: "open", mergeSha: null, closedAt: null, checks: [], webUrl: webUrl(octokit) },
     () => pullCreatedAt(octokit, ctx.pull),
   );
+  if (result.action !== "unchanged") evidenceChanged({ octokit, source: { owner: ctx.pull.owner, repo: ctx.pull.repo }, evidence: ledger.repo, action: result.action });
+  return result;
 }
 
 /** Same as recordOpenEvidence, but a failure is logged instead of thrown. */
@@ -117,7 +120,7 @@ export async function finaliseEvidence(octokit: GitHub, given: PullRequestRef, s
   const { ours, others } = await headCheckRuns(octokit, pull, settings.appId);
   const merged = data.merged === true;
   const ledger: Ledger = { store: createGitHubStore(octokit, { ...(appSlug(settings) ? { appSlug: appSlug(settings)! } : {}) }), repo: evidenceRepo(policy, pull), ...(logOf(octokit) ? { log: logOf(octokit)! } : {}) };
-  return finaliseRecord(
+  const result = await finaliseRecord(
     ledger,
     {
       pull,
@@ -133,4 +136,6 @@ export async function finaliseEvidence(octokit: GitHub, given: PullRequestRef, s
     },
     async () => data.created_at,
   );
+  if (result.action === "finalised") evidenceChanged({ octokit, source: { owner: pull.owner, repo: pull.repo }, evidence: ledger.repo, action: result.action });
+  return result;
 }

@@ -1,0 +1,139 @@
+import type { Catalogue, PrEvidence } from "../controls/catalogue.js";
+import { buildInventory, type InventorySystem } from "./inventory.js";
+import { entryDate, type EvidenceEntry } from "./query.js";
+import { isFinal } from "./record.js";
+
+/**
+ * The governance dashboard's content for one source repository (pure): Annex A coverage, open
+ * governed pull requests and the gate each waits on, recent overrides, and the AI inventory.
+ * src/render/dashboard.ts renders it; src/github/dashboard-issue.ts keeps the issue current.
+ */
+
+const DAY = 86_400_000;
+
+export interface CoverageRow {
+  id: string;
+  title: string;
+  objective: string;
+  applicable: boolean;
+  /** From `controls.exclude` when excluded. */
+  justification?: string;
+  prEvidence: PrEvidence;
+  /** Why pull requests cannot evidence it (pr_evidence none). */
+  notByPullRequests?: string;
+  last30: number;
+  last90: number;
+  /** Day of the newest finalised record evidencing the control. */
+  lastEvidence: string | null;
+}
+
+export interface OpenPullRequest {
+  id: string;
+  number: number;
+  title: string;
+  url: string;
+  issue: number;
+  issueUrl: string;
+  systems: string[];
+  risk: string | null;
+  /** Names of the gates that have not passed. */
+  waitingOn: string[];
+}
+
+export interface OverrideRow {
+  id: string;
+  number: number;
+  url: string;
+  login: string;
+  at: string;
+  reason: string;
+  issue: number;
+  issueUrl: string;
+}
+
+export interface DashboardModel {
+  source: string;
+  records: number;
+  finalised: number;
+  coverage: CoverageRow[];
+  openPullRequests: OpenPullRequest[];
+  overrides: OverrideRow[];
+  inventory: InventorySystem[];
+}
+
+export interface DashboardInput {
+  /** The source repository, owner/name. */
+  source: string;
+  /** Records of the evidence repository (only those of `source` are used). */
+  entries: readonly EvidenceEntry[];
+  catalogue: Catalogue;
+  exclusions: ReadonlyArray<{ id: string; justification: string }>;
+  /** Epoch milliseconds. */
+  now: number;
+}
+
+export function dashboardModel(input: DashboardInput): DashboardModel {
+  const entries = input.entries.filter((e) => e.record.pullRequest.repository.toLowerCase() === input.source.toLowerCase());
+  const finals = entries.filter((e) => isFinal(e.record));
+  const since30 = input.now - 30 * DAY;
+  const since90 = input.now - 90 * DAY;
+  const excluded = new Map(input.exclusions.map((x) => [x.id, x.justification]));
+
+  const coverage = input.catalogue.controls.map((c): CoverageRow => {
+    let last30 = 0;
+    let last90 = 0;
+    let lastEvidence: string | null = null;
+    for (const e of finals) {
+      if (!e.record.controls.some((x) => x.id === c.id)) continue;
+      const date = entryDate(e);
+      const t = Date.parse(date);
+      if (t >= since30 && t <= input.now) last30++;
+      if (t >= since90 && t <= input.now) last90++;
+      if (!lastEvidence || date > lastEvidence) lastEvidence = date;
+    }
+    const justification = excluded.get(c.id);
+    return {
+      id: c.id,
+      title: c.title,
+      objective: c.objective,
+      applicable: justification === undefined,
+      ...(justification !== undefined ? { justification } : {}),
+      prEvidence: c.prEvidence,
+      ...(c.prEvidence === "none" ? { notByPullRequests: c.reason ?? "pull requests cannot evidence this control" } : {}),
+      last30,
+      last90,
+      lastEvidence,
+    };
+  });
+
+  const openPullRequests = entries
+    .filter((e) => e.record.state === "open")
+    .sort((a, b) => a.record.pullRequest.number - b.record.pullRequest.number)
+    .map((e) => ({
+      id: e.record.id,
+      number: e.record.pullRequest.number,
+      title: e.record.pullRequest.title,
+      url: e.record.pullRequest.url,
+      issue: e.issue,
+      issueUrl: e.url,
+      systems: e.record.systems.map((s) => s.id),
+      risk: e.record.risk,
+      waitingOn: e.record.gates.filter((g) => g.conclusion !== "success").map((g) => g.name),
+    }));
+
+  const overrides = entries
+    .filter((e) => e.record.override && Date.parse(e.record.override.at) >= since90 && Date.parse(e.record.override.at) <= input.now)
+    .map((e) => ({
+      id: e.record.id,
+      number: e.record.pullRequest.number,
+      url: e.record.pullRequest.url,
+      login: e.record.override!.login,
+      at: e.record.override!.at,
+      reason: e.record.override!.reason,
+      issue: e.issue,
+      issueUrl: e.url,
+    }))
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+
+  return { source: input.source, records: entries.length, finalised: finals.length, coverage, openPullRequests, overrides, inventory: buildInventory(entries) };
+}

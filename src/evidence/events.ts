@@ -1,0 +1,39 @@
+import type { GitHub } from "../github/pull-request-context.js";
+
+/**
+ * A small hook on the evidence ledger's write path: the ledger reports that a record changed
+ * (created, updated, finalised), and whoever keeps derived views current (the dashboard) listens.
+ * The ledger does not know its listeners; a listener's failure never reaches the ledger.
+ */
+
+export interface EvidenceChanged {
+  octokit: GitHub;
+  /** The pull request's repository. */
+  source: { owner: string; repo: string };
+  /** The evidence repository the record lives in. */
+  evidence: { owner: string; repo: string };
+  action: string;
+}
+
+export type EvidenceListener = (change: EvidenceChanged) => void;
+
+const listeners = new Map<string, EvidenceListener>();
+
+/** Register (or replace) the listener called `name`. Returns a function that removes it. */
+export function onEvidenceChanged(name: string, listener: EvidenceListener): () => void {
+  listeners.set(name, listener);
+  return () => {
+    if (listeners.get(name) === listener) listeners.delete(name);
+  };
+}
+
+/** Called by the ledger after a write. Listeners run synchronously and must not throw. */
+export function evidenceChanged(change: EvidenceChanged): void {
+  for (const listener of listeners.values()) {
+    try {
+      listener(change);
+    } catch {
+      // A derived view is repaired by the next change; the record itself is written.
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import { loadPolicy } from "../config/policy.js";
+import { loadCatalogue } from "../controls/catalogue.js";
+import { dashboardModel } from "../evidence/dashboard.js";
+import { ensureDashboard, type DashboardResult } from "../github/dashboard-issue.js";
+import { appBotLogin, readEvidenceEntries, type Repo } from "../github/evidence-reader.js";
+import { contentReader, type GitHub } from "../github/pull-request-context.js";
+import { dashboardTitle, renderDashboard } from "../render/dashboard.js";
+import type { AppSettings } from "../settings.js";
+
+/**
+ * The dashboard issue of a source repository, rebuilt from the evidence records after they
+ * change. Level-triggered: every update renders the whole dashboard from GitHub, so a missed
+ * update is repaired by the next one. Debounced per source repository within the process: a
+ * burst of record writes (a merge train, a reconcile pass) gives one update after the burst, and
+ * a change arriving while an update runs gives one more update after it.
+ */
+
+export const DEFAULT_DASHBOARD_DEBOUNCE_MS = 5_000;
+
+export interface DashboardLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** Rebuild and write (when changed) the dashboard of `source`. Undefined when evidence is off or the policy cannot be read. */
+export async function updateDashboard(octokit: GitHub, source: Repo, settings: AppSettings = {}, now = Date.now()): Promise<DashboardResult | undefined> {
+  // The default branch's policy: its controls.exclude and evidence repository.
+  const policy = await loadPolicy(contentReader(octokit), { owner: source.owner, repo: source.repo, baseRef: "" });
+  if (!policy.ok || !policy.policy.evidence.enabled) return undefined;
+  const configured = policy.policy.evidence.repository?.split("/");
+  const evidence: Repo = configured ? { owner: configured[0]!, repo: configured[1]! } : source;
+  const bot = await appBotLogin(octokit, settings);
+  const entries = await readEvidenceEntries(octokit, evidence, bot);
+  const name = `${source.owner}/${source.repo}`;
+  const model = dashboardModel({ source: name, entries, catalogue: loadCatalogue(), exclusions: policy.policy.controls.exclude, now });
+  return ensureDashboard(octokit, evidence, bot, { source: name, title: dashboardTitle(name), body: renderDashboard(model) });
+}
+
+interface Pending {
+  octokit: GitHub;
+  source: Repo;
+  settings: AppSettings;
+  log?: DashboardLog;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  running: boolean;
+  again: boolean;
+  done: Promise<void>;
+  resolve: () => void;
+}
+
+const pending = new Map<string, Pending>();
+
+/**
+ * `AIMS_DASHBOARD_DEBOUNCE_MS` (default 5000; 0 updates at once; `off` disables the dashboard).
+ * Under NODE_ENV=test the dashboard is off unless the variable is set, so test suites of other
+ * features see no background writes.
+ */
+export function dashboardDebounceMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.AIMS_DASHBOARD_DEBOUNCE_MS?.trim();
+  if (raw === undefined || raw === "") return env.NODE_ENV === "test" ? undefined : DEFAULT_DASHBOARD_DEBOUNCE_MS;
+  if (raw.toLowerCase() === "off") return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_DASHBOARD_DEBOUNCE_MS;
+}
+
+function arm(p: Pending, key: string, delayMs: number): void {
+  p.timer = setTimeout(() => void run(p, key, delayMs), delayMs);
+  // A waiting update does not keep a server from shutting down; without a delay (Actions,
+  // serverless) it runs before the process may exit.
+  if (delayMs > 0) p.timer.unref?.();
+}
+
+async function run(p: Pending, key: string, delayMs: number): Promise<void> {
+  p.timer = undefined;
+  p.running = true;
+  try {
+    const result = await updateDashboard(p.octokit, p.source, p.settings);
+    if (result && result.action !== "unchanged") p.log?.info({ source: key, issue: result.issue, action: result.action, duplicates: result.closedDuplicates }, "governance dashboard updated");
+  } catch (error) {
+    p.log?.warn({ err: error, source: key }, "governance dashboard not updated; the next evidence change retries");
+  } finally {
+    p.running = false;
+  }
+  if (p.again) {
+    p.again = false;
+    arm(p, key, delayMs);
+    return;
+  }
+  pending.delete(key);
+  p.resolve();
+}
+
+/**
+ * Ask for the dashboard of `source` to be rebuilt after `delayMs` (coalescing every request
+ * for the same repository in the meantime). Resolves when the coalesced update has run; never
+ * rejects (failures are logged).
+ */
+export function scheduleDashboardUpdate(octokit: GitHub, source: Repo, settings: AppSettings = {}, options: { delayMs?: number; log?: DashboardLog } = {}): Promise<void> {
+  const delayMs = options.delayMs ?? dashboardDebounceMs();
+  if (delayMs === undefined) return Promise.resolve();
+  const key = `${source.owner}/${source.repo}`.toLowerCase();
+  const existing = pending.get(key);
+  if (existing) {
+    // The newest token and settings win: an installation token from an older event may expire.
+    existing.octokit = octokit;
+    existing.settings = settings;
+    if (options.log) existing.log = options.log;
+    if (existing.running) existing.again = true;
+    return existing.done;
+  }
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  const p: Pending = { octokit, source, settings, ...(options.log ? { log: options.log } : {}), timer: undefined, running: false, again: false, done, resolve };
+  pending.set(key, p);
+  arm(p, key, delayMs);
+  return done;
+}
+
+/** Wait for every scheduled dashboard update (tests, and shutting down). */
+export async function flushDashboardUpdates(): Promise<void> {
+  while (pending.size > 0) await Promise.all([...pending.values()].map((p) => p.done));
+}

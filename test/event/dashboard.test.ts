@@ -1,0 +1,136 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { ProbotOctokit } from "probot";
+import { evidenceChanged } from "../../src/evidence/events.js";
+import type { GitHub } from "../../src/github/pull-request-context.js";
+import { flushDashboardUpdates, scheduleDashboardUpdate, updateDashboard } from "../../src/handlers/dashboard.js";
+import { dashboardMarker } from "../../src/render/dashboard.js";
+import { FakeGitHub, type FakeIssue } from "../support/fake-github.js";
+import { createFakeProbot } from "../support/fake-probot.js";
+import { fixtureRecords, seedEvidence } from "../support/evidence-fixture.js";
+
+const EVIDENCE = "acme/evidence";
+const SHOP = { owner: "acme", repo: "shop" };
+const SETTINGS = { appSlug: "aims-bot" };
+const POLICY = `evidence:
+  repository: acme/evidence
+controls:
+  exclude:
+    - id: A.4.6
+      justification: Competence records are kept in the HR system, outside this management system.
+`;
+
+let fake: FakeGitHub;
+let octokit: GitHub;
+
+function dashboards(): FakeIssue[] {
+  return [...fake.getRepo(EVIDENCE).issues.values()].filter((i) => (i.body ?? "").startsWith(dashboardMarker("acme/shop")));
+}
+
+beforeAll(async () => {
+  fake = new FakeGitHub({ now: "2026-04-01T09:00:00Z" });
+  await fake.start();
+  octokit = new (ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })))({
+    baseUrl: fake.apiBase,
+    auth: { token: "installation-token" },
+  }) as unknown as GitHub;
+});
+
+afterAll(async () => {
+  await fake.stop();
+});
+
+beforeEach(() => {
+  for (const name of [EVIDENCE, "acme/shop"]) if (fake.repos.has(name)) fake.repos.delete(name);
+  fake.addRepo(EVIDENCE);
+  fake.addRepo("acme/shop", { files: { ".github/aims.yml": POLICY } });
+  seedEvidence(fake, EVIDENCE, fixtureRecords(60, { open: 4 }));
+  fake.reset();
+});
+
+afterEach(async () => {
+  await flushDashboardUpdates();
+});
+
+describe("the governance dashboard issue", () => {
+  it("is created with the coverage, exclusion justification, open PRs and inventory", async () => {
+    const result = await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"));
+    expect(result).toEqual({ action: "created", issue: expect.any(Number), closedDuplicates: [] });
+    const [issue] = dashboards();
+    expect(issue!.title).toBe("AI governance dashboard: acme/shop");
+    expect(issue!.labels).toEqual(["aims:dashboard"]);
+    expect(issue!.user).toBe("aims-bot[bot]");
+    expect(issue!.body).toContain("| A.4.6 | Human resources | **excluded**: Competence records are kept in the HR system, outside this management system. |");
+    expect(issue!.body).toContain("## Open governed pull requests (4)");
+    expect(issue!.body).toContain("### recommender (high risk)");
+    expect(fake.reads(/search/)).toBe(0);
+  });
+
+  it("writes nothing on a second run when nothing changed", async () => {
+    const now = Date.parse("2026-04-01T09:00:00Z");
+    await updateDashboard(octokit, SHOP, SETTINGS, now);
+    fake.reset();
+    const again = await updateDashboard(octokit, SHOP, SETTINGS, now);
+    expect(again!.action).toBe("unchanged");
+    expect(fake.writes()).toBe(0);
+    expect(dashboards()).toHaveLength(1);
+  });
+
+  it("rewrites the body when the evidence changes", async () => {
+    const now = Date.parse("2026-04-01T09:00:00Z");
+    const first = await updateDashboard(octokit, SHOP, SETTINGS, now);
+    const more = fixtureRecords(64, { open: 2 }).slice(60);
+    seedEvidence(fake, EVIDENCE, more);
+    fake.reset();
+    const second = await updateDashboard(octokit, SHOP, SETTINGS, now);
+    expect(second).toEqual({ action: "updated", issue: first!.issue, closedDuplicates: [] });
+    expect(fake.writes()).toBe(1);
+    expect(dashboards()[0]!.body).toContain("(64 records,");
+  });
+
+  it("closes duplicates and keeps the oldest", async () => {
+    const body = `${dashboardMarker("acme/shop")}\nold`;
+    const a = fake.addIssue(EVIDENCE, { title: "AI governance dashboard: acme/shop", body, labels: ["aims:dashboard"], viaApp: true });
+    const b = fake.addIssue(EVIDENCE, { title: "AI governance dashboard: acme/shop", body, labels: ["aims:dashboard"], viaApp: true });
+    // Someone else's issue with the marker is not the app's dashboard and is left alone.
+    const foreign = fake.addIssue(EVIDENCE, { title: "copy", body, user: "mallory" });
+    const result = await updateDashboard(octokit, SHOP, SETTINGS);
+    expect(result).toEqual({ action: "updated", issue: a.number, closedDuplicates: [b.number] });
+    expect(b.state).toBe("closed");
+    expect(b.body).toContain(`Duplicate of #${a.number}`);
+    expect(a.state).toBe("open");
+    expect(foreign.state).toBe("open");
+    expect(foreign.body).toBe(body);
+  });
+
+  it("reopens a closed dashboard instead of opening another", async () => {
+    const first = await updateDashboard(octokit, SHOP, SETTINGS);
+    const issue = fake.getRepo(EVIDENCE).issues.get(first!.issue)!;
+    issue.state = "closed";
+    const result = await updateDashboard(octokit, SHOP, SETTINGS);
+    expect(result!.action).toBe("reopened");
+    expect(issue.state).toBe("open");
+    expect(dashboards()).toHaveLength(1);
+  });
+
+  it("coalesces a burst of updates for one repository into one rebuild", async () => {
+    const runs = Array.from({ length: 8 }, () => scheduleDashboardUpdate(octokit, SHOP, SETTINGS, { delayMs: 30 }));
+    await Promise.all(runs);
+    expect(fake.requests.filter((r) => r.path.startsWith("/repos/acme/shop/contents/")).length).toBe(1);
+    expect(fake.writes()).toBe(1);
+    expect(dashboards()).toHaveLength(1);
+  });
+
+  it("follows the evidence ledger's writes through the app's hook", async () => {
+    process.env.AIMS_DASHBOARD_DEBOUNCE_MS = "10";
+    try {
+      await createFakeProbot(fake, SETTINGS);
+      evidenceChanged({ octokit, source: SHOP, evidence: { owner: "acme", repo: "evidence" }, action: "finalised" });
+      evidenceChanged({ octokit, source: SHOP, evidence: { owner: "acme", repo: "evidence" }, action: "created" });
+      await flushDashboardUpdates();
+      expect(dashboards()).toHaveLength(1);
+      expect(fake.writes()).toBe(1);
+    } finally {
+      delete process.env.AIMS_DASHBOARD_DEBOUNCE_MS;
+    }
+  });
+});
