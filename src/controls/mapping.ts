@@ -121,7 +121,7 @@ function claims(f: ControlFacts): ControlEvidence[] {
   // People
   if (f.oversight.signOffs.length > 0) {
     const who = f.oversight.signOffs.map((s) => `@${s.login}${s.team ? ` (${s.team})` : ""}`);
-    claim("A.3.2", "sign-off", `sign-off by ${who.join(", ")}, an eligible reviewer other than the author`);
+    claim("A.3.2", "sign-off", `sign-off by ${who.join(", ")}, ${who.length > 1 ? "eligible reviewers" : "an eligible reviewer"} other than the author`);
     if (f.oversight.conclusion === "success") {
       claim("A.9.2", "sign-off", `human oversight: ${who.join(", ")} signed off at ${short(f.oversight.signOffs[0]!.sha)}`);
     }
@@ -189,7 +189,8 @@ function claims(f: ControlFacts): ControlEvidence[] {
     }
   }
   if (f.merged && bothPassed && !f.override && gated.length > 0) {
-    const what = [...new Set(gated.map((c) => CATEGORY_NOUN[c.category]))].join(" and ");
+    const nouns = [...new Set(gated.map((c) => CATEGORY_NOUN[c.category]))];
+    const what = nouns.length <= 1 ? nouns.join("") : `${nouns.slice(0, -1).join(", ")} and ${nouns.at(-1)}`;
     claim("A.6.2.5", "merged-after-gates", `${what} change merged after both gates passed at ${head}`);
   }
   if (cards.length > 0) {

@@ -337,7 +337,8 @@ function renderSummary(record: EvidenceRecord, controlTitle: (id: string) => str
   for (const g of record.gates) lines.push(`- **${g.name}**: ${g.conclusion}: ${cell(g.title)}`);
   for (const a of record.assessment.records) {
     const by = a.approvedBy.map((x) => `@${x.login} (${x.at.slice(0, 10)})`).join(", ");
-    lines.push(`- Assessment ${code(a.id)}${a.version !== undefined ? ` v${a.version}` : ""} (${a.source} ${code(a.ref)}${a.sha ? ` at ${short(a.sha)}` : ""}): ${a.status}${by ? `, approved by ${by}` : ""}`);
+    const status = a.status === "approved" && by ? `approved by ${by}` : `${a.status}${by ? `, approved by ${by}` : ""}`;
+    lines.push(`- Assessment ${code(a.id)}${a.version !== undefined ? ` v${a.version}` : ""} (${a.source} ${code(a.ref)}${a.sha ? ` at ${short(a.sha)}` : ""}): ${status}`);
   }
   for (const s of record.signOffs) {
     lines.push(`- Sign-off by @${s.login} (${s.method}${s.team ? `, ${s.team}` : ""}) at ${code(short(s.sha))} on ${s.at}${s.rationale ? `: ${cell(s.rationale)}` : ""}`);
@@ -354,7 +355,8 @@ function renderSummary(record: EvidenceRecord, controlTitle: (id: string) => str
   if (record.controls.length === 0) lines.push("None yet: a control is listed only once a fact of this pull request evidences it.");
   for (const c of record.controls) {
     const title = controlTitle(c.id);
-    lines.push(`- **${c.id}**${title ? ` ${title}` : ""}: ${cell(c.reason)}`);
+    const reason = c.reason.startsWith(`${c.id} `) ? c.reason.slice(c.id.length + 1) : c.reason;
+    lines.push(`- **${c.id}**${title ? ` ${title}` : ""}: ${cell(reason)}`);
   }
   lines.push("");
   const { total, items, byCategory } = record.changes;

@@ -19,7 +19,7 @@ const POLICY = change(".github/aims.yml", "governance-policy");
 const TOOLING = change("AGENTS.md", "ai-tooling", { gated: false });
 const dep = (name: string, supplier: string, changeType: "added" | "removed" | "upgraded", kind = "llm-api", from?: string, to?: string) =>
   change("package.json", "dependency", {
-    dependency: { ecosystem: "npm", name, kind: kind as never, supplier, change: changeType, ...(from ? { from } : {}), ...(to ? { to } : {}), direct: true, scope: "runtime" as never, manifests: ["package.json"] },
+    dependency: { ecosystem: "npm", name, kind: kind as never, supplier, change: changeType, ...(from ? { from } : {}), ...(to ? { to } : {}), direct: true, scope: "prod" as const, manifests: ["package.json"] },
   });
 
 function facts(over: Partial<ControlFacts> = {}): ControlFacts {

@@ -1,0 +1,87 @@
+import { resolvePolicy } from "../../src/config/policy.js";
+import type { AiChange } from "../../src/detect/types.js";
+import { buildRecord } from "../../src/evidence/build.js";
+import { renderRecordBody, sealRecord, type EvidenceRecord } from "../../src/evidence/record.js";
+import { loadCatalogue } from "../../src/controls/catalogue.js";
+import { assessmentGate, type AssessmentFacts } from "../../src/gates/assessment.js";
+import { parseAssessmentFile } from "../../src/gates/assessment-record.js";
+import { CHECK_NAMES, type GateResult, type PullRequestFacts } from "../../src/gates/types.js";
+import { assessmentMarkdown } from "./assessments.js";
+
+/**
+ * The record shown in the README's "Evidence records" section: a merged pull request that retrains
+ * the recommender, built and rendered by the real code (a test keeps the README in step).
+ */
+const BASE = "5d41402abc4b2a76b9719d911017c592aa5e1b2c";
+const HEAD = "9c1185a5c5e9fc54612808977ee8f548b2258d31";
+const MERGE = "e4da3b7fbbce2345d7772b0674a318d5c0d4f7a1";
+const AIA = "governance/impact-assessments/AIA-2026-014.md";
+
+export function readmeExampleRecord(): EvidenceRecord {
+  const policy = resolvePolicy(
+    {
+      systems: [{ id: "recommender", name: "Product recommender", paths: ["models/recommender/**", "data/recommender/**"], risk: "high" }],
+      assessment: { assessors: { teams: ["acme/ai-governance"] } },
+      evidence: { repository: "acme/ai-evidence" },
+    },
+    [{ repository: "acme/shop", path: ".github/aims.yml", ref: "main" }],
+  );
+  const changes: AiChange[] = [
+    { path: "models/recommender/model.safetensors", status: "modified", category: "model", rule: "model.safetensors", reason: "", system: "recommender", gated: true, lfs: { oid: "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9", size: 438_912_205 } },
+    { path: "models/recommender/README.md", status: "modified", category: "model-metadata", rule: "model-metadata.model-card", reason: "", system: "recommender", gated: true },
+    { path: "data/recommender/train.parquet.dvc", status: "modified", category: "dataset", rule: "dataset.metadata", reason: "", system: "recommender", gated: true, dvc: [{ path: "train.parquet", md5: "3f2a9c0d41e5b7a8c6d2e1f0a9b8c7d6", size: 1_284_550_112, remote: "s3://acme-ml-data/recommender" }] },
+    {
+      path: "requirements.txt",
+      status: "modified",
+      category: "dependency",
+      rule: "dependency.pypi",
+      reason: "",
+      system: "recommender",
+      gated: true,
+      dependency: { ecosystem: "pypi", name: "anthropic", kind: "llm-api", supplier: "Anthropic", change: "added", to: "0.39.0", direct: true, scope: "prod", manifests: ["requirements.txt"] },
+    },
+  ];
+  const assessment: AssessmentFacts = {
+    now: "2026-11-30T09:00:00.000Z",
+    links: [{ kind: "file", raw: AIA, line: 3, path: AIA }],
+    linked: [{ kind: "file", via: "link", path: AIA, base: { sha: BASE, read: { status: "read", parse: parseAssessmentFile(assessmentMarkdown({ approver: "bob", approvedAt: "2026-11-20" }), AIA) } } }],
+    directory: [],
+    directoryStatus: { status: "skipped" },
+    headApprovers: [],
+    authority: { bob: { authorised: true, via: "member of @acme/ai-governance" } },
+  };
+  const facts: PullRequestFacts = { number: 231, author: "dana", headSha: HEAD, baseRef: "main", changedFileCount: 6, filesTruncated: false, changes, problems: [], assessment };
+  const oversight: GateResult = {
+    gate: "human-oversight",
+    name: CHECK_NAMES["human-oversight"],
+    conclusion: "success",
+    title: "Signed off by @carol and @erin (high risk)",
+    reasons: [],
+    nextSteps: [],
+    controls: ["A.9.2", "A.3.2"],
+    signOffs: [
+      { login: "carol", method: "review", sha: HEAD, at: "2026-11-29T15:02:11Z", team: "acme/ml-reviewers", rationale: "Offline eval within 0.3% of the current model; rollout behind the ranker flag." },
+      { login: "erin", method: "comment", sha: HEAD, at: "2026-11-29T16:40:57Z", team: "acme/legal", rationale: "New supplier covered by the DPA signed in October." },
+    ],
+  };
+  const record = buildRecord({
+    pull: { owner: "acme", repo: "shop", number: 231, title: "Retrain the recommender on November data", author: "dana", baseRef: "main", baseSha: BASE, headSha: HEAD },
+    round: 1,
+    policy: { ok: true, policy },
+    facts,
+    gates: [assessmentGate(policy, facts), oversight],
+    state: "merged",
+    mergeSha: MERGE,
+    closedAt: "2026-11-30T08:12:45Z",
+    checks: [
+      { name: "eval", status: "completed", conclusion: "success" },
+      { name: "test", status: "completed", conclusion: "success" },
+    ],
+  });
+  return sealRecord(record, { prev: "7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730", seq: 42 });
+}
+
+export function readmeExampleBody(): string {
+  const catalogue = loadCatalogue();
+  return renderRecordBody(readmeExampleRecord(), (id) => catalogue.controls.find((c) => c.id === id)?.title);
+}
