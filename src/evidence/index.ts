@@ -5,7 +5,7 @@ import type { Evaluation } from "../pipeline.js";
 import type { AppSettings } from "../settings.js";
 import { isGoverned } from "./build.js";
 import { evidenceChanged } from "./events.js";
-import { finaliseRecord, upsertOpenRecord, type FinaliseResult, type Ledger, type LedgerLog, type UpsertResult } from "./ledger.js";
+import { finaliseRecord, upsertOpenRecord, type FinaliseResult, type Ledger, type LedgerLog, type PullInfo, type UpsertResult } from "./ledger.js";
 import { createGitHubStore, type RepoRef } from "./store.js";
 
 /**
@@ -34,9 +34,10 @@ function appSlug(settings?: AppSettings): string | undefined {
   return (settings as { appSlug?: string } | undefined)?.appSlug ?? (process.env.APP_SLUG || undefined);
 }
 
-async function pullCreatedAt(octokit: GitHub, pull: PullRequestRef): Promise<string | undefined> {
+/** Read only when a record is about to be created: bounds the search for earlier rounds, and catches late events. */
+async function pullInfo(octokit: GitHub, pull: PullRequestRef): Promise<PullInfo> {
   const { data } = await octokit.rest.pulls.get({ owner: pull.owner, repo: pull.repo, pull_number: pull.number });
-  return data.created_at;
+  return { createdAt: data.created_at, open: data.state === "open" };
 }
 
 /**
@@ -51,9 +52,9 @@ export async function recordOpenEvidence(octokit: GitHub, ctx: PullRequestContex
   const result = await upsertOpenRecord(
     ledger,
     { pull: ctx.pull, policy, facts, gates, state: "open", mergeSha: null, closedAt: null, checks: [], webUrl: webUrl(octokit) },
-    () => pullCreatedAt(octokit, ctx.pull),
+    () => pullInfo(octokit, ctx.pull),
   );
-  if (result.action !== "unchanged") evidenceChanged({ octokit, source: { owner: ctx.pull.owner, repo: ctx.pull.repo }, evidence: ledger.repo, action: result.action });
+  if (result.action !== "unchanged" && result.action !== "skipped") evidenceChanged({ octokit, source: { owner: ctx.pull.owner, repo: ctx.pull.repo }, evidence: ledger.repo, action: result.action });
   return result;
 }
 

@@ -64,6 +64,8 @@ export type RecordInputWithoutRound = Omit<RecordInput, "round">;
 
 export type UpsertResult =
   | { action: "created" | "updated" | "unchanged"; issue: number; id: string }
+  /** A late event for a pull request that is no longer open: its record is the closing one's business. */
+  | { action: "skipped"; id: string }
   | { action: "duplicate-closed"; issue: number; id: string; duplicates: number[] };
 
 export type FinaliseResult =
@@ -183,7 +185,13 @@ async function createRecord(ledger: Ledger, record: EvidenceRecord): Promise<Evi
  * Create or update the open record of a governed pull request. `pullCreatedAt` bounds the search
  * for earlier rounds and duplicates (records are never older than their pull request).
  */
-export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithoutRound, pullCreatedAt?: () => Promise<string | undefined>): Promise<UpsertResult> {
+export interface PullInfo {
+  createdAt?: string;
+  /** false when GitHub says the pull request is closed now (the event was late). */
+  open?: boolean;
+}
+
+export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithoutRound, pullInfo?: () => Promise<PullInfo | undefined>): Promise<UpsertResult> {
   const repository = `${input.pull.owner}/${input.pull.repo}`;
   const baseId = recordId(repository, input.pull.number);
   return recordLocks.run(`${repoKey(ledger.repo)}\u0000${baseId}`, async () => {
@@ -199,8 +207,11 @@ export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithout
       return { action: "updated", issue: current.issue.number, id: record.id };
     }
 
-    // None open: a finalised earlier round (the pull request was reopened) decides the round.
-    const since = await pullCreatedAt?.();
+    // None open: a finalised earlier round (the pull request was reopened) decides the round. A
+    // late event for a pull request closed since must not open a new round.
+    const info = await pullInfo?.();
+    if (info?.open === false) return { action: "skipped", id: baseId };
+    const since = info?.createdAt;
     records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "all", ...(since ? { since } : {}) }), repository, input.pull.number);
     current = latest(records);
     const round = current ? (current.issue.state === "open" ? current.round : current.round + 1) : 1;

@@ -151,6 +151,16 @@ describe("evidence ledger", () => {
     expect(verify(store)).toMatchObject({ ok: true, chainLength: 2 });
   });
 
+  it("does not open a new round for a late event of a pull request that is closed now", async () => {
+    const store = new MemoryStore();
+    const ledger = { store, repo: REPO };
+    await upsertOpenRecord(ledger, input(1));
+    await finaliseRecord(ledger, input(1, "merged", "success"));
+    const before = store.writes.length;
+    expect(await upsertOpenRecord(ledger, input(1), async () => ({ createdAt: "2026-11-01T00:00:00Z", open: false }))).toEqual({ action: "skipped", id: "acme/shop#1" });
+    expect(store.writes.length).toBe(before);
+  });
+
   it("finalises a governed pull request that has no record yet (create, then seal), and skips ungoverned ones", async () => {
     const store = new MemoryStore();
     const ledger = { store, repo: REPO };
