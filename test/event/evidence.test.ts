@@ -343,7 +343,7 @@ describe("evidence records through pull_request events", () => {
 
   it("finalises on merge: merge commit, final conclusions, other checks, chained to the previous record, closed in one PATCH", async () => {
     const previous = sealedRecord(7, { prev: "1".repeat(64), seq: 4 });
-    mockGitHub({ files: [MODEL, CARD], reviews: [{ login: "carol" }], pull: MERGED, checkRuns: PASSING });
+    mockGitHub({ files: [MODEL, CARD], reviews: [{ login: "carol" }], checkRuns: PASSING });
     await probot.receive(prEvent("opened", {}));
     const open = issues.filter((i) => i.state === "open");
     const older: MockIssue = { number: 50, title: "older", body: renderRecordBody(previous), state: "closed", state_reason: "completed", labels: recordLabels(previous).map((l) => l.name), user: BOT, created_at: "2026-11-01T00:00:00Z", updated_at: "2026-11-02T00:00:00Z" };
@@ -384,7 +384,7 @@ describe("evidence records through pull_request events", () => {
   });
 
   it("records a PR closed without merging as closed (not planned), with no deployment claim", async () => {
-    mockGitHub({ files: [MODEL], pull: CLOSED, checkRuns: PASSING });
+    mockGitHub({ files: [MODEL], checkRuns: PASSING });
     await probot.receive(prEvent("opened"));
     const open = issues;
     nock.cleanAll();
@@ -421,6 +421,12 @@ describe("evidence records through pull_request events", () => {
     expect(r.override).toMatchObject({ login: "gov-lead", reason: REASON });
     expect(issues[0]!.body).toContain(`**Override** by @gov-lead at \`ec26c3e\``);
     recorder.assertValid();
+  });
+
+  it("ignores a late event of a pull request merged since: no new record round", async () => {
+    mockGitHub({ files: [MODEL], pull: MERGED });
+    await probot.receive(prEvent("synchronize"));
+    expect(issueWrites()).toEqual([]);
   });
 
   it("never lets an evidence failure change or hide the gates", async () => {
