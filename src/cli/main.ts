@@ -4,6 +4,7 @@ import { formatProblem, parseConfigText } from "../config/parse.js";
 import { evaluatePullRequest, type Evaluation } from "../pipeline.js";
 import { renderCheck } from "../render/check.js";
 import { assessInit, workingTreePolicy } from "./assess.js";
+import { exportCommand, UsageError, verifyCommand } from "./audit.js";
 import { createLocalContext, defaultBranch, GitError } from "./local-git.js";
 import { checkReport, formatText } from "./report.js";
 import { RECONCILE_USAGE } from "../reconcile/usage.js";
@@ -29,12 +30,28 @@ Commands:
              --id <id>        the assessment id (default: AIA-<year>-<system>)
 ${RECONCILE_USAGE}
 
-Exit codes: 0 both gates would pass, 1 a gate would fail, 2 usage or configuration error.`;
+  export     Write an audit pack from the evidence repository's records (GITHUB_TOKEN; GITHUB_API_URL
+             for GitHub Enterprise Server)
+             --repo <owner/name>  the evidence repository
+             --since, --until <YYYY-MM-DD>  records of pull requests closed in this period (inclusive)
+             --format <f>     md, csv, json, cyclonedx (repeat or comma-separate; default: all)
+             --out <dir>      where to write (default: aims-audit-pack)
+             --config <file>  policy with controls.exclude (default: .github/aims.yml of --repo)
+             --app <slug>     the app whose records count (default: APP_SLUG or aims-bot)
+  verify     Walk the hash chain and every record; report edited, deleted, out-of-chain and foreign
+             records with their issue links
+             --repo <owner/name>, --since, --until, --app as for export
+             --expected-head <sha256>  a head recorded elsewhere (detects deletion of the newest records)
+
+Exit codes: 0 both gates would pass (check) or nothing found (verify), 1 a gate would fail or verify
+found something, 2 usage or configuration error.`;
 
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd: string;
+  /** Environment for export and verify (GITHUB_TOKEN, GITHUB_API_URL); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const processIo: Io = {
@@ -53,6 +70,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return validate(rest, io);
       case "assess":
         return await assess(rest, io);
+      case "export":
+        return await exportCommand(rest, io);
+      case "verify":
+        return await verifyCommand(rest, io);
       case "reconcile":
         // Loaded on demand: it brings Probot, which the local commands do not need.
         return await (await import("../reconcile/cli.js")).reconcileCommand(rest, io);
@@ -66,7 +87,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return EXIT_USAGE;
     }
   } catch (error) {
-    if (error instanceof GitError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (error instanceof GitError || error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       io.stderr(`aims: ${(error as Error).message}\n`);
       return EXIT_USAGE;
     }

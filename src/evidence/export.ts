@@ -1,0 +1,310 @@
+import type { Catalogue } from "../controls/catalogue.js";
+import { buildInventory, type InventoryDependency } from "./inventory.js";
+import { entryDate, type EvidenceEntry } from "./query.js";
+import { isFinal } from "./record.js";
+
+/**
+ * The audit pack written by `aims export` (pure): the statement of applicability, the evidence
+ * table as CSV (RFC 4180) and JSON, and the AI inventory as a CycloneDX 1.6 BOM with
+ * machine-learning-model and data components and AI libraries.
+ */
+
+export const EXPORT_FILES = {
+  md: "statement-of-applicability.md",
+  csv: "evidence.csv",
+  json: "evidence.json",
+  cyclonedx: "ai-bom.cdx.json",
+} as const;
+export type ExportFormat = keyof typeof EXPORT_FILES;
+export const EXPORT_FORMATS = Object.keys(EXPORT_FILES) as ExportFormat[];
+
+export interface ExportContext {
+  /** The evidence repository, owner/name. */
+  evidenceRepo: string;
+  catalogue: Catalogue;
+  exclusions: ReadonlyArray<{ id: string; justification: string }>;
+  since?: string;
+  until?: string;
+  /** ISO time of the export. */
+  generatedAt: string;
+  toolVersion?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows: one per record and control
+
+export const ROW_COLUMNS = [
+  "record",
+  "issue",
+  "issue_url",
+  "repository",
+  "pull_request",
+  "pull_request_url",
+  "title",
+  "state",
+  "date",
+  "systems",
+  "risk",
+  "control",
+  "control_title",
+  "control_reason",
+  "signers",
+  "override_by",
+  "override_reason",
+  "head_sha",
+  "merge_sha",
+  "seq",
+  "hash",
+] as const;
+export type EvidenceRow = Record<(typeof ROW_COLUMNS)[number], string | number | null>;
+
+/** One row per record and control it evidences; a record evidencing none still gets one row (control empty). */
+export function evidenceRows(entries: readonly EvidenceEntry[], catalogue: Catalogue): EvidenceRow[] {
+  const titles = new Map([...catalogue.controls, ...catalogue.clauses].map((c) => [c.id, c.title]));
+  const rows: EvidenceRow[] = [];
+  const sorted = [...entries].sort((a, b) => a.issue - b.issue);
+  for (const e of sorted) {
+    const r = e.record;
+    const base = {
+      record: r.id,
+      issue: e.issue,
+      issue_url: e.url,
+      repository: r.pullRequest.repository,
+      pull_request: r.pullRequest.number,
+      pull_request_url: r.pullRequest.url,
+      title: r.pullRequest.title,
+      state: r.state,
+      date: entryDate(e),
+      systems: r.systems.map((s) => s.id).join(" "),
+      risk: r.risk,
+      signers: [...new Set(r.signOffs.map((s) => s.login))].join(" "),
+      override_by: r.override?.login ?? null,
+      override_reason: r.override?.reason ?? null,
+      head_sha: r.pullRequest.headSha,
+      merge_sha: r.pullRequest.mergeSha,
+      seq: r.seq,
+      hash: r.hash,
+    };
+    const controls = r.controls.length > 0 ? r.controls : [null];
+    for (const c of controls) rows.push({ ...base, control: c?.id ?? null, control_title: c ? (titles.get(c.id) ?? null) : null, control_reason: c?.reason ?? null });
+  }
+  return rows;
+}
+
+/** One CSV field per RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled. */
+export function csvField(value: string | number | null): string {
+  const s = value === null ? "" : String(value);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** CSV with a header line; records end with CRLF (RFC 4180). */
+export function toCsv(rows: readonly EvidenceRow[]): string {
+  const lines = [ROW_COLUMNS.join(","), ...rows.map((r) => ROW_COLUMNS.map((c) => csvField(r[c])).join(","))];
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+export function toJson(rows: readonly EvidenceRow[], ctx: ExportContext, records: number): string {
+  return `${JSON.stringify(
+    {
+      evidenceRepository: ctx.evidenceRepo,
+      generatedAt: ctx.generatedAt,
+      generatedBy: `aims-bot${ctx.toolVersion ? ` ${ctx.toolVersion}` : ""}`,
+      ...(ctx.since ? { since: ctx.since } : {}),
+      ...(ctx.until ? { until: ctx.until } : {}),
+      records,
+      rows,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statement of applicability
+
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
+const EXAMPLES = 3;
+
+export function statementOfApplicability(entries: readonly EvidenceEntry[], ctx: ExportContext): string {
+  const excluded = new Map(ctx.exclusions.map((x) => [x.id, x.justification]));
+  const finals = entries.filter((e) => isFinal(e.record));
+  const byControl = new Map<string, EvidenceEntry[]>();
+  for (const e of [...entries].sort((a, b) => (entryDate(a) < entryDate(b) ? 1 : -1))) {
+    for (const id of new Set(e.record.controls.map((c) => c.id))) byControl.set(id, [...(byControl.get(id) ?? []), e]);
+  }
+  const period = ctx.since || ctx.until ? `${ctx.since ?? "the first record"} to ${ctx.until ?? "the latest record"}` : "every record";
+  const L: string[] = [];
+  L.push("# Statement of applicability: ISO/IEC 42001 Annex A");
+  L.push("");
+  L.push(`Evidence repository \`${ctx.evidenceRepo}\`, ${period}: ${entries.length} evidence record${entries.length === 1 ? "" : "s"} (${finals.length} final). Exported by aims-bot${ctx.toolVersion ? ` ${ctx.toolVersion}` : ""} on ${ctx.generatedAt.slice(0, 10)}.`);
+  L.push("");
+  L.push("Applicability follows `controls.exclude` in the aims policy; evidence counts are governed pull requests whose record lists the control, with the fact behind it. Controls that pull requests cannot evidence are marked so: their evidence lives outside the repository.");
+  const applicable = ctx.catalogue.controls.filter((c) => !excluded.has(c.id)).length;
+  L.push("");
+  L.push(`${applicable} of ${ctx.catalogue.controls.length} controls applicable; ${ctx.catalogue.controls.filter((c) => (byControl.get(c.id)?.length ?? 0) > 0).length} evidenced by at least one record.`);
+  for (const objective of ctx.catalogue.objectives) {
+    L.push("");
+    L.push(`## ${objective.id} ${objective.title}`);
+    L.push("");
+    L.push("| Control | Title | Applicable | Why | Records | Examples |");
+    L.push("|---|---|---|---|---:|---|");
+    for (const c of ctx.catalogue.controls.filter((x) => x.objective === objective.id)) {
+      const justification = excluded.get(c.id);
+      const evidence = byControl.get(c.id) ?? [];
+      const why =
+        justification !== undefined
+          ? `Excluded: ${justification}`
+          : c.prEvidence === "none"
+            ? `Applicable; not evidenced by pull requests: ${c.reason ?? ""}`
+            : `Applicable; evidenced by governed pull requests (${c.prEvidence}).`;
+      const examples = evidence.slice(0, EXAMPLES).map((e) => `[${e.record.id}](${e.url})`).join(", ") || "—";
+      L.push(`| ${c.id} | ${cell(c.title)} | ${justification !== undefined ? "No" : "Yes"} | ${cell(why)} | ${evidence.length} | ${examples} |`);
+    }
+  }
+  if (ctx.catalogue.clauses.length > 0) {
+    L.push("");
+    L.push("## Clauses evidenced by pull requests");
+    L.push("");
+    L.push("| Clause | Title | Records | Examples |");
+    L.push("|---|---|---:|---|");
+    for (const c of ctx.catalogue.clauses) {
+      const evidence = byControl.get(c.id) ?? [];
+      L.push(`| ${c.id} | ${cell(c.title)} | ${evidence.length} | ${evidence.slice(0, EXAMPLES).map((e) => `[${e.record.id}](${e.url})`).join(", ") || "—"} |`);
+    }
+  }
+  return `${L.join("\n")}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CycloneDX 1.6
+
+const PURL_TYPES: Record<string, string> = { npm: "npm", pypi: "pypi", go: "golang", cargo: "cargo", maven: "maven", nuget: "nuget", docker: "docker", "github-actions": "github" };
+const EXACT_VERSION = /^v?\d+(?:\.\d+)*(?:[-+.][0-9A-Za-z.-]+)?$/;
+
+const enc = (s: string) => encodeURIComponent(s).replace(/%2F/gi, "/");
+
+/** A package URL for a dependency; the version only when it is exact (not a range). */
+export function purlOf(d: Pick<InventoryDependency, "ecosystem" | "name" | "version">): string | undefined {
+  const type = PURL_TYPES[d.ecosystem];
+  if (!type) return undefined;
+  let path: string;
+  if (d.ecosystem === "npm") {
+    const m = /^(@[^/]+)\/(.+)$/.exec(d.name);
+    path = m ? `${encodeURIComponent(m[1]!)}/${encodeURIComponent(m[2]!)}` : encodeURIComponent(d.name);
+  } else if (d.ecosystem === "pypi") {
+    path = encodeURIComponent(d.name.toLowerCase().replace(/[-_.]+/g, "-"));
+  } else if (d.ecosystem === "maven") {
+    const [group, artifact] = d.name.split(":");
+    if (!group || !artifact) return undefined;
+    path = `${encodeURIComponent(group)}/${encodeURIComponent(artifact)}`;
+  } else if (d.ecosystem === "github-actions") {
+    path = enc(d.name.toLowerCase());
+  } else {
+    path = enc(d.name);
+  }
+  const version = d.version && EXACT_VERSION.test(d.version) ? `@${encodeURIComponent(d.version)}` : "";
+  return `pkg:${type}/${path}${version}`;
+}
+
+type Property = { name: string; value: string };
+const prop = (name: string, value: string | undefined | null): Property[] => (value ? [{ name, value }] : []);
+
+/** An RFC 4122 shaped UUID derived from a hex digest (for reproducible output when asked). */
+export function uuidFromHex(hex: string): string {
+  const h = hex.padEnd(32, "0");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export interface CycloneDxOptions {
+  /** `urn:uuid:...`; every export should get a new one. */
+  serialNumber: string;
+}
+
+/** The AI inventory of merged evidence as a CycloneDX 1.6 BOM. */
+export function cycloneDxBom(entries: readonly EvidenceEntry[], ctx: ExportContext, options: CycloneDxOptions): Record<string, unknown> {
+  const inventory = buildInventory(entries);
+  const components: Array<Record<string, unknown>> = [];
+  const dependencies: Array<{ ref: string; dependsOn: string[] }> = [];
+  const libraries = new Map<string, Record<string, unknown>>();
+  for (const s of inventory) {
+    const systemRef = `ai-system:${s.id}`;
+    const dependsOn: string[] = [];
+    const dataRefs = s.datasets.map((d) => `data:${s.id}:${d.path}`);
+    for (const d of s.datasets) {
+      const ref = `data:${s.id}:${d.path}`;
+      const md5 = d.dvc?.md5 && /^[0-9a-f]{32}$/.test(d.dvc.md5) ? d.dvc.md5 : undefined;
+      const sha256 = d.lfs && /^(?:sha256:)?[0-9a-f]{64}$/.test(d.lfs.oid) ? d.lfs.oid.replace(/^sha256:/, "") : undefined;
+      components.push({
+        type: "data",
+        "bom-ref": ref,
+        name: d.path,
+        ...(md5 || sha256 ? { hashes: [...(md5 ? [{ alg: "MD5", content: md5 }] : []), ...(sha256 ? [{ alg: "SHA-256", content: sha256 }] : [])] } : {}),
+        data: [{ type: "dataset", name: d.path, ...(d.dvc?.remote ? { contents: { url: d.dvc.remote } } : {}) }],
+        properties: [...prop("aims:ai-system", s.id), ...prop("aims:evidence-record", d.record), ...prop("aims:pull-request", d.prUrl), ...prop("aims:last-change", d.date), ...prop("aims:dvc-path", d.dvc?.path)],
+      });
+      dependsOn.push(ref);
+    }
+    for (const m of s.models) {
+      const ref = `model:${s.id}:${m.path}`;
+      const sha256 = m.lfs && /^(?:sha256:)?[0-9a-f]{64}$/.test(m.lfs.oid) ? m.lfs.oid.replace(/^sha256:/, "") : undefined;
+      components.push({
+        type: "machine-learning-model",
+        "bom-ref": ref,
+        name: m.path,
+        ...(sha256 ? { hashes: [{ alg: "SHA-256", content: sha256 }] } : {}),
+        ...(dataRefs.length > 0 ? { modelCard: { modelParameters: { datasets: dataRefs.map((r) => ({ ref: r })) } } } : {}),
+        properties: [
+          ...prop("aims:ai-system", s.id),
+          ...prop("aims:risk", s.risk),
+          ...prop("aims:evidence-record", m.record),
+          ...prop("aims:pull-request", m.prUrl),
+          ...prop("aims:last-change", m.date),
+          ...prop("aims:size-bytes", m.lfs ? String(m.lfs.size) : undefined),
+        ],
+      });
+      dependsOn.push(ref);
+    }
+    for (const d of s.dependencies) {
+      const purl = purlOf(d);
+      const ref = purl ?? `library:${d.ecosystem}:${d.name}@${d.version ?? ""}`;
+      if (!libraries.has(ref)) {
+        const scoped = d.ecosystem === "npm" ? /^(@[^/]+)\/(.+)$/.exec(d.name) : null;
+        const maven = d.ecosystem === "maven" ? d.name.split(":") : null;
+        libraries.set(ref, {
+          type: "library",
+          "bom-ref": ref,
+          ...(scoped ? { group: scoped[1], name: scoped[2] } : maven && maven.length >= 2 ? { group: maven[0], name: maven[1] } : { name: d.name }),
+          ...(d.version ? { version: d.version } : {}),
+          ...(purl ? { purl } : {}),
+          supplier: { name: d.supplier },
+          properties: [...prop("aims:ecosystem", d.ecosystem), ...prop("aims:ai-kind", d.kind), ...prop("aims:evidence-record", d.record), ...prop("aims:last-change", d.date)],
+        });
+      }
+      if (!dependsOn.includes(ref)) dependsOn.push(ref);
+    }
+    components.push({
+      type: "application",
+      "bom-ref": systemRef,
+      name: s.id,
+      description: `AI system ${s.id} as its merged evidence records show it (${s.records} record${s.records === 1 ? "" : "s"}).`,
+      properties: [...prop("aims:risk", s.risk), ...prop("aims:last-change", s.lastChange)],
+    });
+    dependencies.push({ ref: systemRef, dependsOn });
+  }
+  components.push(...libraries.values());
+  return {
+    $schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",
+    bomFormat: "CycloneDX",
+    specVersion: "1.6",
+    serialNumber: options.serialNumber,
+    version: 1,
+    metadata: {
+      timestamp: ctx.generatedAt,
+      tools: { components: [{ type: "application", name: "aims-bot", ...(ctx.toolVersion ? { version: ctx.toolVersion } : {}) }] },
+      component: { type: "application", "bom-ref": "evidence-repository", name: ctx.evidenceRepo, description: "AI inventory from the merged evidence records of this repository" },
+      properties: [...prop("aims:evidence-repository", ctx.evidenceRepo), ...prop("aims:since", ctx.since), ...prop("aims:until", ctx.until), { name: "aims:standard", value: "ISO/IEC 42001:2023" }],
+    },
+    components,
+    dependencies: [{ ref: "evidence-repository", dependsOn: dependencies.map((d) => d.ref) }, ...dependencies],
+  };
+}
