@@ -13,6 +13,7 @@ import { gatherOversightFacts } from "./github/oversight-facts.js";
 import type { GitHub, PullRequestContext } from "./github/pull-request-context.js";
 import { renderCheck } from "./render/check.js";
 import { mapLimit } from "./util/concurrency.js";
+import { KeyedMutex } from "./util/keyed-mutex.js";
 
 /** Files whose head content detection reads (DVC outs, LFS pointers without a patch), at most. */
 const MAX_SNIFFED_FILES = 100;
@@ -157,6 +158,18 @@ async function detectDependencies(
 
 /** Evaluate and publish both checks. On any failure to evaluate, publish a fail-closed decision and rethrow. */
 export async function runPullRequest(
+  octokit: GitHub,
+  ctx: PullRequestContext,
+): Promise<{ evaluation?: Evaluation; published: PublishedCheck[]; evidence?: UpsertResult }> {
+  // One evaluation per PR at a time in this process: an evaluation that started before a review
+  // or push (and is slowed by retries) must not publish after, and over, a newer one.
+  const { owner, repo, number } = ctx.pull;
+  return evaluations.run(`${owner}/${repo}#${number}`.toLowerCase(), () => evaluateAndPublish(octokit, ctx));
+}
+
+const evaluations = new KeyedMutex();
+
+async function evaluateAndPublish(
   octokit: GitHub,
   ctx: PullRequestContext,
 ): Promise<{ evaluation?: Evaluation; published: PublishedCheck[]; evidence?: UpsertResult }> {

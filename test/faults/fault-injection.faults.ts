@@ -1,0 +1,390 @@
+/**
+ * Fault-injection suite (`npm run test:faults`, run by .ci/run after `npm test`): the built server (`node lib/server.js`) against the stateful fake GitHub
+ * while the fake injects 5xx answers, timeouts, dropped connections and rate limits (secondary with
+ * retry-after, primary with x-ratelimit-reset), deterministically from a seed. More than 200 signed
+ * webhook events for more than 30 pull requests arrive over HTTP, in concurrent batches, some twice,
+ * some never (the app was "down") until the reconciler (`aims reconcile`, the built CLI) redelivers
+ * them. Then the invariants are counted from GitHub's state, printed, and asserted.
+ */
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { readRecords, verifyChain } from "../../src/evidence/verify.js";
+import { hashMatches } from "../../src/evidence/record.js";
+import { assessmentMarkdown } from "../support/assessments.js";
+import { FakeGitHub, generateTestPrivateKey, signWebhook, type FakePull, type FakeRepo } from "../support/fake-github.js";
+import { createFaultInjector, seededRandom, type FaultInjector } from "../support/faults.js";
+import { startApp, WEBHOOK_SECRET, type RunningApp } from "../support/server.js";
+
+const SEED = 20261201;
+const PULLS = 32;
+const FAULT_RATE = 0.15;
+const AIA = "governance/impact-assessments/aia-2026-014.md";
+const POLICY = `systems:
+  - id: recommender
+    name: Product recommender
+    paths: ["models/**"]
+    risk: limited
+`;
+
+type Kind = "docs" | "model-unlinked" | "model-linked" | "model-reviewed" | "policy-edit";
+const KINDS: Kind[] = ["docs", "model-unlinked", "model-linked", "model-reviewed", "policy-edit"];
+type Ending = "open" | "merged" | "closed";
+
+interface Scenario {
+  pull: FakePull;
+  kind: Kind;
+  ending: Ending;
+}
+
+interface Counts {
+  events: number;
+  pulls: number;
+  concurrentBatches: number;
+  deliveredTwice: number;
+  failedDeliveries: number;
+  redelivered: number;
+  faults: Record<string, number>;
+  requestsSeen: number;
+  faultRate: string;
+  successWithoutConditions: number;
+  wrongFinalConclusions: number;
+  governedClosed: number;
+  governedWithoutCorrectFinalRecord: number;
+  duplicateEvidenceIssues: number;
+  chainProblems: number;
+  unhandledRejections: number;
+  apiViolations: number;
+}
+
+async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["lib/cli/bin.js", ...args], { cwd: process.cwd(), env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Resolves once the fake has seen no request for `quietMs` (the app finished its work). */
+async function quiet(fake: FakeGitHub, quietMs = 1500, maxMs = 60_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = -1;
+  let since = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const n = fake.requests.length;
+    if (n !== last) {
+      last = n;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return;
+    if (Date.now() > deadline) return;
+  }
+}
+
+describe("fault injection: no wrongly passed gate, no lost evidence, under 5xx, timeouts, drops and rate limits", () => {
+  let fake: FakeGitHub;
+  let app: RunningApp;
+  let repo: FakeRepo;
+  let host: string;
+  let injector: FaultInjector;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  beforeAll(async () => {
+    process.on("unhandledRejection", onUnhandled);
+    fake = new FakeGitHub({ latencyMs: 2 });
+    ({ host } = await fake.start());
+    repo = fake.addRepo("acme/shop", {
+      files: {
+        ".github/aims.yml": POLICY,
+        "README.md": "# Shop\n",
+        [AIA]: assessmentMarkdown({ approver: "carol", systems: ["recommender"], risk: "limited" }),
+      },
+    });
+    for (const login of ["alice", "dave", "carol", "bob"]) fake.setPermission(repo, login, "write");
+    app = await startApp(fake, host, { AIMS_REQUEST_TIMEOUT_MS: "500", AIMS_RETRY_BASE_MS: "5", LOG_LEVEL: "warn", APP_SLUG: fake.app.slug });
+    fake.webhook = { url: `${app.url}/api/github/webhooks`, secret: WEBHOOK_SECRET };
+    injector = createFaultInjector({
+      seed: SEED,
+      rate: FAULT_RATE,
+      retryAfter: 1,
+      // The test's own unauthenticated reads (building payloads) and token creation (Probot's
+      // auth request has no deadline of its own, see README) are not faulted.
+      exempt: (req) => !req.headers.authorization || req.path.endsWith("/access_tokens"),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    process.off("unhandledRejection", onUnhandled);
+    await app?.stop();
+    await fake?.stop();
+  });
+
+  it("rejects forged, missing and tampered signatures before any processing", async () => {
+    fake.reset();
+    const body = JSON.stringify({ action: "opened", number: 1, installation: { id: fake.installationId } });
+    const post = (headers: Record<string, string>, payload = body) =>
+      fetch(`${app.url}/api/github/webhooks`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": "sig-test", ...headers }, body: payload });
+    const forged = await post({ "x-hub-signature-256": `sha256=${"0".repeat(64)}` });
+    const missing = await post({});
+    const tampered = await post({ "x-hub-signature-256": signWebhook(WEBHOOK_SECRET, body) }, body.replace('"opened"', '"closed"'));
+    const otherSecret = await post({ "x-hub-signature-256": signWebhook("not-the-secret", body) });
+    for (const res of [forged, missing, tampered, otherSecret]) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.requests).toEqual([]);
+  });
+
+  it("keeps every invariant through >200 events for >30 PRs with faults, duplicates and lost deliveries, then a reconcile pass", async () => {
+    const random = seededRandom(SEED);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const repository = await (await fetch(`${fake.apiBase}/repos/acme/shop`)).json();
+    const installation = { id: fake.installationId };
+    const sender = (login: string) => ({ login, id: fake.user(login).id, type: "User" });
+    const payloadOf = async (pull: FakePull, action: string, extra: Record<string, unknown> = {}) => ({
+      action,
+      number: pull.number,
+      pull_request: await (await fetch(`${fake.apiBase}/repos/acme/shop/pulls/${pull.number}`)).json(),
+      repository,
+      installation,
+      sender: sender(pull.issue.user),
+      ...extra,
+    });
+
+    // The pull requests, one branch each.
+    const scenarios: Scenario[] = [];
+    for (let i = 0; i < PULLS; i++) {
+      const kind = KINDS[i % KINDS.length]!;
+      const user = i % 2 === 0 ? "alice" : "dave";
+      const files: Record<string, string> =
+        kind === "docs"
+          ? { [`docs/page-${i}.md`]: `# Page ${i}\n` }
+          : kind === "policy-edit"
+            ? { ".github/aims.yml": `${POLICY}# tuned by PR ${i}\n`, [`docs/policy-${i}.md`]: "why\n" }
+            : { [`models/recommender/m${i}.onnx`]: `\u0000ONNX-${i}` };
+      fake.commit(repo, { branch: `pr-${i}`, files, author: user });
+      const pull = fake.addPullRequest(repo, { head: `pr-${i}`, user, title: `Change ${i}`, body: `Change number ${i}.` });
+      const r = random();
+      const ending: Ending = r < 0.4 ? "merged" : r < 0.5 ? "closed" : "open";
+      scenarios.push({ pull, kind, ending });
+    }
+
+    // Each PR's story: opened, pushes, description edits, a review, and how it ends. GitHub's state
+    // changes first, then the event is sent, as on GitHub.
+    type Step = () => Promise<{ event: string; payload: Record<string, unknown> } | undefined>;
+    const stories = scenarios.map(({ pull, kind, ending }, i): Step[] => {
+      const steps: Step[] = [async () => ({ event: "pull_request", payload: await payloadOf(pull, "opened") })];
+      const pushes = 3 + Math.floor(random() * 3);
+      for (let p = 0; p < pushes; p++) {
+        steps.push(async () => {
+          const change: Record<string, string> =
+            kind === "docs" || kind === "policy-edit" ? { [`docs/page-${i}-${p}.md`]: `rev ${p}\n` } : { [`models/recommender/m${i}-${p}.onnx`]: `\u0000ONNX-${i}-${p}` };
+          fake.pushToPull(repo, pull.number, change, `push ${p}`);
+          return { event: "pull_request", payload: await payloadOf(pull, "synchronize") };
+        });
+      }
+      steps.push(async () => {
+        const linked = kind === "model-linked" || kind === "model-reviewed";
+        pull.issue.body = linked ? `Change number ${i}.\n\nImpact-Assessment: ${AIA}` : `Change number ${i}, described better.`;
+        return { event: "pull_request", payload: await payloadOf(pull, "edited", { changes: { body: { from: `Change number ${i}.` } } }) };
+      });
+      if (kind === "model-reviewed" || (kind === "docs" && random() < 0.5)) {
+        steps.push(async () => {
+          const review = fake.addReview(repo, pull.number, { user: "bob", state: "APPROVED", body: "Looks right." });
+          return {
+            event: "pull_request_review",
+            payload: {
+              action: "submitted",
+              review: { id: review.id, node_id: "r", user: sender("bob"), body: review.body, state: "approved", commit_id: review.commitId, submitted_at: review.submittedAt, html_url: "x", pull_request_url: "x", author_association: "MEMBER", _links: {} },
+              pull_request: (await payloadOf(pull, "submitted")).pull_request,
+              repository,
+              installation,
+              sender: sender("bob"),
+            },
+          };
+        });
+      }
+      if (ending !== "open") {
+        steps.push(async () => {
+          if (ending === "merged") fake.mergePull(repo, pull.number, "carol");
+          else (fake as unknown as { closeIssue: (i: unknown, a: string, v: boolean, r: string) => void }).closeIssue(pull.issue, pull.issue.user, false, "completed");
+          return { event: "pull_request", payload: await payloadOf(pull, "closed", { sender: sender("carol") }) };
+        });
+      }
+      return steps;
+    });
+
+    fake.reset();
+    fake.fault = injector.hook;
+    const counts: Partial<Counts> = { events: 0, deliveredTwice: 0, failedDeliveries: 0, concurrentBatches: 0 };
+    const later: Array<() => Promise<unknown>> = [];
+    const longest = Math.max(...stories.map((s) => s.length));
+    for (let round = 0; round < longest; round++) {
+      const due = stories.map((s) => s[round]).filter((s): s is Step => s !== undefined);
+      // Build the round's events (state changes happen here), then deliver them in concurrent batches.
+      const events = [];
+      for (const step of due) {
+        const e = await step();
+        if (e) events.push(e);
+      }
+      for (let b = 0; b < events.length; b += 8) {
+        counts.concurrentBatches!++;
+        await Promise.all(
+          events.slice(b, b + 8).map(async ({ event, payload }) => {
+            counts.events!++;
+            const r = random();
+            if (r < 0.1) {
+              // The app was unreachable: GitHub logs a failed delivery and never retries on its own.
+              counts.failedDeliveries!++;
+              await fake.deliverWebhook(event, payload, { unreachable: true });
+              return;
+            }
+            const attempt = await fake.deliverWebhook(event, payload);
+            if (r < 0.2) {
+              // Delivered twice: GitHub retried, or an operator redelivered by hand (same guid).
+              counts.deliveredTwice!++;
+              later.push(() => fake.deliverWebhook(event, payload, { guid: attempt.guid, redelivery: true }));
+            }
+          }),
+        );
+      }
+    }
+    await Promise.all(later.map((send) => send()));
+    await quiet(fake);
+
+    // The reconciler, as cron runs it: the built CLI, once while GitHub still misbehaves, then
+    // once after it recovered, then once more to show there is nothing left to do.
+    const cliEnv = {
+      APP_ID: String(fake.app.id),
+      PRIVATE_KEY: generateTestPrivateKey(),
+      GHE_HOST: host,
+      GHE_PROTOCOL: "http",
+      APP_SLUG: fake.app.slug,
+      AIMS_RETRY_BASE_MS: "5",
+      AIMS_REQUEST_TIMEOUT_MS: "500",
+      AIMS_WRITE_PACING: "off",
+      AIMS_CONTENT_INTERVAL_MS: "0",
+    };
+    const passes = [];
+    for (const faulty of [true, false, false]) {
+      injector.enabled = faulty;
+      const res = await runCli(["reconcile", "--cooldown-minutes", "0"], cliEnv);
+      await fake.settled();
+      await quiet(fake);
+      const line = res.stdout.split("\n").find((l) => l.startsWith("{"));
+      passes.push({ faulty, code: res.code, summary: line ? (JSON.parse(line) as { reconcile: Record<string, number> }).reconcile : undefined, stderr: res.stderr });
+    }
+    fake.fault = undefined;
+
+    // ---- Count the invariants from GitHub's state. ----
+    const diff = (pull: FakePull) => fake.diffTrees(fake.mergeBase(pull.base.sha, pull.head.sha), pull.head.sha).map((f) => f.filename);
+    const gated = (pull: FakePull) => diff(pull).some((f) => f.startsWith("models/") || f === ".github/aims.yml");
+    const conditions = (pull: FakePull) => {
+      const files = diff(pull);
+      const ai = gated(pull);
+      const linked = (pull.issue.body ?? "").includes(`Impact-Assessment: ${AIA}`);
+      const policyEdit = files.includes(".github/aims.yml");
+      const approved = pull.reviews.some((r) => r.state === "APPROVED" && r.user !== pull.issue.user && r.commitId === pull.head.sha);
+      return {
+        "aims/impact-assessment": !ai || (linked && !policyEdit),
+        "aims/human-oversight": !ai || (approved && !policyEdit),
+      } as Record<string, boolean>;
+    };
+    let successWithoutConditions = 0;
+    let wrongFinalConclusions = 0;
+    const wrong: string[] = [];
+    for (const { pull } of scenarios) {
+      const met = conditions(pull);
+      for (const name of Object.keys(met)) {
+        // Every run ever published on the PR's final head, and the one that stands.
+        const runs = fake.checkRunsFor(repo, { headSha: pull.head.sha, name });
+        successWithoutConditions += runs.filter((r) => r.conclusion === "success" && !met[name]).length;
+        const standing = runs.at(-1);
+        if (!standing || standing.status !== "completed" || (standing.conclusion === "success") !== met[name]) {
+          wrongFinalConclusions++;
+          wrong.push(`#${pull.number} ${name}: ${standing?.conclusion ?? "missing"} (conditions ${met[name] ? "met" : "unmet"})`);
+        }
+      }
+    }
+
+    const issues = [...repo.issues.values()].filter((i) => !i.isPull);
+    const stored = issues.map((i) => ({ number: i.number, author: i.user, body: i.body, state: i.state, stateReason: i.stateReason, labels: i.labels }));
+    const { records } = readRecords(stored, fake.botLogin);
+    const chain = verifyChain(stored, { appLogin: fake.botLogin });
+    const liveById = new Map<string, number>();
+    for (const r of records) {
+      const issue = repo.issues.get(r.issue)!;
+      if (issue.state === "closed" && issue.stateReason === "duplicate") continue;
+      liveById.set(r.record.id, (liveById.get(r.record.id) ?? 0) + 1);
+    }
+    const duplicateEvidenceIssues = [...liveById.values()].reduce((n, c) => n + (c - 1), 0);
+    const governedClosed = scenarios.filter((s) => s.ending !== "open" && gated(s.pull));
+    const missingFinal: string[] = [];
+    for (const { pull, ending } of governedClosed) {
+      const mine = records.filter((r) => r.record.pullRequest.number === pull.number && r.record.state !== "open");
+      const correct = mine.filter(
+        (r) =>
+          r.record.state === ending &&
+          r.record.pullRequest.headSha === pull.head.sha &&
+          r.record.pullRequest.mergeSha === (ending === "merged" ? pull.mergeCommitSha : null) &&
+          hashMatches(r.record),
+      );
+      if (correct.length !== 1) missingFinal.push(`#${pull.number} (${ending}): ${mine.length} final records, ${correct.length} correct`);
+    }
+    const unhandledInApp = (app.output().match(/unhandled ?rejection/gi) ?? []).length;
+
+    const result: Counts = {
+      events: counts.events!,
+      pulls: scenarios.length,
+      concurrentBatches: counts.concurrentBatches!,
+      deliveredTwice: counts.deliveredTwice!,
+      failedDeliveries: counts.failedDeliveries!,
+      redelivered: passes.reduce((n, p) => n + (p.summary?.redelivered ?? 0), 0),
+      faults: injector.injected,
+      requestsSeen: injector.seen(),
+      faultRate: `${((100 * Object.values(injector.injected).reduce((a, b) => a + b, 0)) / Math.max(1, injector.seen())).toFixed(1)}%`,
+      successWithoutConditions,
+      wrongFinalConclusions,
+      governedClosed: governedClosed.length,
+      governedWithoutCorrectFinalRecord: missingFinal.length,
+      duplicateEvidenceIssues,
+      chainProblems: chain.problems.length,
+      unhandledRejections: unhandled.length + unhandledInApp,
+      apiViolations: fake.violations.length,
+    };
+    const report = [
+      "fault-injection suite",
+      `  events delivered: ${result.events} for ${result.pulls} PRs in ${result.concurrentBatches} concurrent batches; delivered twice: ${result.deliveredTwice}; failed then redelivered: ${result.failedDeliveries} (reconciler redelivered ${result.redelivered})`,
+      `  faults injected: ${JSON.stringify(result.faults)} over ${result.requestsSeen} authenticated requests (${result.faultRate})`,
+      `  reconcile passes: ${JSON.stringify(passes.map((p) => ({ faulty: p.faulty, exit: p.code, ...p.summary })))}`,
+      `  gates concluded success without their conditions met = ${result.successWithoutConditions}`,
+      `  standing conclusions that differ from the conditions after reconcile = ${result.wrongFinalConclusions}${wrong.length ? ` (${wrong.slice(0, 5).join("; ")})` : ""}`,
+      `  governed PRs without a correct final evidence record = ${result.governedWithoutCorrectFinalRecord} (of ${result.governedClosed} merged or closed)${missingFinal.length ? ` (${missingFinal.slice(0, 5).join("; ")})` : ""}`,
+      `  duplicate evidence issues = ${result.duplicateEvidenceIssues}; evidence chain problems = ${result.chainProblems}`,
+      `  unhandled rejections = ${result.unhandledRejections}`,
+      `  requests departing from GitHub's API description = ${result.apiViolations}`,
+    ].join("\n");
+    process.stdout.write(`\n${report}\n\n`);
+
+    expect(result.events).toBeGreaterThanOrEqual(200);
+    expect(result.pulls).toBeGreaterThanOrEqual(30);
+    expect(result.deliveredTwice).toBeGreaterThan(0);
+    expect(result.failedDeliveries).toBeGreaterThan(0);
+    expect(Number.parseFloat(result.faultRate)).toBeGreaterThanOrEqual(10);
+    for (const kind of ["5xx", "timeout", "drop", "secondary", "primary"] as const) expect(result.faults[kind]).toBeGreaterThan(0);
+    expect(result.successWithoutConditions).toBe(0);
+    expect(result.wrongFinalConclusions).toBe(0);
+    expect(result.governedClosed).toBeGreaterThan(0);
+    expect(result.governedWithoutCorrectFinalRecord).toBe(0);
+    expect(result.duplicateEvidenceIssues).toBe(0);
+    expect(result.chainProblems).toBe(0);
+    expect(result.unhandledRejections).toBe(0);
+    expect(result.apiViolations).toBe(0);
+    // The last pass found nothing left to repair.
+    expect(passes.at(-1)!.summary).toMatchObject({ redelivered: 0, reevaluated: 0, finalised: 0, errors: 0 });
+  }, 300_000);
+});
