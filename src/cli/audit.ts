@@ -8,7 +8,7 @@ import { loadCatalogue } from "../controls/catalogue.js";
 import { cycloneDxBom, EXPORT_FILES, EXPORT_FORMATS, evidenceRows, statementOfApplicability, toCsv, toJson, type ExportFormat } from "../evidence/export.js";
 import { entryDate, type EvidenceEntry } from "../evidence/query.js";
 import { EVIDENCE_LABEL, parseRecordBody } from "../evidence/record.js";
-import { verifyChain, type ChainProblem, type StoredIssue } from "../evidence/verify.js";
+import { verifyChain, type ChainProblem, type StoredIssue, type VerifyResult } from "../evidence/verify.js";
 import { createProgress, type ProgressStream } from "./progress.js";
 
 /**
@@ -209,19 +209,27 @@ export async function verifyCommand(args: string[], io: AuditIo): Promise<number
   const result = verifyChain(issues, { appLogin: c.appLogin, ...(expectedHead ? { expectedHead } : {}) });
   const windowed = c.since || c.until;
   const problems = result.problems.filter((p) => p.issue === undefined || !windowed || inWindow(dates.get(p.issue) ?? "", c.since, c.until));
-  const repo = `${c.owner}/${c.repo}`;
-  io.stdout(
-    `aims verify ${repo}: ${result.records} record${result.records === 1 ? "" : "s"} (${result.finalised} final), chain of ${result.chainLength}${result.head ? `, head record ${result.head.seq} sha256 ${result.head.hash} (#${result.head.issue})` : ""}.\n`,
+  const report = formatVerifyReport(`${c.owner}/${c.repo}`, result, problems, (n) => urls.get(n), windowed ? { ...(c.since ? { since: c.since } : {}), ...(c.until ? { until: c.until } : {}) } : undefined);
+  io.stdout(report);
+  return problems.length === 0 ? 0 : 1;
+}
+
+/** The text `aims verify` prints (pure). */
+export function formatVerifyReport(repo: string, result: VerifyResult, problems: readonly ChainProblem[], url: (issue: number) => string | undefined, window?: { since?: string; until?: string }): string {
+  const L: string[] = [];
+  L.push(
+    `aims verify ${repo}: ${result.records} record${result.records === 1 ? "" : "s"} (${result.finalised} final), chain of ${result.chainLength}${result.head ? `, head record ${result.head.seq} sha256 ${result.head.hash} (#${result.head.issue})` : ""}.`,
   );
-  if (windowed) io.stdout(`Findings limited to records dated ${c.since ?? "…"} to ${c.until ?? "…"}; the chain was walked in full.\n`);
+  if (window) L.push(`Findings limited to records dated ${window.since ?? "…"} to ${window.until ?? "…"}; the chain was walked in full.`);
   if (problems.length === 0) {
-    io.stdout("OK: every record verifies and the chain is unbroken.\n");
-    return 0;
+    L.push("OK: every record verifies and the chain is unbroken.");
+    return `${L.join("\n")}\n`;
   }
-  io.stdout(`${problems.length} finding${problems.length === 1 ? "" : "s"}:\n`);
+  L.push(`${problems.length} finding${problems.length === 1 ? "" : "s"}:`);
   for (const p of problems) {
-    const where = p.issue !== undefined ? ` ${urls.get(p.issue) ?? `#${p.issue}`}` : "";
-    io.stdout(`  ${KIND_NAMES[p.kind].padEnd(12)}${where}\n      ${p.message}\n`);
+    const where = p.issue !== undefined ? ` ${url(p.issue) ?? `#${p.issue}`}` : "";
+    L.push(`  ${KIND_NAMES[p.kind].padEnd(12)}${where}`);
+    L.push(`      ${p.message}`);
   }
-  return 1;
+  return `${L.join("\n")}\n`;
 }

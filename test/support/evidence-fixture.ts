@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { loadCatalogue } from "../../src/controls/catalogue.js";
 import { isFinal, recordLabels, renderRecordBody, sealRecord, type EvidenceChange, type EvidenceRecord } from "../../src/evidence/record.js";
 import type { FakeGitHub, FakeIssue } from "./fake-github.js";
@@ -23,7 +24,8 @@ const DEPENDENCIES = [
 ];
 
 const sha40 = (seed: string, n: number) => (seed.repeat(40) + n.toString(16)).slice(-40);
-const hex = (n: number, len: number) => n.toString(16).padStart(len, "0").repeat(Math.ceil(len / 8)).slice(0, len);
+/** A stable, realistic-looking digest of `len` hex characters for fixture number n. */
+const hex = (n: number, len: number) => createHash("sha256").update(`fixture-${n}`).digest("hex").slice(0, len);
 
 export interface FixtureOptions {
   /** Source repositories, cycled through. */
