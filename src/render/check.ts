@@ -69,7 +69,9 @@ function policyLine(ctx: RenderContext): string {
   const files = sources
     .filter((s) => !s.builtIn)
     .map((s) => (s.ref ? `${code(s.path)} on ${code(s.ref)}` : `${code(`${s.repository}:${s.path}`)}`));
-  return files.length > 0 ? `Policy: ${files.join(" ← ")} over the built-in defaults` : "Policy: built-in defaults (no .github/aims.yml)";
+  if (files.length === 0) return "Policy: built-in defaults (no .github/aims.yml)";
+  // Without a resolved policy the files were read but could not be applied (invalid or unreadable).
+  return ctx.policy ? `Policy: ${files.join(" ← ")} over the built-in defaults` : `Policy: ${files.join(" ← ")}, not applied`;
 }
 
 /** A table per system and category; rows stop when the byte budget would be exceeded. */
