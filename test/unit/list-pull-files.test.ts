@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { ProbotOctokit } from "probot";
+import { listPullFiles, pullRequestRef, type GitHub } from "../../src/github/pull-request-context.js";
+import { FakeGitHub, type FakePullFile } from "../support/fake-github.js";
+import { maxInFlight } from "../../bench/metrics.js";
+
+/** pulls.listFiles pages fetched side by side from the PR's own file count, against the fake GitHub. */
+describe("listPullFiles", () => {
+  let fake: FakeGitHub;
+  let octokit: GitHub;
+
+  beforeAll(async () => {
+    fake = new FakeGitHub({ latencyMs: 20 });
+    const { url } = await fake.start();
+    fake.addRepo("acme/big");
+    const Octokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } }));
+    octokit = new Octokit({ auth: { token: "ghs_test" }, baseUrl: url }) as unknown as GitHub;
+  });
+  afterAll(async () => fake?.stop());
+
+  const files = (n: number): FakePullFile[] =>
+    Array.from({ length: n }, (_, i) => ({ filename: `src/f-${String(i).padStart(5, "0")}.ts`, status: "added" as const, additions: 1, deletions: 0 }));
+
+  function pull(n: number, reported: number) {
+    fake.commit("acme/big", { branch: `b${n}-${reported}`, files: { [`x-${n}-${reported}`]: "x" } });
+    const p = fake.addPullRequest("acme/big", { head: `b${n}-${reported}`, files: files(n), changedFiles: n });
+    return pullRequestRef({ number: p.number, title: "", user: { login: "a" }, head: { sha: p.head.sha }, base: { ref: "main", sha: p.base.sha }, changed_files: reported, state: "open" }, { owner: "acme", repo: "big" });
+  }
+
+  it.each([
+    [1, 1, 1, false],
+    [250, 250, 3, true],
+    [3000, 3000, 30, true],
+  ])("lists %d files (PR says %d) in %d pages, side by side: %s", async (n, reported, pages, parallel) => {
+    fake.reset();
+    const listed = await listPullFiles(octokit, pull(n, reported));
+    expect(listed.map((f) => f.filename)).toEqual(files(n).map((f) => f.filename));
+    expect(fake.reads("/files")).toBe(pages);
+    // Each request waits 20 ms in the fake: pages asked for together overlap; never more than 8 at once.
+    const inFlight = maxInFlight(fake.requests);
+    expect(inFlight > 1).toBe(parallel);
+    expect(inFlight).toBeLessThanOrEqual(8);
+  });
+
+  it("follows on page by page when the PR's file count was stale", async () => {
+    fake.reset();
+    const listed = await listPullFiles(octokit, pull(250, 120));
+    expect(listed).toHaveLength(250);
+    expect(fake.reads("/files")).toBe(3);
+  });
+
+  it("stops at GitHub's 3000-file listing cap", async () => {
+    fake.reset();
+    const listed = await listPullFiles(octokit, pull(3100, 3100));
+    expect(listed).toHaveLength(3000);
+    expect(fake.reads("/files")).toBe(30);
+  });
+});
+
+describe("bench request-log metrics", () => {
+  const r = (startedAt: number, endedAt: number) => ({ startedAt, endedAt });
+  it("counts overlapping requests as one round trip and chained ones as many", async () => {
+    const { sequentialDepth } = await import("../../bench/metrics.js");
+    expect(sequentialDepth([])).toBe(0);
+    expect(sequentialDepth([r(0, 10), r(1, 11), r(2, 12)])).toBe(1);
+    expect(sequentialDepth([r(0, 10), r(10, 20), r(20, 30)])).toBe(3);
+    // policy ‖ files, then checks list, then two writes side by side
+    expect(sequentialDepth([r(0, 50), r(0, 50), r(50, 100), r(100, 150), r(101, 151)])).toBe(3);
+  });
+  it("finds the most requests in flight", () => {
+    expect(maxInFlight([r(0, 10), r(10, 20)])).toBe(1);
+    expect(maxInFlight([r(0, 10), r(5, 20), r(6, 7)])).toBe(3);
+  });
+});
