@@ -101,9 +101,22 @@ const knownLabels = new Map<string, Set<string>>();
 /** The app's bot login per GitHub host, looked up once per process. */
 const botLogins = new Map<string, Promise<string>>();
 
+/** Who opens issues with a workflow's GITHUB_TOKEN (the app running as a GitHub Action). */
+export const ACTIONS_BOT = "github-actions[bot]";
+
 async function lookupBotLogin(octokit: GitHub): Promise<string> {
+  const auth = (await (octokit.auth as (o: { type: "app" }) => Promise<{ type?: string; token?: string; tokenType?: string }>)({ type: "app" })) ?? {};
+  if (auth.type !== "app" || !auth.token) {
+    // A plain token, not app credentials: a workflow token writes as github-actions[bot], a
+    // personal token as its user.
+    if (auth.tokenType === "oauth" || /^(ghp_|github_pat_)/.test(auth.token ?? "")) {
+      const { data } = await octokit.rest.users.getAuthenticated();
+      return data.login;
+    }
+    return ACTIONS_BOT;
+  }
   // GET /app needs the app's JWT, not the installation token.
-  const { token } = (await (octokit.auth as (o: { type: "app" }) => Promise<{ token: string }>)({ type: "app" }));
+  const token = auth.token;
   const { data } = await octokit.request("GET /app", { headers: { authorization: `bearer ${token}` } });
   const slug = (data as { slug?: string } | null)?.slug;
   if (!slug) throw new Error("GET /app returned no slug: set APP_SLUG");
@@ -153,7 +166,10 @@ export function createGitHubStore(octokit: GitHub, options: GitHubStoreOptions =
 
     async create(repo, write) {
       const { data } = await octokit.rest.issues.create({ owner: repo.owner, repo: repo.repo, title: write.title, body: write.body, labels: write.labels });
-      return toIssue(data as IssueData);
+      const issue = toIssue(data as IssueData);
+      // The author of what we just wrote is who we are: corrects a guess made for plain tokens.
+      if (!options.appSlug) botLogins.set(base, Promise.resolve(issue.author));
+      return issue;
     },
 
     async update(repo, number, write) {
