@@ -1,5 +1,6 @@
 import { createProbot, type Probot } from "probot";
 import { createApp } from "./app.js";
+import { createAimsOctokit, octokitSettingsFromEnv } from "./github/octokit.js";
 
 /** An API Gateway / Lambda function URL style HTTP event (v1 and v2 payloads share these fields). */
 export interface HttpEvent {
@@ -51,7 +52,8 @@ export function createWebhookHandler(init: () => Promise<Probot> = defaultProbot
 }
 
 async function defaultProbot(): Promise<Probot> {
-  const probot = createProbot();
+  // aims-bot's client: retries rate limits (secondary too) and server errors, paces writes.
+  const probot = createProbot({ overrides: { Octokit: createAimsOctokit(octokitSettingsFromEnv()) } });
   await probot.load(createApp());
   await probot.ready();
   return probot;

@@ -161,4 +161,17 @@ describe("a reconcile pass against GitHub (fake)", () => {
     const second = await reconcileWithProbot(probot, settings, { cooldownMs: 0, redeliver: false });
     expect(second.repositories[0]!.finalised).not.toContain(pr.number);
   });
+
+  it("runs on start when the server asks for it, and not at all with an interval of 0", async () => {
+    const { createFakeProbot: make } = await import("../support/fake-probot.js");
+    fake.reset();
+    await make(fake, { reconcileIntervalMinutes: 0 }, { reconcileOnStart: true });
+    await make(fake, { reconcileIntervalMinutes: 60 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(fake.requests.filter((r) => r.path === "/app/hook/deliveries")).toEqual([]);
+    await make(fake, { reconcileIntervalMinutes: 60 }, { reconcileOnStart: true });
+    const deadline = Date.now() + 20_000;
+    while (!fake.requests.some((r) => r.path === "/app/hook/deliveries") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(fake.requests.some((r) => r.path === "/app/hook/deliveries")).toBe(true);
+  });
 });
