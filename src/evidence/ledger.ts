@@ -127,8 +127,17 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
   return x.size === y.size && [...x].every((l) => y.has(l));
 }
 
+/** Labels the ledger manages; any other label on a record (added by people) is kept. */
+function ownLabel(name: string): boolean {
+  return /^(?:aims:evidence$|annex-a:|ai-system:|risk:|state:)/i.test(name);
+}
+
+function withOtherLabels(issue: EvidenceIssue | undefined, labels: string[]): string[] {
+  return [...labels, ...(issue?.labels ?? []).filter((l) => !ownLabel(l))];
+}
+
 function unchanged(issue: EvidenceIssue, r: Rendered): boolean {
-  return issue.body === r.body && issue.title === r.title && sameLabels(issue.labels, r.labels);
+  return issue.body === r.body && issue.title === r.title && sameLabels(issue.labels.filter(ownLabel), r.labels);
 }
 
 /** An issue of the store that holds a record of the given pull request. */
@@ -203,7 +212,7 @@ export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithout
       const r = render(record);
       if (unchanged(current.issue, r)) return { action: "unchanged", issue: current.issue.number, id: record.id };
       await ledger.store.ensureLabels(ledger.repo, recordLabels(record, controlTitle));
-      await ledger.store.update(ledger.repo, current.issue.number, r);
+      await ledger.store.update(ledger.repo, current.issue.number, { ...r, labels: withOtherLabels(current.issue, r.labels) });
       return { action: "updated", issue: current.issue.number, id: record.id };
     }
 
@@ -331,7 +340,7 @@ export async function finaliseRecord(ledger: Ledger, input: RecordInputWithoutRo
       } else {
         await ledger.store.ensureLabels(ledger.repo, labels);
       }
-      const { sealed, relinked } = await seal(ledger, issue, record, true, { labels: labels.map((l) => l.name), stateReason });
+      const { sealed, relinked } = await seal(ledger, issue, record, true, { labels: withOtherLabels(current?.issue, labels.map((l) => l.name)), stateReason });
       ledger.log?.info({ record: sealed.id, issue, seq: sealed.seq, hash: sealed.hash }, "evidence record finalised");
       return { action: "finalised", issue, id: sealed.id, seq: sealed.seq!, hash: sealed.hash!, relinked, created };
     });

@@ -104,6 +104,19 @@ describe("evidence ledger", () => {
     expect(store.writes.map((w) => w.kind)).toEqual(["create", "update"]);
   });
 
+  it("keeps labels people added to a record when it updates and finalises it", async () => {
+    const store = new MemoryStore();
+    const ledger = { store, repo: REPO };
+    await upsertOpenRecord(ledger, input(1));
+    store.issues[0]!.labels.push("audit:sampled");
+    expect(await upsertOpenRecord(ledger, input(1))).toMatchObject({ action: "unchanged" });
+    await upsertOpenRecord(ledger, input(1, "open", "success"));
+    expect(store.issues[0]!.labels).toContain("audit:sampled");
+    await finaliseRecord(ledger, input(1, "merged", "success"));
+    expect(store.issues[0]!.labels).toEqual(expect.arrayContaining(["audit:sampled", "state:merged"]));
+    expect(store.issues[0]!.labels).not.toContain("state:open");
+  });
+
   it("serialises concurrent deliveries of one event in a process: one issue", async () => {
     const store = new MemoryStore();
     const ledger = { store, repo: REPO };
