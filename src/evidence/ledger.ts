@@ -89,7 +89,7 @@ async function withChainLock<T>(ledger: Ledger, fn: () => Promise<T>): Promise<T
   return chainLocks.run(repoKey(ledger.repo), async () => {
     const holder = randomBytes(8).toString("hex");
     const deadline = Date.now() + LOCK_WAIT_MS;
-    let wait = 50;
+    let wait = 200;
     while (!(await ledger.store.tryLock(ledger.repo, CHAIN_LOCK_LABEL, holder, LOCK_TTL_MS))) {
       if (Date.now() > deadline) throw new Error(`the evidence chain of ${repoKey(ledger.repo)} stayed locked for ${LOCK_WAIT_MS / 1000} s; the record is finalised on the next event or reconcile pass`);
       await sleep(wait + Math.random() * wait);
