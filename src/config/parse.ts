@@ -39,7 +39,8 @@ export function parseConfigText(text: string, file: string): ParseResult {
       problems: [{ file, line: 1, column: 1, message: "the configuration must be a mapping of keys (e.g. `systems:`)" }],
     };
   }
-  const parsed = configFileSchema.safeParse(value);
+  // reportInput: tells a key that is present with the wrong type from a missing one.
+  const parsed = configFileSchema.safeParse(value, { reportInput: true });
   if (parsed.success) return { ok: true, config: parsed.data };
   return { ok: false, problems: parsed.error.issues.map((issue) => locateIssue(issue, doc, lineCounter, file)) };
 }
@@ -84,6 +85,16 @@ function pathLabel(path: (string | number)[]): string {
   return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), "");
 }
 
+const TYPE_NOUNS: Record<string, string> = { array: "a list", object: "a mapping", string: "a string", number: "a number", boolean: "true or false", null: "an empty value" };
+
+function typeNoun(type: string): string {
+  return TYPE_NOUNS[type] ?? type;
+}
+
+function yamlType(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+}
+
 function describeIssue(issue: Issue, path: (string | number)[]): string {
   const at = path.length > 0 ? `${pathLabel(path)}: ` : "";
   switch (issue.code) {
@@ -92,7 +103,7 @@ function describeIssue(issue: Issue, path: (string | number)[]): string {
     case "invalid_value":
       return `${at}must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "invalid_type":
-      return issue.input === undefined ? `${pathLabel(path)} is required` : `${at}expected ${issue.expected}`;
+      return issue.input === undefined ? `${pathLabel(path)} is required` : `${at}expected ${typeNoun(issue.expected)}, not ${typeNoun(yamlType(issue.input))}`;
     default:
       return `${at}${issue.message}`;
   }

@@ -90,6 +90,18 @@ describe("parseConfigText", () => {
     }
   });
 
+  it("says a key of the wrong type is of the wrong type, not missing", () => {
+    const text = ["systems:", "  - id: chat", "    name: Chat", '    paths: "services/chat/**"', "    risk: high", 'ignore: "generated/**"', ""].join("\n");
+    const result = parseConfigText(text, ".github/aims.yml");
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.problems.map(formatProblem).sort()).toEqual([
+        ".github/aims.yml:4:12 systems[0].paths: expected a list, not a string",
+        ".github/aims.yml:6:9 ignore: expected a list, not a string",
+      ]);
+    }
+  });
+
   it("rejects duplicate system ids and a non-mapping document", () => {
     const dup = parseConfigText("systems:\n  - {id: a, name: A, paths: [a], risk: high}\n  - {id: a, name: B, paths: [b], risk: high}\n", "f.yml");
     expect(dup.ok).toBe(false);
