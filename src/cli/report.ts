@@ -103,6 +103,11 @@ function changeEntry(c: AiChange): CheckReport["changes"][number] {
 const MARK: Record<Conclusion, string> = { success: "✓", failure: "✗", action_required: "!" };
 const REASON_MARK: Record<Reason["status"], string> = { met: "✓", unmet: "✗", error: "✗", info: "·" };
 
+/** Markdown from the check renderer as terminal text: no code spans, no table or HTML escapes. */
+function plainText(markdown: string): string {
+  return markdown.replace(/`/g, "").replace(/\\\|/g, "|").replace(/&lt;/g, "<");
+}
+
 /** Plain terminal output: one block per gate, then the detected changes. */
 export function formatText(report: CheckReport): string {
   const lines: string[] = [];
@@ -122,7 +127,7 @@ export function formatText(report: CheckReport): string {
   if (report.changes.length > 0) {
     lines.push("Detected:");
     for (const c of report.changes) {
-      const what = c.dependency ? describeDependency(c.dependency).replace(/`/g, "") : c.path;
+      const what = c.dependency ? plainText(describeDependency(c.dependency)) : c.path;
       lines.push(`  ${c.category.padEnd(17)} ${c.system.padEnd(16)} ${what}  [${c.rule}]`);
       if (c.lfs) lines.push(`  ${"".padEnd(34)} Git LFS object ${c.lfs.oid} (${c.lfs.size} bytes)`);
       for (const o of c.dvc ?? []) lines.push(`  ${"".padEnd(34)} DVC output ${o.path}${o.md5 ? ` md5 ${o.md5}` : o.hash ? ` ${o.hash}` : ""}${o.remote ? ` on remote ${o.remote}` : ""}`);

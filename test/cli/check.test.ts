@@ -210,6 +210,18 @@ describe("aims check on a local repository", () => {
     expect(md.stdout).toContain("**Required on GitHub:**");
   });
 
+  it("prints versions as written in text output, without Markdown escapes", async () => {
+    const repo = new Repo(baseFiles()).change({
+      "requirements.txt": "openai<2.0\n",
+      "package.json": JSON.stringify({ name: "shop", version: "1.0.0", dependencies: { express: "^4.19.2", ai: "^4.0.0 || ^5.0.0" } }, null, 2) + "\n",
+    });
+    const { code, stdout } = await aims(repo.dir, "check");
+    expect(code).toBe(1);
+    expect(stdout).toContain("openai <2.0 added");
+    expect(stdout).toContain("ai ^4.0.0 || ^5.0.0 added");
+    expect(stdout).not.toMatch(/&lt;|\\\|/);
+  });
+
   it.each([
     [["check", "--format", "xml"], /--format must be/],
     [["check", "--base", "no-such-branch"], /not a commit/],
