@@ -366,7 +366,7 @@ function renderSummary(record: EvidenceRecord, controlTitle: (id: string) => str
   lines.push(`### AI changes (${total}${counts ? `: ${counts}` : ""})`);
   lines.push("| File | Category | System | Fact |");
   lines.push("|---|---|---|---|");
-  for (const c of items.slice(0, SUMMARY_FILES)) lines.push(`| ${code(c.path)} | ${c.category} | ${c.system} | ${cell(changeFact(c))} |`);
+  for (const c of items.slice(0, SUMMARY_FILES)) lines.push(`| ${cell(code(c.path))} | ${c.category} | ${c.system} | ${cell(changeFact(c))} |`);
   if (total > Math.min(items.length, SUMMARY_FILES)) {
     const inJson = items.length > SUMMARY_FILES ? ` (${items.length} in the JSON below)` : "";
     lines.push("");

@@ -93,6 +93,16 @@ describe("body render and parse", () => {
     expect(body).toContain("previous none (first record)");
   });
 
+  it("keeps the changes table intact when a file name has a pipe", () => {
+    const { dvc: _dvc, ...dataset } = sampleRecord().changes.items[0]!;
+    const item = { ...dataset, path: "models/a|b.pt", category: "model" as const, rule: "model.pytorch" };
+    const body = renderRecordBody(sampleRecord(12, { changes: { total: 1, byCategory: { model: 1 }, items: [item] } }));
+    const row = body.split("\n").find((l) => l.includes("models/a"))!;
+    // Four cells: an unescaped pipe would make five and shift category, system and fact.
+    expect(row.split(/(?<!\\)\|/).slice(1, -1)).toHaveLength(4);
+    expect(row).toContain("`models/a\\|b.pt` | model | recommender |");
+  });
+
   it("reports bodies that are not valid records", () => {
     expect(parseRecordBody("hello")).toEqual({ ok: false, problem: "no aims evidence marker on the first line" });
     const body = renderRecordBody(sampleRecord());
