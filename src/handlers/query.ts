@@ -54,15 +54,15 @@ async function alreadyReplied(octokit: GitHub, c: QueryComment, marker: string):
  * Answer `/aims query` in a comment of the repository it was written in (the evidence
  * repository): records are read from that repository. Only people with at least triage
  * permission there get an answer; others get a one-line refusal, malformed queries get usage
- * help (on pull requests the oversight handler already answers malformed commands). A redelivered
+ * help. A redelivered
  * comment finds its reply's marker and gets no second reply.
  */
 export async function answerQuery(octokit: GitHub, c: QueryComment, settings: AppSettings = {}): Promise<QueryOutcome> {
   if (c.comment.type === "Bot" || c.comment.login.endsWith("[bot]")) return "ignored";
   const command = parseCommand(c.comment.body);
   if (!command) return "ignored";
-  const malformed = command.kind === "malformed" && command.name === "query";
-  if (command.kind !== "query" && !(malformed && !c.issue.isPullRequest)) return "ignored";
+  // Malformed queries are answered here, on issues and pull requests alike (the oversight handler leaves them to us).
+  if (command.kind !== "query" && !(command.kind === "malformed" && command.name === "query")) return "ignored";
 
   const { owner, repo } = c.repository;
   const evidenceRepo = `${owner}/${repo}`;

@@ -105,6 +105,26 @@ describe("/aims query in the evidence repository", () => {
     expect(fake.writes()).toBe(0);
   });
 
+  it("answers a malformed query on a pull request once (the oversight handler leaves it here)", async () => {
+    fake.commit(EVIDENCE, { branch: "docs", files: { "docs/audit.md": "notes" } });
+    const pr = fake.addPullRequest(EVIDENCE, { head: "docs", user: "lead" });
+    const repository = await (await fetch(`${fake.apiBase}/repos/${EVIDENCE}`)).json();
+    const issue = await (await fetch(`${fake.apiBase}/repos/${EVIDENCE}/issues/${pr.number}`)).json();
+    const id = ++commentIds;
+    const user = { login: "lead", id: fake.user("lead").id, type: "User" };
+    await receive(probot, "issue_comment", {
+      action: "created",
+      issue,
+      comment: { id, body: "/aims query since:someday", user, html_url: "", created_at: "2026-04-01T09:00:00Z", updated_at: "2026-04-01T09:00:00Z" },
+      repository,
+      installation: { id: fake.installationId },
+      sender: user,
+    });
+    const replies = pr.issue.comments.filter((c) => c.body.includes(`<!-- aims:reply-to=${id} -->`));
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toContain("since takes a date as YYYY-MM-DD");
+  });
+
   it("ignores other commands and ordinary comments", async () => {
     const before = ask.comments.length;
     await comment("lead", "Thanks, looks complete.");
