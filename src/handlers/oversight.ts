@@ -22,7 +22,11 @@ export function replyMarker(commentId: number): string {
 
 /** Post a reply to a comment unless one is already there. */
 export async function replyOnce(octokit: GitHub, ctx: PullRequestContext, commentId: number, text: string): Promise<boolean> {
-  const marker = replyMarker(commentId);
+  return postOnce(octokit, ctx, replyMarker(commentId), text);
+}
+
+/** Post a comment on the PR unless one carrying `marker` is already there. */
+async function postOnce(octokit: GitHub, ctx: PullRequestContext, marker: string, text: string): Promise<boolean> {
   const existing = await ctx.comments();
   if (existing.some((c) => c.body.includes(marker))) return false;
   await octokit.rest.issues.createComment({ owner: ctx.pull.owner, repo: ctx.pull.repo, issue_number: ctx.pull.number, body: `${marker}\n${text}` });
@@ -110,13 +114,13 @@ async function overrideRefusal(ctx: PullRequestContext, login: string): Promise<
 
 type RequestedActionPayload = {
   requested_action?: { identifier?: string } | null;
-  check_run: { name: string; head_sha: string; pull_requests: Array<{ number: number }> };
+  check_run: { id: number; name: string; head_sha: string; pull_requests: Array<{ number: number }> };
   sender: { login: string; type?: string };
 };
 
 /**
  * A button on the oversight check run. The clicking user's authority is checked again (write
- * permission); a click by anyone else changes nothing and is logged.
+ * permission); a click by anyone else changes nothing and gets one reply saying why.
  */
 export async function onRequestedAction(context: Context<"check_run.requested_action">, settings: AppSettings): Promise<void> {
   const payload = context.payload as unknown as RequestedActionPayload;
@@ -137,6 +141,15 @@ export async function onRequestedAction(context: Context<"check_run.requested_ac
     const permission = payload.sender.type === "Bot" ? "none" : await ctx.permission(sender);
     if (!WRITE.has(permission)) {
       context.log.warn({ pr: number, sender, permission, action: identifier }, "check-run button ignored: the user lacks write access");
+      if (payload.sender.type !== "Bot") {
+        const button = identifier === REQUEST_REVIEW_ACTION.identifier ? REQUEST_REVIEW_ACTION.label : RECHECK_ACTION.label;
+        await postOnce(
+          context.octokit,
+          ctx,
+          `<!-- aims:button-refused=${payload.check_run.id}:${sender.toLowerCase()}:${identifier} -->`,
+          `@${sender} the “${button}” button of ${CHECK_NAMES["human-oversight"]} needs write access to this repository, which you do not have; nothing was changed. Ask a maintainer, or sign off with a review if you are an eligible reviewer.`,
+        );
+      }
       continue;
     }
     const { evaluation } = await runPullRequest(context.octokit, ctx);

@@ -489,14 +489,17 @@ describe("aims/human-oversight through Probot", () => {
     expect(recorder.requests).toEqual([]);
   });
 
-  it("a button click by a user without write access changes nothing", async () => {
+  it("a button click by a user without write access changes nothing and is answered once", async () => {
     mockGitHub({ files: [chatModel], permissions: { eve: "read" }, readsPull: true });
     await probot.receive(buttonEvent("eve", "request-review"));
-    expect(writes).toEqual([]);
+    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`POST ${REPO}/issues/2/comments`]);
+    expect(replies()[0]!.body.body).toContain("@eve the “Request review” button of aims/human-oversight needs write access");
     expect(recorder.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
       "POST /app/installations/1/access_tokens",
       `GET ${REPO}/pulls/2`,
       `GET ${REPO}/collaborators/eve/permission`,
+      `GET ${REPO}/issues/2/comments`,
+      `POST ${REPO}/issues/2/comments`,
     ]);
     recorder.assertValid();
   });

@@ -124,7 +124,10 @@ describe("security behaviours (in-process app, stateful fake GitHub)", () => {
       installation: { id: fake.installationId },
       sender: { login: "rita", id: fake.user("rita").id, type: "User" },
     });
-    expect(fake.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    const buttonWrites = fake.requests.filter((r) => r.method !== "GET");
+    expect(buttonWrites.map((r) => `${r.method} ${r.path}`)).toEqual([`POST /repos/acme/shop/issues/${pr.number}/comments`]);
+    expect(pr.issue.comments.filter((c) => c.viaApp).some((c) => c.body.includes("@rita") && c.body.includes("needs write access"))).toBe(true);
+    expect(conclusion(pr.head.sha, "aims/human-oversight")).toBe("action_required");
   });
 
   it("user globs in config cannot hang the pipeline: pathological patterns are refused or stay bounded", async () => {
