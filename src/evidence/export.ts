@@ -91,9 +91,14 @@ export function evidenceRows(entries: readonly EvidenceEntry[], catalogue: Catal
   return rows;
 }
 
-/** One CSV field per RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled. */
+/**
+ * One CSV field per RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled.
+ * Text that a spreadsheet would run as a formula (PR titles are written by anyone who can open a
+ * pull request) starts with an apostrophe, which spreadsheets show as text and do not evaluate.
+ */
 export function csvField(value: string | number | null): string {
-  const s = value === null ? "" : String(value);
+  let s = value === null ? "" : String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
