@@ -101,18 +101,47 @@ export function governanceText(policy: Policy): string {
   return principalsText(policy.oversight.governance, "a repository admin");
 }
 
+/** The same principals as a plural subject: `members of @acme/ai-governance and @lead`, `repository admins`. */
+export function principalsPlural(p: Principals, anyone: string): string {
+  if (p.teams.length === 0 && p.users.length === 0) return anyone;
+  const teams = p.teams.length > 0 ? [`members of ${p.teams.map((t) => `@${t}`).join(" or ")}`] : [];
+  return [...teams, ...p.users.map((u) => `@${u}`)].join(" and ");
+}
+
+export interface Eligibility {
+  ok: boolean;
+  /** A noun phrase for parentheses: `member of @acme/ml`, `write permission`, `read permission only`. */
+  via: string;
+  /** A predicate after the login: `@bob has write permission only`, `@eve is not a listed user`. */
+  predicate: string;
+  /** The same, addressed to the person: `you have write access`, `you are not an active member of @acme/gov`. */
+  you: string;
+  teams: string[];
+}
+
 /** Whether a login's standing makes them eligible under some principals; `via` explains it. */
-export function eligibility(p: Principals, login: string, s: Standing | undefined, emptyMeans: "write" | "admin"): { ok: boolean; via: string; teams: string[] } {
+export function eligibility(p: Principals, login: string, s: Standing | undefined, emptyMeans: "write" | "admin"): Eligibility {
   const lower = login.toLowerCase();
-  if (p.users.includes(lower)) return { ok: true, via: "listed user", teams: (s?.teams ?? []).filter((t) => p.teams.includes(t)) };
-  const teams = (s?.teams ?? []).filter((t) => p.teams.includes(t));
-  if (teams.length > 0) return { ok: true, via: `member of @${teams[0]}`, teams };
-  if (p.teams.length > 0 || p.users.length > 0) {
-    return { ok: false, via: p.teams.length > 0 ? `not an active member of ${p.teams.map((t) => `@${t}`).join(" or ")}` : "not a listed user", teams: [] };
+  if (p.users.includes(lower)) {
+    return { ok: true, via: "listed user", predicate: "is a listed user", you: "you are a listed user", teams: (s?.teams ?? []).filter((t) => p.teams.includes(t)) };
   }
+  const teams = (s?.teams ?? []).filter((t) => p.teams.includes(t));
+  if (teams.length > 0) return { ok: true, via: `member of @${teams[0]}`, predicate: `is a member of @${teams[0]}`, you: `you are a member of @${teams[0]}`, teams };
+  if (p.teams.length > 0) {
+    const listed = `an active member of ${p.teams.map((t) => `@${t}`).join(" or ")}`;
+    return { ok: false, via: `not ${listed}`, predicate: `is not ${listed}`, you: `you are not ${listed}${p.users.length > 0 ? " or a listed user" : ""}`, teams: [] };
+  }
+  if (p.users.length > 0) return { ok: false, via: "not a listed user", predicate: "is not a listed user", you: "you are not one of them", teams: [] };
   const perm = s?.permission ?? "none";
   const ok = emptyMeans === "admin" ? perm === "admin" : WRITE.has(perm);
-  return { ok, via: ok ? `${perm} permission` : `${perm} permission only`, teams: [] };
+  const access = perm === "none" ? "no access to this repository" : `${perm} access`;
+  return {
+    ok,
+    via: ok ? `${perm} permission` : `${perm} permission only`,
+    predicate: ok ? `has ${perm} permission` : perm === "none" ? "has no permission on this repository" : `has ${perm} permission only`,
+    you: `you have ${access}`,
+    teams: [],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,7 +175,7 @@ export function findOverride(policy: Policy, facts: PullRequestFacts): OverrideD
       if (s?.error) dismissed.push(`${who} could not be checked: ${s.error}`);
       else {
         const e = eligibility(policy.oversight.governance, c.login, s, "admin");
-        if (!e.ok) dismissed.push(`${who} does not apply: @${c.login} is ${e.via}; overrides are for ${governanceText(policy)}`);
+        if (!e.ok) dismissed.push(`${who} does not apply: @${c.login} ${e.predicate}; overrides are for ${governanceText(policy)}`);
         else chosen = { login: c.login, at: c.createdAt, sha: c.sha, reason: (c.command as { reason: string }).reason, ...(c.url ? { url: c.url } : {}) };
       }
     }

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
 import { parseCommand, usageText, type AimsCommand } from "../commands/parse.js";
-import { eligibility, governanceText, isBot, oversightTier } from "../gates/oversight.js";
+import { eligibility, governanceText, isBot, oversightTier, principalsPlural } from "../gates/oversight.js";
 import { CHECK_NAMES } from "../gates/types.js";
 import { standingOf } from "../github/oversight-facts.js";
 import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext } from "../github/pull-request-context.js";
@@ -90,7 +90,7 @@ export async function onComment(context: Context<"issue_comment">, settings: App
 
   if (command?.kind === "override") {
     const refusal = await overrideRefusal(ctx, login);
-    if (refusal) await replyOnce(context.octokit, ctx, commentId, `@${login} ${refusal}`);
+    if (refusal) await replyOnce(context.octokit, ctx, commentId, `@${login}, ${refusal}`);
   }
 
   if ((command && GATE_COMMANDS.has(command.kind)) || (before && GATE_COMMANDS.has(before.kind))) {
@@ -109,7 +109,7 @@ async function overrideRefusal(ctx: PullRequestContext, login: string): Promise<
   const standing = await standingOf(ctx, policy.policy, login);
   if (standing.error) return `your override could not be checked (${standing.error}); it is evaluated again on the next event.`;
   const e = eligibility(policy.policy.oversight.governance, login, standing, "admin");
-  return e.ok ? undefined : `your override was not applied: you are ${e.via}. Only ${governanceText(policy.policy)} may override the aims gates.`;
+  return e.ok ? undefined : `your override was not applied: only ${principalsPlural(policy.policy.oversight.governance, "repository admins")} may override the aims gates (${e.you}).`;
 }
 
 type RequestedActionPayload = {

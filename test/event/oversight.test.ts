@@ -442,7 +442,23 @@ describe("aims/human-oversight through Probot", () => {
     expect(oversightCheck().summary).toContain("@eve's override (2026-06-01) does not apply: @eve is not a listed user; overrides are for @gov-lead");
     expect(replies()).toHaveLength(1);
     expect(replies()[0]!.body.body).toContain("<!-- aims:reply-to=45 -->");
-    expect(replies()[0]!.body.body).toContain("Only @gov-lead may override the aims gates.");
+    expect(replies()[0]!.body.body).toContain("@eve, your override was not applied: only @gov-lead may override the aims gates (you are not one of them).");
+    recorder.assertValid();
+  });
+
+  it("refusing an override by someone with write permission only reads as sentences, in the reply and the check", async () => {
+    mockGitHub({
+      policy: POLICY.replace('  governance:\n    users: ["gov-lead"]\n', ""),
+      files: [rankerModel],
+      comments: [{ id: 47, login: "bob", body: `/aims override ${REASON}` }],
+      permissions: { bob: "write" },
+      readsPull: true,
+    });
+    await probot.receive(commentEvent("bob", `/aims override ${REASON}`, { id: 47 }));
+    expect(oversightCheck().conclusion).toBe("action_required");
+    expect(oversightCheck().summary).toContain("@bob's override (2026-06-01) does not apply: @bob has write permission only; overrides are for a repository admin");
+    expect(replies()).toHaveLength(1);
+    expect(replies()[0]!.body.body).toContain("@bob, your override was not applied: only repository admins may override the aims gates (you have write access).");
     recorder.assertValid();
   });
 
