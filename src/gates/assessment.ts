@@ -47,7 +47,8 @@ export interface IssueAssessment {
   repo: string;
   number: number;
   read:
-    | { status: "missing" }
+    /** Not found; `crossRepository` when the link names another repository than the pull request's. */
+    | { status: "missing"; crossRepository?: boolean }
     | { status: "error"; message: string }
     | { status: "pull-request"; url: string }
     | {
@@ -377,8 +378,20 @@ function judgeIssue(a: IssueAssessment, ec: EvalContext): Judged {
     return stop(name, [], {
       severity: "action",
       title: `Impact assessment ${name} not found`,
-      reasons: [{ status: "unmet", message: `Issue ${name} does not exist, or the app is not installed on ${a.owner}/${a.repo} and cannot read it.` }],
-      steps: [`Check the issue number in the \`Impact-Assessment:\` line, or install the app on ${a.owner}/${a.repo}.`],
+      // The app runs on the pull request's own repository: suggest installing it only for another one.
+      reasons: [
+        {
+          status: "unmet",
+          message: read.crossRepository
+            ? `Issue ${name} does not exist, or the app is not installed on ${a.owner}/${a.repo} and cannot read it.`
+            : `Issue ${name} does not exist in this repository.`,
+        },
+      ],
+      steps: [
+        read.crossRepository
+          ? `Check the issue number in the \`Impact-Assessment:\` line, or install the app on ${a.owner}/${a.repo}.`
+          : "Check the issue number in the `Impact-Assessment:` line.",
+      ],
     });
   }
   if (read.status === "error") {

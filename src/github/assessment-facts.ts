@@ -97,7 +97,10 @@ async function readIssueAssessment(ctx: PullRequestContext, policy: Policy, owne
   const [issue, events] = await Promise.allSettled([ctx.issue(ref), ctx.labelEvents(ref)]);
   if (issue.status === "rejected") return { ...base, read: { status: "error", message: describeError(issue.reason) } };
   const info = issue.value;
-  if (!info) return { ...base, read: { status: "missing" } };
+  if (!info) {
+    const cross = owner.toLowerCase() !== ctx.pull.owner.toLowerCase() || repo.toLowerCase() !== ctx.pull.repo.toLowerCase();
+    return { ...base, read: { status: "missing", ...(cross ? { crossRepository: true } : {}) } };
+  }
   if (info.isPullRequest) return { ...base, read: { status: "pull-request", url: info.htmlUrl } };
   if (events.status === "rejected") return { ...base, read: { status: "error", message: describeError(events.reason) } };
   const label = policy.assessment.approval_label.toLowerCase();

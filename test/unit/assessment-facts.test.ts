@@ -178,6 +178,16 @@ describe("gatherAssessmentFacts", () => {
     expect(af.authority.carol).toEqual({ authorised: false, via: "unknown", error: "HTTP 403 Forbidden" });
   });
 
+  it("marks a missing issue as in another repository only when the link names one", async () => {
+    const { ctx } = fakeContext({ body: "Impact-Assessment: #99999\nImpact-Assessment: acme/governance#7\nImpact-Assessment: ACME/Shop#5", directory: [] });
+    const af = await gatherAssessmentFacts(ctx, policyWith(), prFacts(), { now });
+    expect(af.linked.map((a) => (a.kind === "issue" ? [a.number, a.read] : []))).toEqual([
+      [99999, { status: "missing" }],
+      [7, { status: "missing", crossRepository: true }],
+      [5, { status: "missing" }],
+    ]);
+  });
+
   it("verifies the approval label through the issue's events", async () => {
     const label = "aims:assessment-approved";
     const events: LabelEvent[] = [

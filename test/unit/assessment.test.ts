@@ -417,6 +417,17 @@ describe("assessmentGate", () => {
       expect(assessmentGate(policy, facts([recommenderChange], { linked: [err] })).conclusion).toBe("failure");
     });
 
+    it("suggests installing the app only when a missing issue is in another repository than the pull request's", () => {
+      const here: IssueAssessment = { kind: "issue", via: "link", owner: "acme", repo: "shop", number: 99999, read: { status: "missing" } };
+      const same = assessmentGate(policy, facts([recommenderChange], { linked: [here] }));
+      expect(same.nextSteps.join("\n")).not.toContain("install the app");
+      expect(same.nextSteps).toContain("Check the issue number in the `Impact-Assessment:` line.");
+      expect(messages(same)).toContain("Issue acme/shop#99999 does not exist in this repository.");
+      const there: IssueAssessment = { kind: "issue", via: "link", owner: "acme", repo: "governance", number: 7, read: { status: "missing", crossRepository: true } };
+      const other = assessmentGate(policy, facts([recommenderChange], { linked: [there] }));
+      expect(other.nextSteps).toContain("Check the issue number in the `Impact-Assessment:` line, or install the app on acme/governance.");
+    });
+
     it("fails on an issue that is not an assessment form", () => {
       const g = assessmentGate(policy, facts([recommenderChange], { linked: [issue(20, "Please assess the model.")] }));
       expect([g.conclusion, g.title]).toEqual(["failure", "Impact assessment acme/shop#20 does not parse"]);
