@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { cell, code } from "../render/markdown.js";
 
 /**
  * The evidence record: one per governed pull request, stored as a GitHub issue in the evidence
@@ -45,7 +46,7 @@ const dependencySchema = z.strictObject({
   name: text(300),
   kind: text(50),
   supplier: text(200),
-  change: z.enum(["added", "removed", "upgraded", "downgraded", "source-changed"]),
+  change: z.enum(["added", "removed", "upgraded", "downgraded", "source-changed", "constraint-changed", "scope-changed"]),
   from: text(300).optional(),
   to: text(300).optional(),
   manifests: z.array(text(1000)).max(20),
@@ -291,13 +292,6 @@ export function recordTitle(record: EvidenceRecord): string {
 
 const SUMMARY_FILES = 30;
 
-function code(s: string): string {
-  return `\`${s.replace(/`/g, "'").replace(/[\r\n]+/g, " ")}\``;
-}
-
-function cell(s: string): string {
-  return s.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-}
 
 function short(s: string | null): string {
   return s ? s.slice(0, 7) : "—";
@@ -307,12 +301,12 @@ function changeFact(c: EvidenceChange): string {
   if (c.dependency) {
     const d = c.dependency;
     const version = d.change === "added" ? (d.to ?? "") : d.change === "removed" ? (d.from ?? "") : `${d.from ?? "?"} → ${d.to ?? "?"}`;
-    return `${d.ecosystem} ${code(d.name)} ${d.change} ${version} (${d.supplier})`.trim();
+    return `${cell(d.ecosystem)} ${code(d.name)} ${d.change} ${cell(version)} (${cell(d.supplier)})`.replace(/ +/g, " ").trim();
   }
-  if (c.lfs) return `Git LFS sha256 ${c.lfs.oid.slice(0, 12)}…, ${c.lfs.size} bytes`;
+  if (c.lfs) return `Git LFS sha256 ${cell(c.lfs.oid.slice(0, 12))}…, ${c.lfs.size} bytes`;
   const dvc = c.dvc?.[0];
-  if (dvc) return `DVC ${dvc.md5 ? `md5 ${dvc.md5.slice(0, 12)}…` : dvc.hash ? `hash ${dvc.hash.slice(0, 12)}…` : "output"}${dvc.remote ? ` remote ${dvc.remote}` : ""}`;
-  return c.rule;
+  if (dvc) return cell(`DVC ${dvc.md5 ? `md5 ${dvc.md5.slice(0, 12)}…` : dvc.hash ? `hash ${dvc.hash.slice(0, 12)}…` : "output"}${dvc.remote ? ` remote ${dvc.remote}` : ""}`);
+  return cell(c.rule);
 }
 
 /** The readable part of the body, above the JSON block. */
@@ -366,7 +360,7 @@ function renderSummary(record: EvidenceRecord, controlTitle: (id: string) => str
   lines.push(`### AI changes (${total}${counts ? `: ${counts}` : ""})`);
   lines.push("| File | Category | System | Fact |");
   lines.push("|---|---|---|---|");
-  for (const c of items.slice(0, SUMMARY_FILES)) lines.push(`| ${cell(code(c.path))} | ${c.category} | ${c.system} | ${cell(changeFact(c))} |`);
+  for (const c of items.slice(0, SUMMARY_FILES)) lines.push(`| ${code(c.path)} | ${c.category} | ${cell(c.system)} | ${changeFact(c)} |`);
   if (total > Math.min(items.length, SUMMARY_FILES)) {
     const inJson = items.length > SUMMARY_FILES ? ` (${items.length} in the JSON below)` : "";
     lines.push("");

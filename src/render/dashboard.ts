@@ -1,4 +1,5 @@
 import type { DashboardModel } from "../evidence/dashboard.js";
+import { cell, code } from "./markdown.js";
 
 /**
  * The dashboard issue's body (pure), always below `maxChars` (GitHub rejects issue bodies above
@@ -25,9 +26,7 @@ export function dashboardTitle(source: string): string {
   return `${DASHBOARD_TITLE}: ${source}`;
 }
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ").replace(/</g, "&lt;");
 const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
-const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 const day = (s: string | null) => (s ? s.slice(0, 10) : "—");
 
 interface Limits {

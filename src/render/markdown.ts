@@ -1,17 +1,40 @@
 /** Markdown helpers that keep user-controlled text (file names, rationales) from breaking the layout. */
 
-/** Inline code that survives backticks and table pipes in the text. */
+/**
+ * Characters that change how text around them reads without being seen: bidirectional controls
+ * (U+202E turns `gpj.exe` into what looks like `exe.jpg`), zero-width characters, and C0/C1
+ * controls other than line breaks. User-controlled text shows them as `\u202E` escapes.
+ */
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/g;
+
+function unicodeEscape(ch: string): string {
+  return `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** Invisible and bidirectional control characters as visible `\u202E` escapes; the rest unchanged. */
+export function visible(text: string): string {
+  return text.replace(INVISIBLE, unicodeEscape);
+}
+
+/**
+ * Inline code for a name (file path, package, identifier): shown exactly, so a line break is
+ * `\n` (a tab `\t`) and a bidirectional control `\u202E`. Survives backticks and table pipes in the text; `<`
+ * needs no escape inside a code span.
+ */
 export function code(text: string): string {
-  const clean = text.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|");
+  const clean = visible(text.replace(/\r/g, "\\r").replace(/\n/g, "\\n").replace(/\t/g, "\\t")).replace(/\|/g, "\\|");
   const longest = Math.max(0, ...Array.from(clean.matchAll(/`+/g), (m) => m[0].length));
   const fence = "`".repeat(longest + 1);
   const pad = clean.startsWith("`") || clean.endsWith("`") ? " " : "";
   return `${fence}${pad}${clean}${pad}${fence}`;
 }
 
-/** Plain text for a table cell or a list item: no line breaks, no pipes, no HTML. */
+/**
+ * Plain text for a table cell or a list item (a title, rationale, reason): line breaks become
+ * spaces, invisible and bidirectional controls `\u202E` escapes; no pipes, no HTML.
+ */
 export function cell(text: string): string {
-  return text.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|").replace(/</g, "&lt;");
+  return visible(text.replace(/[\r\n\t]+/g, " ")).replace(/\|/g, "\\|").replace(/</g, "&lt;");
 }
 
 export function byteLength(text: string): number {

@@ -1,3 +1,4 @@
+import { cell, code, visible } from "./markdown.js";
 import { controlTotals, entryDate, formatQuery, searchLink, type EvidenceEntry, type EvidenceQuery } from "../evidence/query.js";
 
 /**
@@ -27,14 +28,13 @@ export interface QueryReplyInput {
   maxChars?: number;
 }
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ").replace(/</g, "&lt;");
 const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 function row(e: EvidenceEntry): string {
   const r = e.record;
   const pr = r.pullRequest;
   const signers = [...new Set(r.signOffs.map((s) => `@${s.login}`))].join(", ") || "—";
-  const override = r.override ? `@${r.override.login}: ${clip(cell(r.override.reason), 80)}` : "—";
+  const override = r.override ? `@${r.override.login}: ${cell(clip(r.override.reason, 80))}` : "—";
   const controls = r.controls.map((c) => c.id).join(", ") || "—";
   const systems = r.systems.map((s) => s.id).join(", ") || "—";
   return `| [#${e.issue}](${e.url}) | [${cell(pr.repository)}#${pr.number}](${pr.url}) | ${entryDate(e).slice(0, 10)} | ${cell(systems)} | ${r.risk ?? "—"} | ${controls} | ${signers} | ${override} |`;
@@ -46,7 +46,7 @@ export function renderQueryReply(input: QueryReplyInput): string {
   const filters = formatQuery(input.query);
   const head: string[] = [];
   if (input.marker) head.push(input.marker);
-  const what = `**${matches.length} evidence record${matches.length === 1 ? "" : "s"}** match${matches.length === 1 ? "es" : ""} ${filters ? `\`${filters}\`` : "(no filters)"}`;
+  const what = `**${matches.length} evidence record${matches.length === 1 ? "" : "s"}** match${matches.length === 1 ? "es" : ""} ${filters ? code(filters) : "(no filters)"}`;
   head.push(`@${input.login} ${what} in ${input.evidenceRepo} (${input.scanned} record${input.scanned === 1 ? "" : "s"} read).`);
   head.push("");
 
@@ -62,7 +62,7 @@ export function renderQueryReply(input: QueryReplyInput): string {
   }
   const link = searchLink(input.query, input.evidenceRepo, { ...(input.webUrl ? { webUrl: input.webUrl } : {}), ...(input.appSlug ? { appSlug: input.appSlug } : {}) });
   tail.push("");
-  tail.push(`[The same search on GitHub](${link.url}): \`${link.q.replace(/`/g, "'")}\``);
+  tail.push(`[The same search on GitHub](${link.url}): \`${visible(link.q.replace(/`/g, "'").replace(/[\r\n]+/g, " "))}\``);
   if (link.caveats.length > 0) tail.push(`(GitHub's search ${link.caveats.join("; ")}; its index can also lag a few seconds behind.)`);
 
   if (matches.length === 0) return [...head, "No record matches.", ...tail].join("\n");

@@ -94,6 +94,18 @@ describe("renderDashboard", () => {
   const all = entries(fixtureRecords(60, { open: 4 }));
   const model = dashboardModel({ source: "acme/shop", entries: all, catalogue, exclusions: EXCLUDE, now: NOW });
 
+  it("escapes names and free text with the shared helper: bidi controls, line breaks, HTML", () => {
+    const hostile = {
+      ...model,
+      openPullRequests: model.openPullRequests.map((p, i) => (i === 0 ? { ...p, title: "Ship <b>it</b> \u202Enow" } : p)),
+      inventory: model.inventory.map((s, i) => (i === 0 ? { ...s, models: s.models.map((x, j) => (j === 0 ? { ...x, path: "models/line\nbreak\u202E.gguf" } : x)) } : s)),
+    };
+    const body = renderDashboard(hostile);
+    expect(body).toContain("Ship &lt;b>it&lt;/b> \\u202Enow");
+    expect(body).toContain("`models/line\\nbreak\\u202E.gguf`");
+    expect(body).not.toMatch(/[\u202E]/);
+  });
+
   it("renders the marker, coverage with the exclusion justification, open PRs, overrides and the inventory", () => {
     const body = renderDashboard(model);
     expect(body.startsWith(`${dashboardMarker("acme/shop")}\n# AI governance dashboard: acme/shop`)).toBe(true);

@@ -148,6 +148,14 @@ describe("renderQueryReply", () => {
     expect(text).not.toContain("left out");
   });
 
+  it("escapes override reasons and repository text with the shared helper (bidi controls, HTML, pipes)", () => {
+    const [first] = entries(1);
+    const record = { ...first!.record, override: { login: "lead", at: "2026-06-01T00:00:00Z", sha: "a".repeat(40), reason: "urgent \u202Efix <script> | now" } };
+    const text = renderQueryReply({ ...base, query: q(""), matches: [{ ...first!, record }], scanned: 1 });
+    expect(text).toContain("@lead: urgent \\u202Efix &lt;script> \\| now");
+    expect(text).not.toMatch(/[\u202E]/);
+  });
+
   it("says when nothing matches", () => {
     const text = renderQueryReply({ ...base, query: q("risk:prohibited"), matches: [], scanned: 5 });
     expect(text).toContain("**0 evidence records** match `risk:prohibited`");

@@ -103,6 +103,22 @@ describe("body render and parse", () => {
     expect(row).toContain("`models/a\\|b.pt` | model | recommender |");
   });
 
+  it("escapes bidirectional controls, line breaks and HTML in the summary with the same helper as the check", () => {
+    const { dvc: _dvc, ...dataset } = sampleRecord().changes.items[0]!;
+    const items = [
+      { ...dataset, path: "models/evil\u202Egpj.onnx", category: "model" as const, rule: "model.onnx" },
+      { ...dataset, path: "models/line\nbreak.gguf", category: "model" as const, rule: "model.gguf" },
+    ];
+    const record = sampleRecord(12, { changes: { total: 2, byCategory: { model: 2 }, items } });
+    const body = renderRecordBody({ ...record, pullRequest: { ...record.pullRequest, title: "Swap <img src=x> model \u202Eexe" } });
+    const summary = body.slice(0, body.indexOf("<details>"));
+    expect(summary).toContain("| `models/evil\\u202Egpj.onnx` | model |");
+    expect(summary).toContain("| `models/line\\nbreak.gguf` | model |");
+    expect(summary).toContain("Swap &lt;img src=x> model \\u202Eexe");
+    expect(summary).not.toMatch(/[\u202E]/);
+    expect(parseRecordBody(body)).toMatchObject({ ok: true });
+  });
+
   it("reports bodies that are not valid records", () => {
     expect(parseRecordBody("hello")).toEqual({ ok: false, problem: "no aims evidence marker on the first line" });
     const body = renderRecordBody(sampleRecord());

@@ -4,7 +4,7 @@ import type { AiChange } from "../../src/detect/types.js";
 import { evaluateGates } from "../../src/gates/evaluate.js";
 import type { PullRequestFacts } from "../../src/gates/types.js";
 import { describeDependency, MAX_SUMMARY_BYTES, renderCheck } from "../../src/render/check.js";
-import { byteLength, code, truncateBytes } from "../../src/render/markdown.js";
+import { byteLength, cell, code, truncateBytes } from "../../src/render/markdown.js";
 
 const policy = resolvePolicy(
   {
@@ -26,6 +26,23 @@ describe("markdown helpers", () => {
   it("keeps backticks and pipes in file names from breaking code spans and tables", () => {
     expect(code("a`b|c")).toBe("``a`b\\|c``");
     expect(code("`x`")).toBe("`` `x` ``");
+  });
+
+  it("shows bidirectional and other invisible controls as \\u escapes, and a line break in a name as \\n", () => {
+    expect(code("models/evil\u202Egpj.onnx")).toBe("`models/evil\\u202Egpj.onnx`");
+    expect(code("line\nbreak.gguf")).toBe("`line\\nbreak.gguf`");
+    expect(code("a\u2066b\u200Bc\u0007d\te")).toBe("`a\\u2066b\\u200Bc\\u0007d\\te`");
+    expect(code("<model>.pt")).toBe("`<model>.pt`");
+    expect(cell("ok\u202E <b>bold</b> | x\nnext")).toBe("ok\\u202E &lt;b>bold&lt;/b> \\| x next");
+  });
+
+  it("escapes a hostile file name the same way in the check summary", () => {
+    const changes = [change("chat/evil\u202Egpj.safetensors"), change("chat/line\nbreak.gguf")];
+    const gates = evaluateGates({ ok: true, policy }, facts(changes));
+    const summary = renderCheck(gates[0]!, { headSha: "abcdef1234567890", baseRef: "main", changes, policy }).summary;
+    expect(summary).toContain("chat/evil\\u202Egpj.safetensors");
+    expect(summary).toContain("chat/line\\nbreak.gguf");
+    expect(summary).not.toContain("\u202E");
   });
 
   it("truncates by UTF-8 bytes without splitting a character", () => {
