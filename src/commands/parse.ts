@@ -1,9 +1,14 @@
 /**
  * `/aims <command>` in pull request comments. Pure: text in, a discriminated union out.
  *
- * The first line of a comment that starts with `/aims` (outside code blocks and quotes, so quoting
- * someone else's command never repeats it) is the command; the rest of that line and the lines
- * after it are its argument. One command per comment.
+ * A line of a comment that starts with `/aims` (outside code blocks, HTML comments and quotes, so
+ * quoting someone else's command never repeats it) is a command; the rest of that line and the
+ * lines after it are its argument (a rationale or reason may span several lines).
+ *
+ * One command per comment. An argument ends before the next line that starts with `/aims`, and a
+ * comment with two or more such lines is malformed as a whole: none of its commands takes effect
+ * (`/aims sign-off ok` followed by `/aims revoke` neither signs off nor revokes) and it gets one
+ * usage reply saying so. Guessing which one was meant could sign off or withdraw by accident.
  *
  * Adding a command means adding one entry to COMMANDS and one variant to AimsCommand.
  */
@@ -91,9 +96,21 @@ export function usageText(): string {
     .join("\n");
 }
 
-/** The command line and what follows it, or undefined when the comment holds no `/aims` line. */
-function commandLine(body: string): { line: string; rest: string } | undefined {
+/**
+ * The command line and what follows it, or undefined when the comment holds no `/aims` line.
+ * `others` lists every further `/aims` line (the comment is then malformed: one command per comment).
+ */
+function commandLine(body: string): { line: string; rest: string; others: string[] } | undefined {
   const lines = body.replace(/\r\n?/g, "\n").split("\n");
+  const found = commandLines(lines);
+  const first = found[0];
+  if (first === undefined) return undefined;
+  return { line: lines[first]!.trim(), rest: lines.slice(first + 1).join("\n"), others: found.slice(1).map((i) => lines[i]!.trim()) };
+}
+
+/** Indexes of the lines that start with `/aims`, outside code blocks and HTML comments. */
+function commandLines(lines: string[]): number[] {
+  const out: number[] = [];
   let fence: string | undefined;
   let inComment = false;
   for (let i = 0; i < lines.length; i++) {
@@ -115,9 +132,16 @@ function commandLine(body: string): { line: string; rest: string } | undefined {
       inComment = true;
       continue;
     }
-    if (/^\s*\/aims(?:\s|$)/i.test(line)) return { line: line.trim(), rest: lines.slice(i + 1).join("\n") };
+    if (/^\s*\/aims(?:\s|$)/i.test(line)) out.push(i);
   }
-  return undefined;
+  return out;
+}
+
+/** `/aims sign-off` for a command line, with the canonical name when known. */
+function commandName(line: string): { name: string; shown: string } {
+  const word = (/^\/aims(?:\s+(\S+))?/i.exec(line)?.[1] ?? "").toLowerCase();
+  const name = ALIASES[word] ?? word;
+  return { name: COMMANDS[name] ? name : "", shown: `\`/aims${word ? ` ${(COMMANDS[name] ? name : word).slice(0, 40)}` : ""}\`` };
 }
 
 /**
@@ -126,6 +150,18 @@ function commandLine(body: string): { line: string; rest: string } | undefined {
 export function parseCommand(body: string): AimsCommand | undefined {
   const found = commandLine(body);
   if (!found) return undefined;
+  if (found.others.length > 0) {
+    // Answered by the handler of the first command (`/aims query` by the query handler).
+    const first = commandName(found.line);
+    const shown = [first, ...found.others.map(commandName)].map((c) => c.shown);
+    const list = shown.length === 2 ? `${shown[0]} and ${shown[1]}` : `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`;
+    return {
+      kind: "malformed",
+      name: first.name,
+      message: `one command per comment: this comment holds ${list}, so none of them was applied; post each command in its own comment`,
+      usage: first.name ? usageOf(first.name) : usageText(),
+    };
+  }
   const m = /^\/aims(?:\s+(\S+))?(.*)$/is.exec(found.line);
   const word = (m?.[1] ?? "").toLowerCase();
   if (word === "") {

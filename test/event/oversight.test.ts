@@ -497,6 +497,24 @@ describe("aims/human-oversight through Probot", () => {
     recorder.assertValid();
   });
 
+  it("a comment with two commands gets one usage reply and neither takes effect: the approval stands, nothing is re-evaluated", async () => {
+    const body = "/aims sign-off ok\n/aims revoke";
+    mockGitHub({
+      files: [chatModel],
+      reviews: [{ login: "carol", state: "APPROVED", at: "2026-06-01T10:00:00Z" }],
+      comments: [{ id: 48, login: "carol", body, at: "2026-06-01T12:00:00Z" }],
+      teams: { "ml-reviewers": ["carol"] },
+      readsPull: true,
+    });
+    await probot.receive(commentEvent("carol", body, { id: 48 }));
+    expect(replies()).toHaveLength(1);
+    expect(replies()[0]!.body.body).toContain(
+      "@carol `/aims sign-off`: one command per comment: this comment holds `/aims sign-off` and `/aims revoke`, so none of them was applied; post each command in its own comment.",
+    );
+    expect(writes.filter((w) => w.path.includes("check-runs"))).toEqual([]);
+    recorder.assertValid();
+  });
+
   it("ignores comments from bots and comments on issues", async () => {
     await probot.receive(commentEvent("aims-bot[bot]", "/aims sign-off I am a bot", { type: "Bot" }));
     const onIssue = commentEvent("carol", "/aims sign-off fine");

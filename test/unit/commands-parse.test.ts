@@ -43,8 +43,26 @@ describe("parseCommand", () => {
     expect(parseCommand("/aims")).toMatchObject({ kind: "malformed", name: "", message: "`/aims` needs a command" });
   });
 
-  it("uses the first command line only", () => {
-    expect(parseCommand("/aims revoke\n/aims sign-off again")).toEqual({ kind: "revoke" });
+  it("takes one command per comment: two command lines are malformed and neither takes effect", () => {
+    expect(parseCommand("/aims sign-off ok\n/aims revoke")).toEqual({
+      kind: "malformed",
+      name: "sign-off",
+      message: "one command per comment: this comment holds `/aims sign-off` and `/aims revoke`, so none of them was applied; post each command in its own comment",
+      usage: "/aims sign-off <rationale>",
+    });
+    expect(parseCommand("/aims revoke\n/aims sign-off again")).toMatchObject({ kind: "malformed", name: "revoke" });
+    expect(parseCommand("/aims query risk:high\n\n  /AIMS signoff\n/aims approve")).toMatchObject({
+      kind: "malformed",
+      name: "query",
+      message: expect.stringContaining("holds `/aims query`, `/aims sign-off` and `/aims approve`"),
+    });
+    // A bare or unknown first command: the reply lists every command.
+    expect(parseCommand("/aims\n/aims revoke")).toMatchObject({ kind: "malformed", name: "", usage: usageText() });
+    // Lines that only mention, quote or show a command do not count as a second one.
+    expect(parseCommand("/aims sign-off checked it\n> /aims revoke\n```\n/aims override example\n```\nsee /aims revoke")).toEqual({
+      kind: "sign-off",
+      rationale: "checked it > /aims revoke ``` /aims override example ``` see /aims revoke",
+    });
   });
 
   it("hasCommand is true for every kind, false for none", () => {
