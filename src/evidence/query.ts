@@ -27,7 +27,8 @@ export interface EvidenceQuery {
   until?: string;
 }
 
-export type QueryParse = { ok: true; query: EvidenceQuery } | { ok: false; message: string };
+/** A failed parse lists every problem; `message` joins them for a one-line reply. */
+export type QueryParse = { ok: true; query: EvidenceQuery } | { ok: false; message: string; problems: string[] };
 
 export const QUERY_USAGE =
   "/aims query [control:A.6.2.5] [system:<id>] [risk:minimal|limited|high|prohibited] [state:open|merged|closed|overridden] [since:YYYY-MM-DD] [until:YYYY-MM-DD] [repo:owner/name]";
@@ -90,32 +91,54 @@ export function emptyQuery(): EvidenceQuery {
 export function parseQuery(text: string, knownControls?: readonly string[]): QueryParse {
   const query = emptyQuery();
   const tokens = text.trim().split(/\s+/).filter(Boolean);
-  const fail = (message: string): QueryParse => ({ ok: false, message });
+  // Every bad filter is reported, so one reply lists all of them.
+  const problems: string[] = [];
+  const once = new Set<string>();
+  const fail = (message: string) => {
+    if (!problems.includes(message)) problems.push(message);
+  };
   for (const token of tokens) {
     const colon = token.indexOf(":");
-    if (colon <= 0) return fail(`\`${clipToken(token)}\` is not a filter: write \`key:value\``);
+    if (colon <= 0) {
+      fail(`\`${clipToken(token)}\` is not a filter: write \`key:value\``);
+      continue;
+    }
     const key = token.slice(0, colon).toLowerCase();
     const field = KEYS[key];
-    if (!field) return fail(`\`${clipToken(key)}\` is not a filter (use control, system, risk, state, since, until or repo)`);
+    if (!field) {
+      fail(`\`${clipToken(key)}\` is not a filter (use control, system, risk, state, since, until or repo)`);
+      continue;
+    }
     const raw = token.slice(colon + 1).replace(/^["']|["']$/g, "");
-    if (raw === "") return fail(`\`${key}:\` needs a value`);
+    if (raw === "") {
+      fail(`\`${key}:\` needs a value`);
+      continue;
+    }
     if (field === "since" || field === "until") {
-      if (query[field] !== undefined) return fail(`\`${key}:\` can be given only once`);
-      if (!validDay(raw)) return fail(`\`${clipToken(token)}\`: ${key} takes a date as YYYY-MM-DD`);
-      query[field] = raw;
+      if (once.has(field)) {
+        fail(`\`${key}:\` can be given only once`);
+        continue;
+      }
+      once.add(field);
+      if (!validDay(raw)) fail(`\`${clipToken(token)}\`: ${key} takes a date as YYYY-MM-DD`);
+      else query[field] = raw;
       continue;
     }
     for (const value of raw.split(",")) {
-      if (value === "") return fail(`\`${clipToken(token)}\` has an empty value`);
+      if (value === "") {
+        fail(`\`${clipToken(token)}\` has an empty value`);
+        continue;
+      }
       const problem = addValue(query, field, value, knownControls);
-      if (problem) return fail(problem);
+      if (problem) fail(problem);
     }
   }
-  if (query.since && query.until && query.since > query.until) return fail(`since:${query.since} is after until:${query.until}`);
+  if (query.since && query.until && query.since > query.until) fail(`since:${query.since} is after until:${query.until}`);
   for (const field of ["controls", "systems", "risks", "states", "repos"] as const) {
-    if (query[field].length > MAX_VALUES) return fail(`at most ${MAX_VALUES} values per filter (${field} has ${query[field].length})`);
+    if (query[field].length > MAX_VALUES) fail(`at most ${MAX_VALUES} values per filter (${field} has ${query[field].length})`);
   }
-  return { ok: true, query };
+  if (problems.length === 0) return { ok: true, query };
+  return { ok: false, message: problems.length === 1 ? problems[0]! : `${problems.length} problems: ${problems.join("; ")}`, problems };
 }
 
 function clipToken(s: string): string {

@@ -96,6 +96,13 @@ describe("/aims query in the evidence repository", () => {
     expect(reply).toContain("Usage: `/aims query [control:A.6.2.5]");
   });
 
+  it("lists every bad filter in one reply", async () => {
+    const id = await comment("lead", "/aims query risk:extreme since:yesterday");
+    const all = replies(id);
+    expect(all).toHaveLength(1);
+    expect(all[0]).toContain("`/aims query`: 2 problems: `risk:extreme`: risk is one of minimal, limited, high, prohibited; `since:yesterday`: since takes a date as YYYY-MM-DD.");
+  });
+
   it("does not reply twice to a redelivered comment", async () => {
     const id = await comment("lead", "/aims query state:open");
     expect(replies(id)).toHaveLength(1);

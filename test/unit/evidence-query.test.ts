@@ -70,6 +70,25 @@ describe("parseQuery", () => {
     expect(p.ok ? "" : p.message).toContain(message);
   });
 
+  it("reports every bad filter at once, not only the first", () => {
+    const p = parseQuery("risk:extreme since:yesterday control:A.6.2.5 colour:red", KNOWN);
+    expect(p).toEqual({
+      ok: false,
+      message:
+        "3 problems: `risk:extreme`: risk is one of minimal, limited, high, prohibited; `since:yesterday`: since takes a date as YYYY-MM-DD; `colour` is not a filter (use control, system, risk, state, since, until or repo)",
+      problems: [
+        "`risk:extreme`: risk is one of minimal, limited, high, prohibited",
+        "`since:yesterday`: since takes a date as YYYY-MM-DD",
+        "`colour` is not a filter (use control, system, risk, state, since, until or repo)",
+      ],
+    });
+    expect(parseCommand("/aims query risk:extreme since:yesterday")).toMatchObject({
+      kind: "malformed",
+      name: "query",
+      message: expect.stringMatching(/^2 problems: `risk:extreme`.*; `since:yesterday`/),
+    });
+  });
+
   it("is wired into the /aims command parser, with usage help when malformed", () => {
     expect(parseCommand("/aims query control:A.6.2.5 risk:high")).toEqual({ kind: "query", query: expect.objectContaining({ controls: ["A.6.2.5"], risks: ["high"] }) });
     expect(parseCommand("/aims query control:A.1.1")).toMatchObject({ kind: "malformed", name: "query", usage: expect.stringContaining("/aims query") });
