@@ -5,12 +5,12 @@ import { compileDetector, loadDetectionRules, type DetectionOptions, type Detect
 import type { AiChange, ChangedFile } from "./detect/types.js";
 import { recordOpenEvidenceSafely } from "./evidence/index.js";
 import type { UpsertResult } from "./evidence/ledger.js";
-import { evaluateGates, evaluationFailed, MAX_LISTED_FILES } from "./gates/evaluate.js";
+import { evaluateGates, evaluationFailed } from "./gates/evaluate.js";
 import type { DetectionProblem, GateResult, PullRequestFacts } from "./gates/types.js";
 import { gatherAssessmentFacts } from "./github/assessment-facts.js";
 import { publishChecks, type PublishedCheck } from "./github/checks.js";
 import { gatherOversightFacts } from "./github/oversight-facts.js";
-import type { GitHub, PullRequestContext } from "./github/pull-request-context.js";
+import { allChangedFiles, type GitHub, type PullRequestContext } from "./github/pull-request-context.js";
 import { renderCheck } from "./render/check.js";
 import { mapLimit } from "./util/concurrency.js";
 import { KeyedMutex } from "./util/keyed-mutex.js";
@@ -61,19 +61,20 @@ export async function evaluatePullRequest(ctx: PullRequestContext): Promise<Eval
     problems: [],
   };
   // Policy and file list are independent: fetch them side by side.
-  const [policy, fileList] = await Promise.all([
-    ctx.policy(),
-    pull.changedFiles > MAX_LISTED_FILES ? Promise.resolve(undefined) : ctx.files(),
-  ]);
-  if (!policy.ok || !fileList) {
-    facts.filesTruncated = !fileList;
+  const [policy, listed] = await Promise.all([ctx.policy(), ctx.files()]);
+  if (!policy.ok) return { policy, facts, gates: evaluateGates(policy, facts) };
+  facts.changedFileCount = Math.max(pull.changedFiles, listed.files.length);
+  // Above GitHub's 3000-file listing, the git trees of merge base and head give the rest (no patches).
+  const { files, complete } = await allChangedFiles(ctx);
+  if (!complete) {
+    facts.filesTruncated = true;
+    // Detection cannot run, but a governance lead's override (break glass) still can apply.
+    facts.oversight = await gatherOversightFacts(ctx, policy.policy, facts, { overridesOnly: true });
     return { policy, facts, gates: evaluateGates(policy, facts) };
   }
-  facts.filesTruncated = fileList.truncated;
-  facts.changedFileCount = Math.max(pull.changedFiles, fileList.files.length);
 
   const detector = createDetector(policy.policy);
-  const { changes, problems } = await detectChanges(ctx, policy.policy, detector, fileList.files);
+  const { changes, problems } = await detectChanges(ctx, policy.policy, detector, files);
   facts.changes = changes;
   facts.problems = problems;
   if (changes.some((c) => c.gated)) {

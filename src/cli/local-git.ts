@@ -239,5 +239,7 @@ export async function createLocalContext(options: LocalOptions): Promise<LocalCo
       files: await changedFiles(cwd, sha, headSha),
       complete: true,
     }),
+    // git lists every changed file locally (no 3000-file cap), so `files()` is already complete.
+    treeChanges: async () => ({ files, complete: true }),
   };
 }

@@ -3,7 +3,7 @@ import { CONFIG_PATH, type Policy, type PolicyResult } from "../config/policy.js
 import type { AiChange } from "../detect/types.js";
 import { assessmentGate } from "./assessment.js";
 import { affectedSystems } from "./common.js";
-import { applyOverride, findOverride, oversightGate, oversightTier } from "./oversight.js";
+import { applyOverride, findOverride, governanceText, oversightGate, oversightTier } from "./oversight.js";
 import { CHECK_NAMES, GATE_IDS, type GateId, type GateResult, type PullRequestFacts, type Reason } from "./types.js";
 
 /** GitHub lists at most this many files of a pull request. */
@@ -13,21 +13,25 @@ export const MAX_LISTED_FILES = 3000;
 export function evaluateGates(policyResult: PolicyResult, facts: PullRequestFacts): GateResult[] {
   if (!policyResult.ok) return configFailure(policyResult.reason, policyResult.problems, facts.baseRef);
 
-  if (facts.filesTruncated || facts.changedFileCount > MAX_LISTED_FILES) {
-    return bothGates({
+  if (facts.filesTruncated) {
+    const policy = policyResult.policy;
+    const tooLarge = bothGates({
+      undecided: "too-large",
       conclusion: "failure",
       title: `Pull request too large to govern: ${facts.changedFileCount} changed files`,
       reasons: [
         {
           status: "error",
-          message: `GitHub lists at most ${MAX_LISTED_FILES} files of a pull request, so files beyond that cannot be checked for AI changes.`,
+          message: `GitHub lists at most ${MAX_LISTED_FILES} files of a pull request, and its git trees of the merge base and the head were too large to return in full, so not every changed file can be checked for AI changes.`,
         },
       ],
       nextSteps: [
-        `Split this pull request into pull requests of at most ${MAX_LISTED_FILES} files each.`,
-        "If the size is intended (a generated or vendored tree), add those paths to `ignore:` in .github/aims.yml on the base branch first.",
+        `Split this pull request into smaller ones (at most ${MAX_LISTED_FILES} changed files each are always checked in full).`,
+        `If it cannot be split, ${governanceText(policy)} can comment \`/aims override <reason>\` on this pull request: both gates pass, and the override is recorded in the evidence.`,
+        "`ignore:` in .github/aims.yml does not help here: it applies to listed files, and GitHub could not list them all.",
       ],
     });
+    return withOverride(policy, facts, tooLarge);
   }
 
   const results = [assessmentGate(policyResult.policy, facts), oversightGate(policyResult.policy, facts)];
@@ -51,6 +55,7 @@ function withOverride(policy: Policy, facts: PullRequestFacts, results: GateResu
 /** Both gates when the pipeline itself failed (GitHub API error, timeout): fail closed with the cause. */
 export function evaluationFailed(cause: string): GateResult[] {
   return bothGates({
+    undecided: "evaluation",
     conclusion: "failure",
     title: "aims could not evaluate this pull request",
     reasons: [{ status: "error", message: cause }],
@@ -64,6 +69,7 @@ export function evaluationFailed(cause: string): GateResult[] {
 function configFailure(reason: "invalid" | "unavailable", problems: ConfigProblem[], baseRef: string): GateResult[] {
   const invalid = reason === "invalid";
   return bothGates({
+    undecided: "configuration",
     conclusion: "failure",
     title: invalid ? "aims configuration is invalid" : "aims configuration could not be read",
     reasons: problems.map((p) => ({

@@ -38,6 +38,12 @@ export interface GateResult {
   signOffs?: SignOff[];
   /** Set on both gates when a governance lead overrode them (break glass). */
   override?: Override;
+  /**
+   * Set when the gate could not judge the change at all: the configuration is invalid or unreadable,
+   * the evaluation failed, or the pull request is too large to list. Nobody's sign-off can change
+   * such a result, so no review is requested for it.
+   */
+  undecided?: "configuration" | "evaluation" | "too-large";
 }
 
 /** A sign-off that counted towards the human-oversight gate. */

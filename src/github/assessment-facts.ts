@@ -16,7 +16,7 @@ import { currentLabelApplication, parseAssessmentFile, parseAssessmentIssue, typ
 import { affectedSystems } from "../gates/common.js";
 import type { PullRequestFacts } from "../gates/types.js";
 import { mapLimit } from "../util/concurrency.js";
-import type { PullRequestContext, RepoPermission } from "./pull-request-context.js";
+import { allChangedFiles, type PullRequestContext, type RepoPermission } from "./pull-request-context.js";
 
 /** Assessment files read from the folder per evaluation, at most; the rest are reported as unread. */
 export const MAX_DIRECTORY_FILES = 100;
@@ -193,7 +193,7 @@ export async function gatherAssessmentFacts(
   const links = parseAssessmentLinks(pull.body);
   const auto = policy.assessment.link === "auto";
   const directory = policy.assessment.directory;
-  const files = (await ctx.files()).files;
+  const { files } = await allChangedFiles(ctx);
 
   // Distinct targets, in order, bounded.
   const seen = new Set<string>();

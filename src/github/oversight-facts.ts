@@ -25,6 +25,11 @@ export const MAX_CHECKED_LOGINS = 30;
 export interface OversightGatherOptions {
   /** Classifies files changed since a signed commit; without it every changed file counts as AI-relevant. */
   detector?: Detector;
+  /**
+   * Only what an override needs (comments, and the standing of those who wrote `/aims override`):
+   * for a pull request whose changes could not be listed, where sign-offs cannot count.
+   */
+  overridesOnly?: boolean;
 }
 
 function describeError(error: unknown): string {
@@ -88,7 +93,11 @@ export async function gatherOversightFacts(
   let reviews: ReviewFact[];
   let commands: CommandFact[];
   try {
-    const [rawReviews, rawComments, runs] = await Promise.all([ctx.reviews(), ctx.comments(), ctx.existingChecks()]);
+    const [rawReviews, rawComments, runs] = await Promise.all([
+      options.overridesOnly ? Promise.resolve([]) : ctx.reviews(),
+      ctx.comments(),
+      ctx.existingChecks(),
+    ]);
     reviews = rawReviews.map((r) => ({
       id: r.id,
       login: r.login,
@@ -112,14 +121,16 @@ export async function gatherOversightFacts(
   // People who matter: humans other than the author with an approval, change request or command.
   const author = facts.author.toLowerCase();
   const logins = new Set<string>();
-  for (const r of reviews) if (!r.bot && (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED")) logins.add(r.login.toLowerCase());
-  for (const c of commands) if (!c.bot && c.command.kind !== "revoke") logins.add(c.login.toLowerCase());
+  if (!options.overridesOnly) {
+    for (const r of reviews) if (!r.bot && (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED")) logins.add(r.login.toLowerCase());
+  }
+  for (const c of commands) if (!c.bot && (options.overridesOnly ? c.command.kind === "override" : c.command.kind !== "revoke")) logins.add(c.login.toLowerCase());
   logins.delete(author);
   const checked = [...logins].slice(0, MAX_CHECKED_LOGINS);
   const standing = Object.fromEntries(await mapLimit(checked, READ_CONCURRENCY, async (l) => [l, await standingOf(ctx, policy, l)] as const));
 
   // Earlier commits people signed: did AI-relevant files change since? Only when some tier could keep them.
-  const keeps = Object.values(policy.oversight.tiers).some((t) => t.invalidate_on_push && t.keep_when_ai_unchanged);
+  const keeps = !options.overridesOnly && Object.values(policy.oversight.tiers).some((t) => t.invalidate_on_push && t.keep_when_ai_unchanged);
   const shas = keeps
     ? [...new Set(reviews.filter((r) => r.state === "APPROVED" && !r.bot && r.login.toLowerCase() !== author && r.sha && r.sha !== pull.headSha).map((r) => r.sha))]
     : [];

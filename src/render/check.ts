@@ -24,10 +24,15 @@ export interface CheckOutput {
 export const REQUEST_REVIEW_ACTION: CheckAction = { label: "Request review", description: "Ask the eligible reviewers to sign off", identifier: "request-review" };
 export const RECHECK_ACTION: CheckAction = { label: "Re-check", description: "Evaluate the oversight gate again", identifier: "recheck" };
 
-/** Buttons of a gate's check run: human oversight offers a review request while it waits, and a re-check. */
+/**
+ * Buttons of a gate's check run: human oversight offers a review request while it waits, and a
+ * re-check. A result no sign-off can change (invalid configuration, failed evaluation, too large)
+ * offers only the re-check.
+ */
 export function checkActions(result: GateResult): CheckAction[] | undefined {
   if (result.gate !== "human-oversight") return undefined;
-  return result.conclusion === "success" ? [RECHECK_ACTION] : [REQUEST_REVIEW_ACTION, RECHECK_ACTION];
+  if (result.conclusion === "success" || result.undecided) return [RECHECK_ACTION];
+  return [REQUEST_REVIEW_ACTION, RECHECK_ACTION];
 }
 
 export interface RenderContext {

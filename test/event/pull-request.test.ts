@@ -209,10 +209,22 @@ describe("pull_request events", () => {
     recorder.assertValid();
   });
 
-  it("fails both checks closed for a pull request above GitHub's 3000-file limit without listing files", async () => {
+  it("fails both checks closed above GitHub's 3000-file listing when the git trees are truncated too", async () => {
     const writes: any[] = [];
+    const MERGE_BASE = "f".repeat(40);
     nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
     nock(API).get(`${REPO}/contents/.github%2Faims.yml`).query({ ref: "master" }).reply(200, POLICY);
+    const page = Array.from({ length: 100 }, (_, i) => ({ filename: `vendor/f${i}.js`, status: "added", additions: 1 }));
+    nock(API).get(`${REPO}/pulls/2/files`).query(true).times(30).reply(200, page.map(fileEntry));
+    nock(API)
+      .get(new RegExp(`^${REPO}/compare/`))
+      .query(true)
+      .reply(200, { merge_base_commit: { sha: MERGE_BASE } });
+    const tree = (truncated: boolean) => ({ sha: "a".repeat(40), url: "", truncated, tree: [{ path: "vendor/f0.js", mode: "100644", type: "blob", sha: "b".repeat(40), size: 1, url: "" }] });
+    nock(API).get(`${REPO}/git/trees/${MERGE_BASE}`).query({ recursive: "1" }).reply(200, tree(false));
+    nock(API).get(`${REPO}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(200, tree(true));
+    // Only the comments are read (for an override); reviews cannot count on an unlisted change.
+    nock(API).get(`${REPO}/issues/2/comments`).query(true).reply(200, []);
     nock(API).get(`${REPO}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
     nock(API)
       .post(`${REPO}/check-runs`)
@@ -226,6 +238,7 @@ describe("pull_request events", () => {
       ["failure", "Pull request too large to govern: 3412 changed files"],
       ["failure", "Pull request too large to govern: 3412 changed files"],
     ]);
+    expect(nock.isDone()).toBe(true);
     recorder.assertValid();
   });
 

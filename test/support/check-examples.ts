@@ -53,6 +53,7 @@ function inMemoryContext(example: ExamplePull): PullRequestContext {
     labelEvents: async () => [],
     listDirectory: async () => undefined,
     changedSince: none,
+    treeChanges: none,
   } as PullRequestContext;
 }
 

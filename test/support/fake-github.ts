@@ -336,6 +336,11 @@ export class FakeGitHub {
 
   latencyMs: number | ((req: FakeRequest) => number);
   fault: FaultHook | undefined;
+  /**
+   * Entries a recursive tree listing returns at most before it answers `truncated: true` (GitHub's
+   * limit is 100,000 entries or 7 MB); tests lower it to model a repository too large to list.
+   */
+  maxTreeEntries = 100_000;
   validateResponses: boolean;
 
   private server: Server | undefined;
@@ -1863,6 +1868,41 @@ export class FakeGitHub {
     };
     this.route("GET /repos/{owner}/{repo}/compare/{basehead}", compare);
     this.route("GET /repos/{owner}/{repo}/compare/{base}...{head}", compare);
+
+    // Git trees: a commit SHA or branch names the commit's tree, as on GitHub.
+    this.route("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", (ctx) => {
+      const repo = this.repoOf(ctx);
+      const sha = this.resolveRef(repo, ctx.params.tree_sha ?? "");
+      if (!sha) throw new HttpError(404, "Not Found");
+      const files = this.commits.get(sha)!.files;
+      const recursive = ctx.query.has("recursive");
+      const api = `${this.apiBase}/repos/${repo.fullName}`;
+      const treeSha = (p: string) => createHash("sha1").update(p === "" ? `tree\u0000${sha}` : `tree\u0000${sha}\u0000${p}`).digest("hex");
+      const entries: Array<Record<string, unknown>> = [];
+      const dirs = new Set<string>();
+      for (const path of [...files.keys()].sort()) {
+        const parts = path.split("/");
+        if (!recursive && parts.length > 1) {
+          if (!dirs.has(parts[0]!)) entries.push({ path: parts[0], mode: "040000", type: "tree", sha: treeSha(parts[0]!), url: `${api}/git/trees/${treeSha(parts[0]!)}` });
+          dirs.add(parts[0]!);
+          continue;
+        }
+        for (let i = 1; recursive && i < parts.length; i++) {
+          const dir = parts.slice(0, i).join("/");
+          if (dirs.has(dir)) continue;
+          dirs.add(dir);
+          entries.push({ path: dir, mode: "040000", type: "tree", sha: treeSha(dir), url: `${api}/git/trees/${treeSha(dir)}` });
+        }
+        const content = files.get(path)!;
+        const blob = blobSha(content);
+        entries.push({ path, mode: "100644", type: "blob", sha: blob, size: Buffer.byteLength(content), url: `${api}/git/blobs/${blob}` });
+      }
+      const truncated = entries.length > this.maxTreeEntries;
+      return {
+        status: 200,
+        body: { sha: treeSha(""), url: `${api}/git/trees/${treeSha("")}`, tree: entries.slice(0, this.maxTreeEntries), truncated },
+      };
+    });
 
     this.route("GET /repos/{owner}/{repo}/contents/{path}", (ctx) => {
       const repo = this.repoOf(ctx);

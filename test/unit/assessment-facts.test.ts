@@ -64,6 +64,7 @@ function fakeContext(f: Fake): { ctx: PullRequestContext; calls: string[] } {
     },
     policy: unexpected("policy"),
     mergeBase: unexpected("mergeBase"),
+    treeChanges: unexpected("treeChanges"),
     existingChecks: unexpected("existingChecks"),
     reviews: async () => {
       calls.push("reviews");

@@ -87,6 +87,32 @@ describe("pull requests", () => {
     expect(data.changed_files).toBe(3500);
   });
 
+  it("serves recursive git trees of a commit, and says truncated beyond its entry limit", async () => {
+    const repo = freshRepo({ "README.md": "# app\n", "src/app.py": "a\n" });
+    const head = fake.commit(repo, { branch: "t", files: { "src/deep/x.py": "x\n" } });
+    const { data } = await octokit.rest.git.getTree({ owner: repo.owner, repo: repo.name, tree_sha: head, recursive: "1" });
+    expect(data.truncated).toBe(false);
+    expect(data.tree.map((e) => [e.path, e.type])).toEqual([
+      ["README.md", "blob"],
+      ["src", "tree"],
+      ["src/app.py", "blob"],
+      ["src/deep", "tree"],
+      ["src/deep/x.py", "blob"],
+    ]);
+    const blob = data.tree.find((e) => e.path === "src/deep/x.py")!;
+    expect(blob).toMatchObject({ mode: "100644", size: 2 });
+    const top = await octokit.rest.git.getTree({ owner: repo.owner, repo: repo.name, tree_sha: "t" });
+    expect(top.data.tree.map((e) => e.path)).toEqual(["README.md", "src"]);
+    fake.maxTreeEntries = 2;
+    try {
+      const cut = await octokit.rest.git.getTree({ owner: repo.owner, repo: repo.name, tree_sha: head, recursive: "1" });
+      expect([cut.data.truncated, cut.data.tree.length]).toEqual([true, 2]);
+    } finally {
+      fake.maxTreeEntries = 100_000;
+    }
+    expect(fake.violations).toEqual([]);
+  });
+
   it("lists open PRs by base, PRs for a commit, reviews, and takes review requests", async () => {
     const repo = freshRepo();
     const head = fake.commit(repo, { branch: "f1", files: { "a.txt": "1\n" } });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ProbotOctokit } from "probot";
-import { listPullFiles, pullRequestRef, type GitHub } from "../../src/github/pull-request-context.js";
+import { diffTreeEntries, listPullFiles, mergeListings, pullRequestRef, type GitHub } from "../../src/github/pull-request-context.js";
 import { FakeGitHub, type FakePullFile } from "../support/fake-github.js";
 import { maxInFlight } from "../../bench/metrics.js";
 
@@ -70,5 +70,32 @@ describe("bench request-log metrics", () => {
   it("finds the most requests in flight", () => {
     expect(maxInFlight([r(0, 10), r(10, 20)])).toBe(1);
     expect(maxInFlight([r(0, 10), r(5, 20), r(6, 7)])).toBe(3);
+  });
+});
+
+describe("diffTreeEntries and mergeListings (the change beyond GitHub's 3000 listed files)", () => {
+  const blob = (path: string, sha: string, mode = "100644") => ({ path, mode, type: "blob", sha: sha.repeat(40) });
+  it("compares two recursive trees by path and SHA, leaving folders out", () => {
+    const base = [blob("a.txt", "1"), blob("b.txt", "2"), blob("run.sh", "3"), { path: "d", mode: "040000", type: "tree", sha: "4".repeat(40) }, blob("d/gone.py", "5")];
+    const head = [blob("a.txt", "1"), blob("b.txt", "6"), blob("run.sh", "3", "100755"), { path: "d", mode: "040000", type: "tree", sha: "7".repeat(40) }, blob("d/new.py", "8"), { path: "lib", mode: "160000", type: "commit", sha: "9".repeat(40) }];
+    expect(diffTreeEntries(base, head).map((f) => [f.filename, f.status, f.patch])).toEqual([
+      ["b.txt", "modified", undefined],
+      ["d/gone.py", "removed", undefined],
+      ["d/new.py", "added", undefined],
+      ["lib", "added", undefined],
+      ["run.sh", "changed", undefined],
+    ]);
+  });
+  it("keeps the listed files (with patches) and adds only the paths they do not cover", () => {
+    const listed = [
+      { filename: "new/name.py", previousFilename: "old/name.py", status: "renamed" as const, additions: 0, deletions: 0 },
+      { filename: "a.py", status: "modified" as const, additions: 1, deletions: 1, patch: "@@ -1 +1 @@\n-a\n+b" },
+    ];
+    const trees = diffTreeEntries([blob("old/name.py", "1"), blob("a.py", "2")], [blob("new/name.py", "1"), blob("a.py", "3"), blob("z/model.onnx", "4")]);
+    expect(mergeListings(listed, trees).map((f) => [f.filename, f.status, f.patch !== undefined])).toEqual([
+      ["new/name.py", "renamed", false],
+      ["a.py", "modified", true],
+      ["z/model.onnx", "added", false],
+    ]);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
 import { resolvePolicy } from "../../src/config/policy.js";
 import type { AiChange } from "../../src/detect/types.js";
-import { evaluateGates } from "../../src/gates/evaluate.js";
+import { evaluateGates, evaluationFailed } from "../../src/gates/evaluate.js";
 import type { PullRequestFacts } from "../../src/gates/types.js";
-import { describeDependency, MAX_SUMMARY_BYTES, renderCheck } from "../../src/render/check.js";
+import { checkActions, describeDependency, MAX_SUMMARY_BYTES, renderCheck } from "../../src/render/check.js";
 import { byteLength, cell, code, truncateBytes } from "../../src/render/markdown.js";
 
 const policy = resolvePolicy(
@@ -150,6 +150,41 @@ describe("evaluateGates", () => {
     const gates = evaluateGates({ ok: true, policy }, f);
     expect(gates.map((g) => g.conclusion)).toEqual(["failure", "failure"]);
     expect(gates[0]!.title).toBe("Pull request too large to govern: 3001 changed files");
+    // Truthful next steps: split, or break glass; `ignore:` cannot help when the list itself is unreadable.
+    expect(gates[1]!.nextSteps.join("\n")).toContain("a repository admin can comment `/aims override <reason>`");
+    expect(gates[1]!.nextSteps.join("\n")).not.toContain("add those paths");
+  });
+
+  it("lets a governance lead's override pass a pull request too large to govern (break glass)", () => {
+    const at = "2026-11-20T10:00:00Z";
+    const f: PullRequestFacts = {
+      ...facts([]),
+      changedFileCount: 120_000,
+      filesTruncated: true,
+      oversight: {
+        reviews: [],
+        commands: [{ id: 1, login: "lead", bot: false, command: { kind: "override", reason: "vendored SDK drop, reviewed offline" }, createdAt: at, updatedAt: at, sha: "abcdef1234567890" }],
+        standing: { lead: { teams: [], permission: "admin" } },
+        sinceSigned: {},
+      },
+    };
+    const gates = evaluateGates({ ok: true, policy }, f);
+    expect(gates.map((g) => [g.conclusion, g.title])).toEqual([
+      ["success", "Overridden by @lead"],
+      ["success", "Overridden by @lead"],
+    ]);
+    expect(gates[0]!.reasons[1]!.message).toBe("Without the override: failure — Pull request too large to govern: 120000 changed files.");
+  });
+
+  it.each([
+    ["an invalid configuration", () => evaluateGates({ ok: false, reason: "invalid", sources: [], problems: [{ file: ".github/aims.yml", message: "bad" }] }, facts([])), ["recheck"]],
+    ["an unreadable configuration", () => evaluateGates({ ok: false, reason: "unavailable", sources: [], problems: [{ file: ".github/aims.yml", message: "HTTP 502" }] }, facts([])), ["recheck"]],
+    ["a failed evaluation", () => evaluationFailed("HTTP 502"), ["recheck"]],
+    ["a pull request too large to govern", () => evaluateGates({ ok: true, policy }, { ...facts([]), changedFileCount: 3001, filesTruncated: true }), ["recheck"]],
+    ["a missing sign-off", () => evaluateGates({ ok: true, policy }, facts([change("chat/model.onnx")])), ["request-review", "recheck"]],
+  ])("offers the oversight buttons that can help on %s", (_what, gates, expected) => {
+    const oversight = gates().find((g) => g.gate === "human-oversight")!;
+    expect(checkActions(oversight)?.map((a) => a.identifier)).toEqual(expected);
   });
 
   it("fails the assessment gate when a manifest could not be parsed", () => {
