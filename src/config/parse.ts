@@ -26,10 +26,12 @@ export function parseConfigText(text: string, file: string): ParseResult {
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      problems: doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, message: firstLine(e.message) };
-      }),
+      problems: sortProblems(
+        doc.errors.map((e) => {
+          const pos = lineCounter.linePos(e.pos[0]);
+          return { file, line: pos.line, column: pos.col, message: firstLine(e.message) };
+        }),
+      ),
     };
   }
   const value: unknown = doc.toJS() ?? {};
@@ -42,7 +44,14 @@ export function parseConfigText(text: string, file: string): ParseResult {
   // reportInput: tells a key that is present with the wrong type from a missing one.
   const parsed = configFileSchema.safeParse(value, { reportInput: true });
   if (parsed.success) return { ok: true, config: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((issue) => locateIssue(issue, doc, lineCounter, file)) };
+  return { ok: false, problems: sortProblems(parsed.error.issues.map((issue) => locateIssue(issue, doc, lineCounter, file))) };
+}
+
+/** Problems in reading order: by file, then line, then column (a problem without a position first). */
+export function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort(
+    (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
 }
 
 function firstLine(message: string): string {
@@ -103,9 +112,57 @@ function describeIssue(issue: Issue, path: (string | number)[]): string {
     case "invalid_value":
       return `${at}must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "invalid_type":
-      return issue.input === undefined ? `${pathLabel(path)} is required` : `${at}expected ${typeNoun(issue.expected)}, not ${typeNoun(yamlType(issue.input))}`;
+      if (issue.input === undefined) return `${pathLabel(path)} is required`;
+      if (issue.expected === "int" && typeof issue.input === "number") return `${at}must be a whole number, not ${issue.input}`;
+      return `${at}expected ${typeNoun(issue.expected)}, not ${typeNoun(yamlType(issue.input))}`;
+    case "too_small":
+    case "too_big":
+      return `${at}${isDefaultMessage(issue.message) ? sizeMessage(issue) : issue.message}`;
+    case "invalid_format":
+      return `${at}${isDefaultMessage(issue.message) ? `${quoted(issue.input)} is not in the expected format${issue.format === "regex" ? "" : ` (${issue.format})`}` : issue.message}`;
+    case "not_multiple_of":
+      return `${at}must be a multiple of ${issue.divisor}`;
     default:
       return `${at}${issue.message}`;
+  }
+}
+
+/** zod's own wording (`Too small: expected number to be >=0`), as opposed to a message the schema gives. */
+function isDefaultMessage(message: string): boolean {
+  return /^(Too small|Too big|Invalid)\b/.test(message);
+}
+
+function quoted(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+/** A bound in words: `must be at least 0, not -1`, `must not be empty`, `list at most 10 entries`. */
+function sizeMessage(issue: Extract<Issue, { code: "too_small" | "too_big" }>): string {
+  const small = issue.code === "too_small";
+  const bound = Number(small ? (issue as { minimum: number | bigint }).minimum : (issue as { maximum: number | bigint }).maximum);
+  const inclusive = issue.inclusive !== false;
+  const input = issue.input;
+  switch (issue.origin) {
+    case "number":
+    case "int":
+    case "bigint": {
+      const relation = small ? (inclusive ? "at least" : "greater than") : inclusive ? "at most" : "less than";
+      return `must be ${relation} ${bound}${typeof input === "number" ? `, not ${input}` : ""}`;
+    }
+    case "string": {
+      if (small && bound <= 1) return "must not be empty";
+      const n = inclusive ? bound : small ? bound + 1 : bound - 1;
+      const length = typeof input === "string" ? ` (it has ${input.length})` : "";
+      return `must be ${small ? "at least" : "at most"} ${n} character${n === 1 ? "" : "s"} long${length}`;
+    }
+    case "array":
+    case "set": {
+      const n = inclusive ? bound : small ? bound + 1 : bound - 1;
+      const count = Array.isArray(input) ? ` (it has ${input.length})` : "";
+      return `list ${small ? "at least" : "at most"} ${n} entr${n === 1 ? "y" : "ies"}${count}`;
+    }
+    default:
+      return `is too ${small ? "small" : "big"} (${small ? "minimum" : "maximum"} ${bound})`;
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseConfigText, mergeConfigs, formatProblem, type ConfigProblem } from "./parse.js";
+import { parseConfigText, mergeConfigs, formatProblem, sortProblems, type ConfigProblem } from "./parse.js";
 import type { ConfigFile, ExtraPackage, GateableCategory, SystemConfig, TierConfig } from "./schema.js";
 
 export const CONFIG_PATH = ".github/aims.yml";
@@ -152,7 +152,7 @@ export async function loadPolicy(
 }
 
 function invalid(problems: ConfigProblem[], sources: PolicySource[]): PolicyResult {
-  return { ok: false, reason: "invalid", problems, sources };
+  return { ok: false, reason: "invalid", problems: sortProblems(problems), sources };
 }
 
 function labelFor(file: { owner: string; repo: string; path: string }, target: { owner: string; repo: string }): string {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { aiPackageEntriesSchema, aiPackageEntrySchema } from "../detect/catalogue.js";
+import { aiPackageEntriesSchema, aiPackageEntrySchema, dependencyIgnoreProblem } from "../detect/catalogue.js";
 import { validateGlob } from "../detect/detect.js";
 
 /**
@@ -65,7 +65,17 @@ const detectSchema = z.strictObject({
     .strictObject({
       extra: aiPackageEntriesSchema.optional(),
       /** `ecosystem:name`, `ecosystem:pattern` or a bare name/pattern matched in every ecosystem. */
-      ignore: z.array(z.string().min(1)).optional(),
+      ignore: z
+        .array(
+          z
+            .string()
+            .min(1, "an entry cannot be empty")
+            .superRefine((value, ctx) => {
+              const problem = value === "" ? undefined : dependencyIgnoreProblem(value);
+              if (problem) ctx.addIssue({ code: "custom", message: problem });
+            }),
+        )
+        .optional(),
     })
     .optional(),
   /** Categories whose changes require the gates; the others are reported only. */

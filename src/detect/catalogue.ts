@@ -268,6 +268,27 @@ function isEcosystem(value: string): value is Ecosystem {
 }
 
 /**
+ * Why a `detect.dependencies.ignore` entry is unusable, or undefined. `npm:` names no package;
+ * `pip:torch` names an ecosystem aims does not know (a prefix of letters, digits and dashes reads
+ * as one; a Maven `group.id:artifact` has a dot and stays a bare name matched everywhere).
+ */
+export function dependencyIgnoreProblem(raw: string): string | undefined {
+  const item = raw.trim();
+  if (item === "") return "an entry cannot be empty";
+  const colon = item.indexOf(":");
+  if (colon < 0) return undefined;
+  const prefix = item.slice(0, colon);
+  const body = item.slice(colon + 1).trim();
+  const known = `${ECOSYSTEM_IDS.slice(0, -1).join(", ")} or ${ECOSYSTEM_IDS.at(-1)}`;
+  if (prefix === "") return `"${raw}" names no ecosystem before ":"; write ecosystem:name (${known}) or a bare name`;
+  if (isEcosystem(prefix)) return body === "" ? `"${raw}" names no package after "${prefix}:"; write ${prefix}:<name or pattern>` : undefined;
+  if (/^[A-Za-z][A-Za-z0-9-]*$/.test(prefix)) {
+    return `"${raw}": unknown ecosystem "${prefix}" (use ${known}; for a Maven group:artifact, write maven:${item})`;
+  }
+  return undefined;
+}
+
+/**
  * Build a lookup from catalogue entries. Exact names are found in a Map; patterns are compiled
  * once. Precedence: exact names over patterns; repository extras over the catalogue; among
  * patterns, the one with more literal characters (the more specific) first.

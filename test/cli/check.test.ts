@@ -276,6 +276,37 @@ describe("aims validate", () => {
     expect(stdout).toMatch(/^\.github\/aims\.yml:6:\d+ /m);
   });
 
+  it("prints human messages for bounds, whole numbers and dependency ignores, sorted by line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aims-validate-"));
+    roots.push(dir);
+    writeFileSync(
+      join(dir, "aims.yml"),
+      [
+        "oversight:",
+        "  tiers:",
+        "    high:",
+        "      required: -1",
+        "detect:",
+        "  dependencies:",
+        '    ignore: ["npm:", "pip:torch", "npm:openai", "org.deeplearning4j:dl4j-core"]',
+        "systems:",
+        "  - id: a",
+        "    name: A",
+        '    paths: ["a/**"]',
+        "    risk: extreme",
+        "",
+      ].join("\n"),
+    );
+    const { code, stdout } = await aims(dir, "validate", "aims.yml");
+    expect(code).toBe(2);
+    expect(stdout.trim().split("\n")).toEqual([
+      "aims.yml:4:17 oversight.tiers.high.required: must be at least 0, not -1",
+      'aims.yml:7:14 detect.dependencies.ignore[0]: "npm:" names no package after "npm:"; write npm:<name or pattern>',
+      'aims.yml:7:22 detect.dependencies.ignore[1]: "pip:torch": unknown ecosystem "pip" (use npm, pypi, go, cargo, maven, nuget, docker or github-actions; for a Maven group:artifact, write maven:pip:torch)',
+      'aims.yml:12:11 systems[0].risk: must be one of "minimal", "limited", "high", "prohibited"',
+    ]);
+  });
+
   it("accepts a valid file at a given path and exits 0", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aims-validate-"));
     roots.push(dir);

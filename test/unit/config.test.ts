@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { formatProblem, mergeConfigs, parseConfigText } from "../../src/config/parse.js";
+import { formatProblem, mergeConfigs, parseConfigText, sortProblems } from "../../src/config/parse.js";
 import { builtInDefaults, loadPolicy, parseExtends, type ConfigReader } from "../../src/config/policy.js";
 
 /** An in-memory GitHub: `owner/repo@ref:path` → text; `@` omitted means the default branch. */
@@ -100,6 +100,57 @@ describe("parseConfigText", () => {
         ".github/aims.yml:6:9 ignore: expected a list, not a string",
       ]);
     }
+  });
+
+  it("words zod's bounds for people: numbers, whole numbers, empty strings and lists", () => {
+    const text = [
+      "assessment:",
+      '  approval_label: ""',
+      "  max_age_days: 99999",
+      "oversight:",
+      "  tiers:",
+      "    limited:",
+      "      required: 1.5",
+      "    high:",
+      "      required: -1",
+      "",
+    ].join("\n");
+    const result = parseConfigText(text, ".github/aims.yml");
+    expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([
+      ".github/aims.yml:2:19 assessment.approval_label: must not be empty",
+      ".github/aims.yml:3:17 assessment.max_age_days: must be at most 3650, not 99999",
+      ".github/aims.yml:7:17 oversight.tiers.limited.required: must be a whole number, not 1.5",
+      ".github/aims.yml:9:17 oversight.tiers.high.required: must be at least 0, not -1",
+    ]);
+  });
+
+  it("rejects dependency ignores with an empty name after the ecosystem or an unknown ecosystem", () => {
+    const ignore = (entries: string[]) => {
+      const r = parseConfigText(`detect:\n  dependencies:\n    ignore: ${JSON.stringify(entries)}\n`, "aims.yml");
+      return r.ok ? [] : r.problems.map((p) => p.message);
+    };
+    expect(ignore(["npm:openai", "pypi:torch*", "langchain", "org.deeplearning4j:dl4j-core", "maven:junit:junit", "docker:ollama/ollama"])).toEqual([]);
+    expect(ignore(["npm:"])).toEqual(['detect.dependencies.ignore[0]: "npm:" names no package after "npm:"; write npm:<name or pattern>']);
+    expect(ignore(["pypi:  "])[0]).toContain("names no package after");
+    expect(ignore(["pip:torch"])[0]).toContain('unknown ecosystem "pip"');
+    expect(ignore([":openai"])[0]).toContain("names no ecosystem");
+    expect(ignore([""])).toEqual(["detect.dependencies.ignore[0]: an entry cannot be empty"]);
+  });
+
+  it("sorts problems by file, line and column, whatever order the schema checks keys in", () => {
+    // The schema checks systems before oversight; the file has them the other way round.
+    const text = ["oversight:", "  tiers:", "    high:", "      required: -1", "systems:", "  - id: a", "    name: A", '    paths: ["a/**"]', "    risk: extreme", ""].join("\n");
+    const result = parseConfigText(text, "aims.yml");
+    expect(result.ok ? [] : result.problems.map((p) => [p.line, p.column])).toEqual([
+      [4, 17],
+      [9, 11],
+    ]);
+    expect(sortProblems([{ file: "b.yml", line: 1 }, { file: "a.yml", line: 9, column: 3 }, { file: "a.yml", line: 9, column: 1 }, { file: "a.yml" }].map((p) => ({ ...p, message: "m" })))).toEqual([
+      { file: "a.yml", message: "m" },
+      { file: "a.yml", line: 9, column: 1, message: "m" },
+      { file: "a.yml", line: 9, column: 3, message: "m" },
+      { file: "b.yml", line: 1, message: "m" },
+    ]);
   });
 
   it("rejects duplicate system ids and a non-mapping document", () => {
