@@ -53,6 +53,7 @@ export async function evaluatePullRequest(ctx: PullRequestContext): Promise<Eval
   const facts: PullRequestFacts = {
     number: pull.number,
     author: pull.author,
+    ...(pull.authorIsName ? { authorIsName: true } : {}),
     headSha: pull.headSha,
     baseRef: pull.baseRef,
     changedFileCount: pull.changedFiles,

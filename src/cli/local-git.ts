@@ -34,6 +34,11 @@ async function gitOrUndefined(cwd: string, args: string[]): Promise<string | und
   }
 }
 
+/** Fails with `not a git repository: <path>` unless `cwd` is inside a git work tree or repository. */
+export async function ensureRepository(cwd: string): Promise<void> {
+  if ((await gitOrUndefined(cwd, ["rev-parse", "--git-dir"])) === undefined) throw new GitError(`not a git repository: ${cwd}`, undefined);
+}
+
 /** The branch PRs usually target: origin's HEAD, else main, else master. */
 export async function defaultBranch(cwd: string): Promise<string> {
   const remoteHead = await gitOrUndefined(cwd, ["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"]);
@@ -184,6 +189,8 @@ export async function createLocalContext(options: LocalOptions): Promise<LocalCo
     title: "",
     body: options.body,
     author,
+    // A git author name, not a GitHub login: the gates must not @-mention it.
+    authorIsName: true,
     headSha,
     baseRef: options.base,
     baseSha,

@@ -5,7 +5,7 @@ import { evaluatePullRequest, type Evaluation } from "../pipeline.js";
 import { renderCheck } from "../render/check.js";
 import { assessInit, workingTreePolicy } from "./assess.js";
 import { exportCommand, UsageError, verifyCommand } from "./audit.js";
-import { createLocalContext, defaultBranch, GitError } from "./local-git.js";
+import { createLocalContext, defaultBranch, ensureRepository, GitError } from "./local-git.js";
 import { checkReport, formatText } from "./report.js";
 import { RECONCILE_USAGE } from "../reconcile/usage.js";
 
@@ -171,6 +171,7 @@ async function check(args: string[], io: Io): Promise<number> {
       return EXIT_USAGE;
     }
   }
+  await ensureRepository(io.cwd);
   const base = values.base ?? (await defaultBranch(io.cwd));
   const ctx = await createLocalContext({ cwd: io.cwd, base, head: values.head!, body });
   const evaluation: Evaluation = await evaluatePullRequest(ctx);

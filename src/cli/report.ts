@@ -13,6 +13,8 @@ export interface CheckReport {
   base: { ref: string; sha: string };
   head: { sha: string };
   policy: { valid: boolean; problems: string[] };
+  /** Present when not every changed file could be read, so detection did not run (both gates fail closed). */
+  tooLarge?: { changedFiles: number };
   changes: Array<{
     path: string;
     previousPath?: string;
@@ -71,6 +73,7 @@ export function checkReport(pull: PullRequestRef, evaluation: Evaluation, asked?
     base: { ref: pull.baseRef, sha: pull.baseSha },
     head: { sha: pull.headSha },
     policy: { valid: policy.ok, problems: policy.ok ? [] : policy.problems.map(formatProblem) },
+    ...(facts.filesTruncated ? { tooLarge: { changedFiles: facts.changedFileCount } } : {}),
     changes: facts.changes.map(changeEntry),
     problems: facts.problems.map((p) => ({ path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.message })),
     gates: gates.map((g) => ({
@@ -108,13 +111,20 @@ function plainText(markdown: string): string {
   return markdown.replace(/`/g, "").replace(/\\\|/g, "|").replace(/&lt;/g, "<");
 }
 
+/** Where a dependency change was read: `declared in package.json`, or `lockfile only in yarn.lock`. */
+function dependencySource(d: DependencyChange): string {
+  return `${d.direct ? "declared" : "lockfile only"} in ${d.manifests.join(", ")}`;
+}
+
 /** Plain terminal output: one block per gate, then the detected changes. */
 export function formatText(report: CheckReport): string {
   const lines: string[] = [];
   const systems = new Set(report.changes.filter((c) => c.gated).map((c) => c.system));
+  const range = `aims check ${report.base.ref}...${report.head.sha.slice(0, 7)}`;
   lines.push(
-    `aims check ${report.base.ref}...${report.head.sha.slice(0, 7)}: ${report.changes.length} AI-related change(s)` +
-      (systems.size ? ` in ${[...systems].join(", ")}` : ""),
+    report.tooLarge
+      ? `${range}: too large to check (${report.tooLarge.changedFiles} changed files; not every file could be read, so nothing was classified)`
+      : `${range}: ${report.changes.length} AI-related change(s)` + (systems.size ? ` in ${[...systems].join(", ")}` : ""),
     "",
   );
   for (const g of report.gates) {
@@ -127,7 +137,7 @@ export function formatText(report: CheckReport): string {
   if (report.changes.length > 0) {
     lines.push("Detected:");
     for (const c of report.changes) {
-      const what = c.dependency ? plainText(describeDependency(c.dependency)) : c.path;
+      const what = c.dependency ? `${plainText(describeDependency(c.dependency))}, ${dependencySource(c.dependency)}` : c.path;
       lines.push(`  ${c.category.padEnd(17)} ${c.system.padEnd(16)} ${what}  [${c.rule}]`);
       if (c.lfs) lines.push(`  ${"".padEnd(34)} Git LFS object ${c.lfs.oid} (${c.lfs.size} bytes)`);
       for (const o of c.dvc ?? []) lines.push(`  ${"".padEnd(34)} DVC output ${o.path}${o.md5 ? ` md5 ${o.md5}` : o.hash ? ` ${o.hash}` : ""}${o.remote ? ` on remote ${o.remote}` : ""}`);

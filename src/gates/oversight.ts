@@ -206,6 +206,15 @@ export function applyOverride(result: GateResult, override: Override): GateResul
 // ---------------------------------------------------------------------------------------------
 // The gate
 
+/**
+ * The PR author in a sentence: `the author @login` (or `@login`) on GitHub; a local check knows only
+ * the git author name, which is no GitHub login, so it is never @-mentioned: `the author (Name)`.
+ */
+function theAuthor(facts: PullRequestFacts, noun: boolean): string {
+  if (facts.authorIsName) return `the author (${facts.author})`;
+  return noun ? `the author @${facts.author}` : `@${facts.author}`;
+}
+
 function short(sha: string): string {
   return sha.slice(0, 7);
 }
@@ -424,7 +433,7 @@ export function oversightGate(policy: Policy, facts: PullRequestFacts): GateResu
   const eligible = eligibleText(tier);
   const policyLine: Reason = {
     status: "info",
-    message: `Risk tier ${tierName}${systems.length ? ` (systems: ${systems.join(", ")})` : ""}: ${tier.required} sign-off${tier.required === 1 ? "" : "s"} required from ${eligible}${tier.distinct_teams ? ", each from a different team" : ""}, other than the author @${facts.author}${tier.require_rationale ? "; a rationale is required" : ""}${tier.invalidate_on_push ? (tier.keep_when_ai_unchanged ? "; a push invalidates sign-offs only when it changes AI-relevant files" : "; every push needs new sign-offs") : "; pushes do not invalidate sign-offs"}.`,
+    message: `Risk tier ${tierName}${systems.length ? ` (systems: ${systems.join(", ")})` : ""}: ${tier.required} sign-off${tier.required === 1 ? "" : "s"} required from ${eligible}${tier.distinct_teams ? ", each from a different team" : ""}, other than ${theAuthor(facts, true)}${tier.require_rationale ? "; a rationale is required" : ""}${tier.invalidate_on_push ? (tier.keep_when_ai_unchanged ? "; a push invalidates sign-offs only when it changes AI-relevant files" : "; every push needs new sign-offs") : "; pushes do not invalidate sign-offs"}.`,
   };
 
   if (of.readError) {
@@ -494,7 +503,7 @@ export function oversightGate(policy: Policy, facts: PullRequestFacts): GateResu
   if (missing > 0 && judged.errors.length === 0) {
     const distinct = tier.distinct_teams ? `, from ${missing === 1 ? "a team" : "teams"} not yet represented` : "";
     nextSteps.push(
-      `Ask ${missing === 1 ? "one more reviewer" : `${missing} more reviewers`} (${eligible})${distinct}, other than @${facts.author}, to approve this pull request at ${short(facts.headSha)} or comment \`/aims sign-off ${tier.require_rationale ? "<rationale>" : "[rationale]"}\` (the “Request review” button asks them).`,
+      `Ask ${missing === 1 ? "one more reviewer" : `${missing} more reviewers`} (${eligible})${distinct}, other than ${theAuthor(facts, false)}, to approve this pull request at ${short(facts.headSha)} or comment \`/aims sign-off ${tier.require_rationale ? "<rationale>" : "[rationale]"}\` (the “Request review” button asks them).`,
     );
   }
   if (conclusion !== "success") nextSteps.push(`In an emergency, ${governanceText(policy)} may comment \`/aims override <reason>\` (recorded as evidence).`);

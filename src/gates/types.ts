@@ -81,6 +81,8 @@ export interface DetectionProblem {
 export interface PullRequestFacts {
   number: number;
   author: string;
+  /** true when `author` is a git author name, not a GitHub login (a local check): never @-mention it. */
+  authorIsName?: boolean;
   headSha: string;
   baseRef: string;
   /** Files GitHub reports as changed (pull_request.changed_files). */

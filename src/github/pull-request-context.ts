@@ -17,6 +17,8 @@ export interface PullRequestRef {
   title: string;
   body: string;
   author: string;
+  /** true when `author` is a git author name rather than a GitHub login (a local `aims check`). */
+  authorIsName?: boolean;
   headSha: string;
   baseRef: string;
   baseSha: string;
