@@ -97,7 +97,12 @@ async function startServer(entry: string, fake: FakeGitHub, host: string): Promi
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
+        // Probot closes its server gracefully; idle keep-alive connections from the load generator can hold it open.
+        const force = setTimeout(() => child.kill("SIGKILL"), 3000);
+        child.once("exit", () => {
+          clearTimeout(force);
+          resolve();
+        });
         child.kill("SIGTERM");
       }),
   };
@@ -219,6 +224,10 @@ async function cpuAndMemory(fake: FakeGitHub, api: string, scenario: Scenario, w
 // ---------------------------------------------------------------------------------------------
 // Main
 
+function progress(message: string): void {
+  process.stdout.write(`  ${message}\n`);
+}
+
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 const padL = (s: string | number, n: number) => String(s).padStart(n);
 
@@ -262,30 +271,39 @@ async function main(): Promise<void> {
 
     // Throughput: redeliveries of a governed PR's event (nothing changed, so reads only) through the real server.
     fake.latencyMs = 0;
+    if (!SKIP_THROUGHPUT) {
     const governed = await SCENARIOS[1]!.setup(fake, api, deliver);
     await deliver(governed);
     const edited = await SCENARIOS[1]!.again(fake, api, governed);
     fake.reset();
     process.stdout.write(`throughput: ${THROUGHPUT_EVENTS} signed deliveries, ${THROUGHPUT_CONCURRENCY} concurrent…\n`);
+    progress("aims-bot server");
     const aims = await throughput(server, () => edited, THROUGHPUT_EVENTS, THROUGHPUT_CONCURRENCY);
     await server.stop();
+    progress(`aims-bot: ${aims.perSecond.toFixed(1)} events/s; no-op app server`);
     const noopServer = await startServer("./bench/noop-app.js", fake, host);
+    progress("no-op app started");
     const noop = await throughput(noopServer, () => edited, THROUGHPUT_EVENTS, THROUGHPUT_CONCURRENCY);
+    progress(`no-op app: ${noop.perSecond.toFixed(1)} events/s`);
     await noopServer.stop();
     results.throughput = { event: "pull_request.edited on a governed PR, nothing changed", concurrency: THROUGHPUT_CONCURRENCY, aims, noop, ratio: aims.perSecond / noop.perSecond };
+    }
 
     // CPU and peak RSS for the large scenarios, each in a fresh child process.
     const resources: Record<string, unknown> = {};
+    if (!SKIP_RESOURCES) {
     const tmpServer = await startServer("./lib/index.js", fake, host);
     const deliverTmp = async (d: Delivery) => {
       await sendAndSettle(tmpServer, fake, d);
     };
     try {
       for (const scenario of SCENARIOS.filter((s) => s.large)) {
+        progress(`CPU and memory: ${scenario.id}`);
         resources[scenario.id] = await cpuAndMemory(fake, api, scenario, SCENARIOS[0]!, dir, deliverTmp);
       }
     } finally {
       await tmpServer.stop();
+    }
     }
     results.resources = resources;
   } finally {
@@ -320,12 +338,12 @@ function printTable(results: Record<string, any>): void {
   lines.push(`events/h: ${RATE_LIMIT_PER_HOUR} requests/hour ÷ requests per event.`);
   const t = results.throughput;
   lines.push("");
-  lines.push(
+  if (t) lines.push(
     `throughput (${t.event}, ${t.concurrency} concurrent): aims-bot ${t.aims.perSecond.toFixed(1)} events/s, no-op Probot app ${t.noop.perSecond.toFixed(1)} events/s, ratio ${t.ratio.toFixed(2)}`,
   );
   lines.push("");
   lines.push(`${pad("large scenario (child process)", 40)}${padL("CPU", 10)}${padL("wall", 10)}${padL("peak RSS", 11)}`);
-  for (const [id, r] of Object.entries(results.resources as Record<string, any>)) {
+  for (const [id, r] of Object.entries((results.resources ?? {}) as Record<string, any>)) {
     lines.push(`${pad(id, 40)}${padL(`${Math.round(r.cpuMs)} ms`, 10)}${padL(`${Math.round(r.wallMs)} ms`, 10)}${padL(`${Math.round(r.peakRssMb)} MB`, 11)}`);
   }
   lines.push("");
