@@ -55,6 +55,11 @@ function short(sha: string | undefined): string {
   return sha ? sha.slice(0, 7) : "";
 }
 
+function clipText(s: string, max: number): string {
+  const one = s.replace(/\s+/g, " ").trim();
+  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
+}
+
 function hashPrefix(h: string): string {
   return `${h.slice(0, 4)}…`;
 }
@@ -108,12 +113,16 @@ function claims(f: ControlFacts): ControlEvidence[] {
   const policies = of("governance-policy");
   const systems = [...new Set(gated.map((c) => c.system))];
   const head = short(f.headSha);
-  const bothPassed = f.assessment.conclusion === "success" && f.oversight.conclusion === "success";
+  // Under an override both gates conclude success without having passed: no control is claimed as
+  // operating because of them (A.2.4, A.5.2, A.6.2.5, A.9.2, 6.1.4, 8.4), and A.6.1.3 says who overrode.
+  const overridden = f.override !== null;
+  const bothPassed = f.assessment.conclusion === "success" && f.oversight.conclusion === "success" && !overridden;
+  const byOverride = f.override ? `overridden by @${f.override.login}: ${clipText(f.override.reason, 300)}` : "";
 
   // Governance policy
   if (policies.length > 0) {
     claim("A.2.2", "governance-policy", `AI governance policy ${list(policies.map((c) => c.path))} changed through a governed pull request`);
-    if (f.merged && bothPassed && !f.override) {
+    if (f.merged && bothPassed) {
       claim("A.2.4", "governance-policy", `AI governance policy ${list(policies.map((c) => c.path))} revised and merged after assessment and sign-off`);
     }
   }
@@ -122,7 +131,7 @@ function claims(f: ControlFacts): ControlEvidence[] {
   if (f.oversight.signOffs.length > 0) {
     const who = f.oversight.signOffs.map((s) => `@${s.login}${s.team ? ` (${s.team})` : ""}`);
     claim("A.3.2", "sign-off", `sign-off by ${who.join(", ")}, ${who.length > 1 ? "eligible reviewers" : "an eligible reviewer"} other than the author`);
-    if (f.oversight.conclusion === "success") {
+    if (f.oversight.conclusion === "success" && !overridden) {
       claim("A.9.2", "sign-off", `human oversight: ${who.join(", ")} signed off at ${short(f.oversight.signOffs[0]!.sha)}`);
     }
   }
@@ -161,19 +170,27 @@ function claims(f: ControlFacts): ControlEvidence[] {
     const named = f.assessment.approved.map((x) => x.id).join(", ");
     const by = a.approvedBy.map((x) => `@${x.login} on ${x.at.slice(0, 10)}`).join(", ");
     const where = `${a.ref}${a.sha ? ` at ${short(a.sha)}` : ""}`;
-    claim("A.5.2", "assessment-approved", `impact assessment ${named} required and approved before the change could pass`);
+    if (!overridden) claim("A.5.2", "assessment-approved", `impact assessment ${named} required and approved before the change could pass`);
     claim("A.5.3", "assessment-approved", `${a.id}${a.version !== undefined ? ` v${a.version}` : ""} (${where}) approved${by ? ` by ${by}` : ""}${more(f.assessment.approved.length - 1, "assessment")}`);
     if (f.assessment.controls.includes("A.5.4")) claim("A.5.4", "assessment-approved", `${named} assesses the impact on affected individuals and groups`);
     if (f.assessment.controls.includes("A.5.5")) claim("A.5.5", "assessment-approved", `${named} assesses societal impacts`);
     if (f.assessment.controls.includes("A.9.4")) claim("A.9.4", "assessment-approved", `${named} states the intended purpose of ${[...new Set(f.assessment.approved.flatMap((x) => x.systems))].join(", ")}`);
     const significant = counted(gated, ["model", "dataset", "prompt", "dependency", "governance-policy", "model-metadata"]);
-    claim("6.1.4", "assessment-approved", `impact assessment ${named} planned for this change`);
-    claim("8.4", "assessment-approved", `significant change (${significant}) assessed by ${named} before merge`);
+    if (!overridden) {
+      claim("6.1.4", "assessment-approved", `impact assessment ${named} planned for this change`);
+      claim("8.4", "assessment-approved", `significant change (${significant}) assessed by ${named} before merge`);
+    }
   }
 
   // Life cycle
   if (f.gatesEvaluated && gated.length > 0) {
-    claim("A.6.1.3", "gates-evaluated", `impact-assessment (${f.assessment.conclusion}) and human-oversight (${f.oversight.conclusion}) gates evaluated this change at ${head}`);
+    claim(
+      "A.6.1.3",
+      "gates-evaluated",
+      overridden
+        ? `impact-assessment and human-oversight gates evaluated this change at ${head}; both ${byOverride}`
+        : `impact-assessment (${f.assessment.conclusion}) and human-oversight (${f.oversight.conclusion}) gates evaluated this change at ${head}`,
+    );
   }
   const designed = [...models, ...prompts, ...datasets, ...deps];
   if (designed.length > 0) {
@@ -188,7 +205,7 @@ function claims(f: ControlFacts): ControlEvidence[] {
       claim("A.7.4", "data-checks-succeeded", `data check${dataChecks.length > 1 ? "s" : ""} ${list(dataChecks)} succeeded on the dataset change`);
     }
   }
-  if (f.merged && bothPassed && !f.override && gated.length > 0) {
+  if (f.merged && bothPassed && gated.length > 0) {
     const nouns = [...new Set(gated.map((c) => CATEGORY_NOUN[c.category]))];
     const what = nouns.length <= 1 ? nouns.join("") : `${nouns.slice(0, -1).join(", ")} and ${nouns.at(-1)}`;
     claim("A.6.2.5", "merged-after-gates", `${what} change merged after both gates passed at ${head}`);

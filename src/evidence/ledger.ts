@@ -129,7 +129,7 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
 
 /** Labels the ledger manages; any other label on a record (added by people) is kept. */
 function ownLabel(name: string): boolean {
-  return /^(?:aims:evidence$|annex-a:|ai-system:|risk:|state:)/i.test(name);
+  return /^(?:aims:evidence$|aims:override$|annex-a:|ai-system:|risk:|state:)/i.test(name);
 }
 
 function withOtherLabels(issue: EvidenceIssue | undefined, labels: string[]): string[] {

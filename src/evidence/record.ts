@@ -16,6 +16,12 @@ export const EVIDENCE_SCHEMA_VERSION = 1;
 
 /** Label on every evidence issue; the store lists issues by it. */
 export const EVIDENCE_LABEL = "aims:evidence";
+/**
+ * On every record with an override in effect, whatever its state: `state:` is the record's life
+ * (`open` while the pull request is open, `overridden` once it is merged under the override), so an
+ * open pull request passing under an override is found with this label.
+ */
+export const OVERRIDE_LABEL = "aims:override";
 
 /** GitHub rejects bodies above 65,536 characters; stay clearly below. */
 export const MAX_BODY_CHARS = 60_000;
@@ -253,6 +259,7 @@ export function recordLabels(record: EvidenceRecord, controlTitle: (id: string) 
   }
   if (record.risk) labels.push({ name: `risk:${record.risk}`, color: RISK_COLORS[record.risk], description: `Highest risk tier of the AI systems changed: ${record.risk}` });
   labels.push({ name: `state:${record.state}`, color: "bfdadc", description: STATE_DESCRIPTIONS[record.state] });
+  if (record.override) labels.push({ name: OVERRIDE_LABEL, color: "b60205", description: "The gates were overridden with /aims override (break glass)" });
   const seen = new Set<string>();
   return labels.filter((l) => {
     const key = l.name.toLowerCase();
@@ -319,7 +326,8 @@ function renderSummary(record: EvidenceRecord, controlTitle: (id: string) => str
   lines.push("");
   lines.push("| | |");
   lines.push("|---|---|");
-  lines.push(`| State | **${record.state}**${record.state === "open" ? " (updated as the gates change)" : ""} |`);
+  const overridden = record.override && record.state !== "overridden" ? `, gates overridden by @${record.override.login}` : "";
+  lines.push(`| State | **${record.state}**${overridden}${record.state === "open" ? " (updated as the gates change)" : ""} |`);
   lines.push(`| Head | ${code(pr.headSha)} |`);
   if (pr.mergeSha) lines.push(`| Merge commit | ${code(pr.mergeSha)} |`);
   if (pr.closedAt) lines.push(`| ${pr.mergeSha ? "Merged" : "Closed"} at | ${pr.closedAt} |`);

@@ -45,6 +45,12 @@ const PASSED: Partial<ControlFacts> = {
   oversight: { conclusion: "success", signOffs: [{ login: "carol", method: "review", sha: HEAD, at: "2026-11-30T09:00:00Z", team: "acme/ai-governance" }] },
 };
 
+/** Both gates success because @lead overrode them (as applyOverride reports them). */
+const OVERRIDDEN: Partial<ControlFacts> = {
+  ...PASSED,
+  override: { login: "lead", at: "2026-11-30T10:00:00Z", sha: HEAD, reason: "Incident INC-42: roll the ranker back now." },
+};
+
 const reasons = (f: ControlFacts, exclude: string[] = []) => Object.fromEntries(mapControls(f, { exclude }).map((c) => [c.id, c.reason]));
 
 describe("mapControls", () => {
@@ -64,6 +70,13 @@ describe("mapControls", () => {
     ["merged after both gates", facts({ ...PASSED, changes: [MODEL], merged: true }), "A.6.2.5", "A.6.2.5 model change merged after both gates passed at 3f2a9c0"],
     ["not merged: no deployment", facts({ ...PASSED, changes: [MODEL], merged: false }), "A.6.2.5", undefined],
     ["merged under override: no deployment claim", facts({ ...PASSED, changes: [MODEL], merged: true, override: { login: "lead", at: "2026-11-30T10:00:00Z", sha: HEAD, reason: "incident fix" } }), "A.6.2.5", undefined],
+    ["override: A.6.1.3 says who overrode and why, not that the gates passed", facts({ ...OVERRIDDEN, changes: [MODEL] }), "A.6.1.3", "A.6.1.3 impact-assessment and human-oversight gates evaluated this change at 3f2a9c0; both overridden by @lead: Incident INC-42: roll the ranker back now."],
+    ["override: no oversight claimed as operating", facts({ ...OVERRIDDEN, changes: [MODEL] }), "A.9.2", undefined],
+    ["override: no assessment process claimed as operating", facts({ ...OVERRIDDEN, changes: [MODEL] }), "A.5.2", undefined],
+    ["override: no significant change assessed before merge", facts({ ...OVERRIDDEN, changes: [MODEL], merged: true }), "8.4", undefined],
+    ["override: no policy revision after assessment and sign-off", facts({ ...OVERRIDDEN, changes: [POLICY], merged: true }), "A.2.4", undefined],
+    ["override: the approved assessment is still documented", facts({ ...OVERRIDDEN, changes: [MODEL] }), "A.5.3", "A.5.3 AIA-2026-014 v3 (governance/impact-assessments/recommender.md at bbbbbbb) approved by @bob on 2026-06-02"],
+    ["override: the sign-offs given are still people's facts", facts({ ...OVERRIDDEN, changes: [MODEL] }), "A.3.2", "A.3.2 sign-off by @carol (acme/ai-governance), an eligible reviewer other than the author"],
     ["merged with a gate failing: no deployment claim", facts({ changes: [MODEL], merged: true }), "A.6.2.5", undefined],
     ["model card with the model", facts({ changes: [MODEL, CARD] }), "A.6.2.7", "A.6.2.7 model card `models/recommender/README.md` updated with the model"],
     ["model card alone is not technical documentation of a model change", facts({ changes: [CARD] }), "A.6.2.7", undefined],

@@ -144,6 +144,24 @@ describe("labels", () => {
   });
 });
 
+describe("override while open", () => {
+  const override = { login: "gov", at: "2026-06-01T11:00:00Z", sha: "a".repeat(40), reason: "Incident INC-42: roll the ranker back now." };
+
+  it("labels every record with an override aims:override, keeping state: for the record's life", () => {
+    const open = recordLabels({ ...sampleRecord(), override }).map((l) => l.name);
+    expect(open).toContain("state:open");
+    expect(open).toContain("aims:override");
+    const merged = recordLabels({ ...sampleRecord(), override, state: "overridden" }).map((l) => l.name);
+    expect(merged.filter((l) => l.startsWith("state:") || l === "aims:override")).toEqual(["state:overridden", "aims:override"]);
+    expect(recordLabels(sampleRecord()).map((l) => l.name)).not.toContain("aims:override");
+  });
+
+  it("says in the summary's state row that the gates of an open pull request were overridden", () => {
+    const body = renderRecordBody({ ...sampleRecord(), override });
+    expect(body).toContain("| State | **open**, gates overridden by @gov (updated as the gates change) |");
+  });
+});
+
 describe("bounds", () => {
   it("keeps a record of 3000 changed files under the body limit, with counts", () => {
     const items: EvidenceChange[] = Array.from({ length: 3000 }, (_, i) => ({
