@@ -24,6 +24,11 @@ interface Sighting {
   direct: boolean;
   lockfile: boolean;
   path: string;
+  /** Manifests: the declaration's identity on both sides, its file (by base path) and group. */
+  origin: string;
+  group?: string;
+  /** Lockfiles: the declared ranges the entry resolves. */
+  ranges?: string[];
 }
 
 /** A package as one project (ecosystem + folder) sees it on one side. */
@@ -56,11 +61,13 @@ function projectId(ecosystem: Ecosystem, dir: string): string {
 }
 
 /**
- * The AI packages whose presence, version or source differs between the base and head of a pull
- * request. Each ecosystem and folder is a project of its own (a monorepo's two package.json files
- * are compared separately); within a project the manifest and the lockfile describe one set of
- * packages, so a package in both is reported once, with the lockfile's resolved version.
- * Only catalogued packages are kept, so the cost is one Map lookup per dependency.
+ * The AI packages whose presence, version, constraint, scope or source differs between the base
+ * and head of a pull request. Each ecosystem and folder is a project of its own (a monorepo's two
+ * package.json files are compared separately); within a project the manifest and the lockfile
+ * describe one set of packages, so a package in both is reported once, with the lockfile's
+ * resolved version. Without a resolved version change, each declaration (file and group) is
+ * compared with its own old self, so a constraint moved in one extra is not read as a version
+ * change of another. Only catalogued packages are kept, so the cost is one Map lookup per dependency.
  */
 export function diffAiDependencies(
   base: readonly ManifestSnapshot[],
@@ -90,27 +97,12 @@ export function diffAiDependencies(
     const now = after.get(id) ?? new Map<string, Collected>();
     for (const [key, c] of now) {
       const was = old.get(key);
-      const to = resolve(ecosystem, c);
       if (!was) {
+        const to = resolve(ecosystem, c);
         changes.push(change(ecosystem, to, "added", { to: to.version, toSource: to.source }));
         continue;
       }
-      const from = resolve(ecosystem, was);
-      const versionChange = compareVersionChange(ecosystem, from.version, to.version);
-      const sourceChanged = from.source !== to.source;
-      const sources = sourceChanged ? { fromSource: from.source, toSource: to.source } : {};
-      if (versionChange) {
-        changes.push(
-          change(ecosystem, to, versionChange.order < 0 ? "upgraded" : "downgraded", {
-            from: from.version,
-            to: to.version,
-            bump: versionChange.bump,
-            ...sources,
-          }),
-        );
-      } else if (sourceChanged) {
-        changes.push(change(ecosystem, to, "source-changed", { from: from.version, to: to.version, ...sources }));
-      }
+      changes.push(...comparePackage(ecosystem, was, c));
     }
     for (const [key, c] of old) {
       if (now.has(key)) continue;
@@ -119,6 +111,245 @@ export function diffAiDependencies(
     }
   }
   return changes.sort(compareChanges);
+}
+
+type Detail = Pick<DependencyChange, "from" | "to" | "bump" | "fromSource" | "toSource" | "fromScope" | "group"> &
+  Partial<Pick<DependencyChange, "scope">>;
+
+/**
+ * One package present on both sides. In order: the lockfiles' resolved versions (one change for
+ * the package); else each declaration against its old self (a change per file and group); else,
+ * when no declaration has an old self, the package's best-known versions. Then what is left: a
+ * moved source, or a scope that changed (dev → prod ships the package to production).
+ */
+function comparePackage(ecosystem: Ecosystem, was: Collected, now: Collected): DependencyChange[] {
+  const from = resolve(ecosystem, was);
+  const to = resolve(ecosystem, now);
+  const sources = from.source !== to.source ? { fromSource: from.source, toSource: to.source } : {};
+  const fromScope = from.scope !== to.scope ? { fromScope: from.scope } : {};
+
+  const [lockFrom, lockTo] = pickLocks(ecosystem, was.sightings, now.sightings);
+  const locked = lockFrom?.version !== undefined && lockTo?.version !== undefined;
+  if (locked) {
+    const moved = compareVersionChange(ecosystem, lockFrom.version, lockTo.version);
+    if (moved) {
+      return [
+        change(ecosystem, to, moved.order < 0 ? "upgraded" : "downgraded", {
+          from: lockFrom.version,
+          to: lockTo.version,
+          bump: moved.bump,
+          ...sources,
+          ...fromScope,
+        }),
+      ];
+    }
+  }
+
+  const out: DependencyChange[] = [];
+  const oldDeclarations = declarations(ecosystem, was.sightings);
+  const newDeclarations = declarations(ecosystem, now.sightings);
+  let matched = false;
+  for (const [origin, d1] of [...newDeclarations].sort(([a], [b]) => compareStrings(a, b))) {
+    const d0 = oldDeclarations.get(origin);
+    if (!d0) continue;
+    matched = true;
+    const moved = compareDeclared(ecosystem, d0.version, d1.version, locked);
+    if (!moved) continue;
+    out.push(
+      change(ecosystem, to, moved.change, {
+        from: d0.version,
+        to: d1.version,
+        ...(moved.bump !== undefined ? { bump: moved.bump } : {}),
+        scope: d1.scope,
+        ...(d0.scope !== d1.scope ? { fromScope: d0.scope } : {}),
+        ...(d1.group !== undefined ? { group: d1.group } : {}),
+      }),
+    );
+  }
+  if (!matched && !locked) {
+    const moved = compareDeclared(ecosystem, from.version, to.version, false);
+    if (moved) {
+      out.push(
+        change(ecosystem, to, moved.change, {
+          from: from.version,
+          to: to.version,
+          ...(moved.bump !== undefined ? { bump: moved.bump } : {}),
+          ...fromScope,
+        }),
+      );
+    }
+  }
+
+  if (out.length > 0) {
+    if (sources.fromSource !== undefined || sources.toSource !== undefined) {
+      for (const c of out) Object.assign(c, definedOnly(sources));
+    }
+    // A package-wide scope change no declaration's change carries is reported on its own.
+    if (fromScope.fromScope === undefined || out.some((c) => c.fromScope !== undefined)) return out;
+  } else if (from.source !== to.source) {
+    return [change(ecosystem, to, "source-changed", { from: from.version, to: to.version, ...sources, ...fromScope })];
+  }
+  if (fromScope.fromScope !== undefined) {
+    out.push(change(ecosystem, to, "scope-changed", { from: from.version, to: to.version, ...fromScope }));
+  }
+  return out;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Each manifest declaration of the package by origin (file and group), the strongest when a group repeats it. */
+function declarations(ecosystem: Ecosystem, sightings: readonly Sighting[]): Map<string, Sighting> {
+  const out = new Map<string, Sighting>();
+  for (const s of sightings) {
+    if (s.lockfile) continue;
+    const had = out.get(s.origin);
+    if (!had || preference(ecosystem, s, had) < 0) out.set(s.origin, s);
+  }
+  return out;
+}
+
+/**
+ * How a declaration moved. PyPI: only exact pins (`==2.1.0`, or a bare version) are versions, so
+ * two pins compare as versions and anything else that reads differently (`vllm` → `vllm>=0.10.2`,
+ * a `<1.0.0` cap dropped) is a constraint change. npm: ranges compare by their lowest version, and
+ * a range whose lowest version stayed but whose limits moved (`^4.2.0` → `>=4.2.0`) is a
+ * constraint change. With a lockfile whose resolved version did not move, a moved range is a
+ * constraint change too: nothing installed changed version. Other ecosystems compare versions.
+ */
+function compareDeclared(
+  ecosystem: Ecosystem,
+  from: string | undefined,
+  to: string | undefined,
+  locked: boolean,
+): { change: "upgraded" | "downgraded" | "constraint-changed"; bump?: Bump } | undefined {
+  if (from === to) return undefined;
+  if (ecosystem === "pypi") {
+    if (from !== undefined && to !== undefined && isPep440Pin(from) && isPep440Pin(to)) {
+      const moved = compareVersionChange(ecosystem, from, to);
+      return moved ? { change: moved.order < 0 ? "upgraded" : "downgraded", bump: moved.bump } : undefined;
+    }
+    return samePep440Constraint(from, to) ? undefined : { change: "constraint-changed" };
+  }
+  const moved = compareVersionChange(ecosystem, from, to);
+  if (moved) {
+    if (locked && ecosystem === "npm") return { change: "constraint-changed" };
+    return { change: moved.order < 0 ? "upgraded" : "downgraded", bump: moved.bump };
+  }
+  if (ecosystem === "npm" && from !== undefined && to !== undefined && !sameNpmRange(from, to)) {
+    return { change: "constraint-changed" };
+  }
+  return undefined;
+}
+
+const PEP440_PIN = /^(?:===?)?\s*v?\d[^\s,;<>=!~*]*$/i;
+
+function isPep440Pin(spec: string): boolean {
+  const v = spec.trim();
+  return PEP440_PIN.test(v) && PEP440.test(v.replace(/^===?\s*/, ""));
+}
+
+/** Constraint clauses in a canonical spelling: `<3, >=2.0` and `>=2,<3` read alike. */
+function pep440Clauses(spec: string | undefined): string[] {
+  if (spec === undefined) return [];
+  return (spec.split(";")[0] ?? "")
+    .split(",")
+    .map((c) => c.replace(/\s+/g, "").toLowerCase())
+    .filter((c) => c !== "" && c !== "*")
+    .map((c) => {
+      const m = /^(===|==|~=|>=|<=|!=|>|<)?(.*)$/.exec(c)!;
+      // `1.0` and `1.0.0` are one version; `2.0.*` keeps its zero.
+      const version = (m[2] ?? "").replace(/^(\d+(?:\.\d+)*?)(?:\.0+)+(?=$|[^\d.])/, "$1");
+      return `${m[1] === "===" || m[1] === undefined ? "==" : m[1]}${version}`;
+    })
+    .sort(compareStrings);
+}
+
+function samePep440Constraint(a: string | undefined, b: string | undefined): boolean {
+  const x = pep440Clauses(a);
+  const y = pep440Clauses(b);
+  return x.length === y.length && x.every((c, i) => c === y[i]);
+}
+
+function sameNpmRange(a: string, b: string): boolean {
+  try {
+    return new semver.Range(a, { loose: true }).range === new semver.Range(b, { loose: true }).range;
+  } catch {
+    return a.trim() === b.trim();
+  }
+}
+
+/**
+ * The lockfile copy that stands for the package on each side. A copy the lockfile marks direct, or
+ * whose recorded ranges include a range the project's manifest declares, or (npm) whose version
+ * satisfies it, is the one the project installs for itself. When neither side knows which copy
+ * the project uses (the lockfile changed alone), like is compared with like: the copies that
+ * resolve the same range on both sides, preferring a pair that moved, then the highest.
+ */
+function pickLocks(
+  ecosystem: Ecosystem,
+  was: readonly Sighting[],
+  now: readonly Sighting[],
+): [Sighting | undefined, Sighting | undefined] {
+  const a = ranked(ecosystem, was);
+  const b = ranked(ecosystem, now);
+  if (a.anchored && b.anchored) return [a.list[0], b.list[0]];
+  if (!a.anchored && !b.anchored) {
+    let best: [Sighting, Sighting] | undefined;
+    const ranges = new Set(a.list.flatMap((s) => s.ranges ?? []));
+    for (const range of [...ranges].sort(compareStrings)) {
+      const x = a.list.find((s) => s.ranges?.includes(range));
+      const y = b.list.find((s) => s.ranges?.includes(range));
+      if (x && y && (!best || pairOrder(ecosystem, [x, y], best) < 0)) best = [x, y];
+    }
+    if (best) return best;
+  } else {
+    const [anchor, other] = a.anchored ? [a.list[0]!, b] : [b.list[0]!, a];
+    const like = other.list.find((s) => s.ranges?.some((r) => anchor.ranges?.includes(r)));
+    if (like) return a.anchored ? [anchor, like] : [like, anchor];
+  }
+  return [a.list[0], b.list[0]];
+}
+
+/** Best pair first: one whose version moved, then the higher versions (ties keep the first range in text order). */
+function pairOrder(ecosystem: Ecosystem, p: [Sighting, Sighting], q: [Sighting, Sighting]): number {
+  const moved = (x: [Sighting, Sighting]) => Number((x[0].version ?? "") !== (x[1].version ?? ""));
+  const [pLow, pHigh] = sortedVersions(ecosystem, p);
+  const [qLow, qHigh] = sortedVersions(ecosystem, q);
+  return moved(q) - moved(p) || rankVersions(ecosystem, qHigh, pHigh) || rankVersions(ecosystem, qLow, pLow);
+}
+
+function sortedVersions(ecosystem: Ecosystem, p: [Sighting, Sighting]): [string, string] {
+  const x = p[0].version ?? "";
+  const y = p[1].version ?? "";
+  return rankVersions(ecosystem, x, y) <= 0 ? [x, y] : [y, x];
+}
+
+/** A side's lockfile copies with a version, best first, and whether the first is known to be the project's own. */
+function ranked(ecosystem: Ecosystem, sightings: readonly Sighting[]): { list: Sighting[]; anchored: boolean } {
+  const declared = sightings.filter((s) => !s.lockfile && s.version !== undefined).map((s) => s.version!);
+  const claim = (s: Sighting): number =>
+    s.direct
+      ? 3
+      : s.ranges?.some((r) => declared.includes(r))
+        ? 2
+        : ecosystem === "npm" && declared.some((r) => satisfies(s.version!, r))
+          ? 1
+          : 0;
+  const list = sightings
+    .filter((s) => s.lockfile && s.version !== undefined)
+    .map((s) => ({ s, claim: claim(s) }))
+    .sort((x, y) => y.claim - x.claim || preference(ecosystem, x.s, y.s));
+  return { list: list.map((x) => x.s), anchored: (list[0]?.claim ?? 0) > 0 };
+}
+
+function satisfies(version: string, range: string): boolean {
+  try {
+    return semver.validRange(range, { loose: true }) !== null && semver.satisfies(version, range, { loose: true, includePrerelease: true });
+  } catch {
+    return false;
+  }
 }
 
 type Match = (ecosystem: Ecosystem, name: string) => { key: string; entry: CatalogueEntry } | undefined;
@@ -154,7 +385,7 @@ function collect(
       if (!packages) projects.set(id, (packages = new Map()));
       let c = packages.get(hit.key);
       if (!c) packages.set(hit.key, (c = { entry: hit.entry, sightings: [] }));
-      c.sightings.push({
+      const sighting: Sighting = {
         name: d.name,
         version: d.version,
         source: d.source,
@@ -163,7 +394,12 @@ function collect(
         direct: d.direct || s.kind === "manifest",
         lockfile: s.kind === "lockfile",
         path: s.path,
-      });
+        // A renamed file's declarations are compared with those of its old path.
+        origin: `${s.previousPath ?? s.path}\0${d.group ?? ""}`,
+      };
+      if (d.group !== undefined) sighting.group = d.group;
+      if (d.ranges !== undefined) sighting.ranges = d.ranges;
+      c.sightings.push(sighting);
     }
   }
   return projects;
@@ -171,19 +407,19 @@ function collect(
 
 /**
  * One package's state in one project. The version comes from the lockfile when one resolves it
- * (preferring a direct entry, then the highest version when a lockfile holds several copies);
+ * (the copy the project's own range installs, else a direct one, else the highest of several);
  * scope from the manifests, which know dev from prod better than most lockfiles do.
  */
 function resolve(ecosystem: Ecosystem, c: Collected): Resolved {
-  const ranked = [...c.sightings].sort((a, b) => preference(ecosystem, a, b));
-  const primary = ranked[0]!;
+  const best = [...c.sightings].sort((a, b) => preference(ecosystem, a, b));
+  const primary = ranked(ecosystem, c.sightings).list[0] ?? best[0]!;
   const declared = c.sightings.filter((s) => !s.lockfile);
   const scopes = (declared.length > 0 ? declared : c.sightings).map((s) => s.scope);
   const scope = scopes.reduce((best, s) => (SCOPE_RANK[s] < SCOPE_RANK[best] ? s : best));
   return {
     name: primary.name,
-    version: primary.version ?? ranked.find((s) => s.version !== undefined)?.version,
-    source: primary.source ?? ranked.find((s) => s.source !== undefined)?.source,
+    version: primary.version ?? best.find((s) => s.version !== undefined)?.version,
+    source: primary.source ?? best.find((s) => s.source !== undefined)?.source,
     scope,
     direct: c.sightings.some((s) => s.direct),
     manifests: [...new Set(c.sightings.map((s) => s.path))].sort(compareStrings),
@@ -201,16 +437,13 @@ function preference(ecosystem: Ecosystem, a: Sighting, b: Sighting): number {
     compareStrings(a.source ?? "", b.source ?? "") ||
     SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] ||
     compareStrings(a.path, b.path) ||
-    compareStrings(a.name, b.name)
+    compareStrings(a.name, b.name) ||
+    compareStrings(a.group ?? "", b.group ?? "") ||
+    compareStrings((a.ranges ?? []).join("\0"), (b.ranges ?? []).join("\0"))
   );
 }
 
-function change(
-  ecosystem: Ecosystem,
-  r: Resolved,
-  kind: DependencyChange["change"],
-  detail: Pick<DependencyChange, "from" | "to" | "bump" | "fromSource" | "toSource">,
-): DependencyChange {
+function change(ecosystem: Ecosystem, r: Resolved, kind: DependencyChange["change"], detail: Detail): DependencyChange {
   const out: DependencyChange = {
     ecosystem,
     name: r.name,
@@ -218,10 +451,12 @@ function change(
     supplier: r.entry.supplier,
     change: kind,
     direct: r.direct,
-    scope: r.scope,
+    scope: detail.scope ?? r.scope,
     manifests: r.manifests,
   };
   // Only the keys that carry a value, so records and snapshots stay small and stable.
+  if (detail.fromScope !== undefined) out.fromScope = detail.fromScope;
+  if (detail.group !== undefined) out.group = detail.group;
   if (detail.from !== undefined) out.from = detail.from;
   if (detail.to !== undefined) out.to = detail.to;
   if (detail.bump !== undefined) out.bump = detail.bump;
@@ -237,7 +472,12 @@ function compareChanges(a: DependencyChange, b: DependencyChange): number {
     compareStrings(packageKey(a.ecosystem, a.name), packageKey(b.ecosystem, b.name)) ||
     compareStrings(a.name, b.name) ||
     compareStrings(a.manifests[0] ?? "", b.manifests[0] ?? "") ||
-    compareStrings(a.change, b.change)
+    compareStrings(a.change, b.change) ||
+    compareStrings(a.group ?? "", b.group ?? "") ||
+    compareStrings(a.from ?? "", b.from ?? "") ||
+    compareStrings(a.scope, b.scope) ||
+    compareStrings(a.fromScope ?? "", b.fromScope ?? "") ||
+    compareStrings(a.to ?? "", b.to ?? "")
   );
 }
 
@@ -408,7 +648,8 @@ function pep440Of(spec: string): Pep440 | undefined {
     .split(",")
     .map((c) => c.trim())
     .filter((c) => c.length > 0);
-  const lower = clauses.find((c) => !/^(<|!=)/.test(c)) ?? clauses[0];
+  // A constraint with only upper bounds or exclusions (`<1.100.0`) names no version it starts from.
+  const lower = clauses.find((c) => !/^(<|!=)/.test(c));
   if (lower === undefined) return undefined;
   const m = PEP440.exec(lower.replace(/^(===|==|~=|>=|<=|!=|>|<)\s*/, ""));
   if (!m) return undefined;

@@ -71,7 +71,16 @@ export type AiPackageKind =
   | "biometric"
   | "tokenizer";
 
-export type DependencyChangeType = "added" | "removed" | "upgraded" | "downgraded" | "source-changed";
+export type DependencyChangeType =
+  | "added"
+  | "removed"
+  | "upgraded"
+  | "downgraded"
+  | "source-changed"
+  /** A declared range or constraint changed without a version change (`<1.0.0` cap dropped, `>=0.10.2` added). */
+  | "constraint-changed"
+  /** Only the scope changed: an AI SDK moved from devDependencies to dependencies ships to production. */
+  | "scope-changed";
 
 /** An AI package whose presence, version or source differs between base and head. */
 export interface DependencyChange {
@@ -86,6 +95,10 @@ export interface DependencyChange {
   bump?: "major" | "minor" | "patch" | "prerelease" | "other";
   direct: boolean;
   scope: DependencyScope;
+  /** The scope on the base side, when it differs from `scope`. */
+  fromScope?: DependencyScope;
+  /** The extra or dependency group the change was read from (`hub`), for changes of one declaration. */
+  group?: string;
   /** Manifest or lockfile paths the change was read from. */
   manifests: string[];
   /** Catalogue note, e.g. the EU AI Act caution on biometric packages. */

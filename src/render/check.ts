@@ -174,7 +174,11 @@ function describeChange(c: AiChange, count: number): string {
   return `${code(c.path)} (${facts.join("; ")})`;
 }
 
-/** `openai 4.52.0 → 5.1.0 (major, direct, npm, supplier OpenAI, llm-api)` */
+/**
+ * `openai 4.52.0 → 5.1.0 (major, direct, npm, supplier OpenAI, llm-api)`,
+ * `huggingface-hub >=0.31.2,<1.0.0 → >=0.31.2 (constraint changed, direct, optional group "hub", pypi, …)`,
+ * `openai scope dev → prod (direct, npm, …)`.
+ */
 export function describeDependency(d: DependencyChange): string {
   const version =
     d.change === "added"
@@ -183,12 +187,24 @@ export function describeDependency(d: DependencyChange): string {
         ? `${d.from ?? ""} removed`
         : d.change === "source-changed"
           ? `source ${d.fromSource ?? "registry"} → ${d.toSource ?? "registry"}`
-          : `${d.from ?? "?"} → ${d.to ?? "?"}`;
+          : d.change === "scope-changed"
+            ? `scope ${d.fromScope ?? "?"} → ${d.scope}`
+            : d.change === "constraint-changed"
+              ? `${d.from ?? "any version"} → ${d.to ?? "any version"}`
+              : `${d.from ?? "?"} → ${d.to ?? "?"}`;
+  const group = d.group !== undefined ? `group "${d.group}"` : undefined;
+  const scope =
+    d.change === "scope-changed"
+      ? group
+      : d.fromScope !== undefined
+        ? [`${d.fromScope} → ${d.scope}`, group].filter(Boolean).join(" ")
+        : [d.scope !== "prod" ? d.scope : undefined, group].filter(Boolean).join(" ");
   const facts = [
+    ...(d.change === "constraint-changed" ? ["constraint changed"] : []),
     ...(d.bump && (d.change === "upgraded" || d.change === "downgraded") ? [d.bump] : []),
     ...(d.change === "downgraded" ? ["downgrade"] : []),
     d.direct ? "direct" : "transitive",
-    ...(d.scope !== "prod" ? [d.scope] : []),
+    ...(scope ? [scope] : []),
     d.ecosystem,
     `supplier ${d.supplier}`,
     d.kind,

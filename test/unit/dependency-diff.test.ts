@@ -4,6 +4,7 @@ import { createAiPackageMatcher, loadAiPackageCatalogue, packageKey } from "../.
 import { compareVersions, diffAiDependencies, type ManifestSnapshot } from "../../src/detect/dependency-diff.js";
 import type { Dependency, Ecosystem } from "../../src/detect/manifests/types.js";
 import type { DependencyChange } from "../../src/detect/types.js";
+import { describeDependency } from "../../src/render/check.js";
 
 const matcher = createAiPackageMatcher(loadAiPackageCatalogue());
 
@@ -225,11 +226,11 @@ describe("diffAiDependencies", () => {
     ]);
   });
 
-  it("reports nothing for non-AI changes, equal versions or a side without a version", () => {
+  it("reports nothing for non-AI changes, equal versions or an npm side without a version", () => {
     expect(
       diff(
         [manifest("package.json", "npm", [dep("react", "^17.0.0"), dep("openai", "^4.2.0"), dep("ai")])],
-        [manifest("package.json", "npm", [dep("react", "^18.0.0"), dep("lodash", "4.17.21"), dep("openai", "~4.2.0"), dep("ai", "4.0.0")])],
+        [manifest("package.json", "npm", [dep("react", "^18.0.0"), dep("lodash", "4.17.21"), dep("openai", "^4.2"), dep("ai", "4.0.0")])],
       ),
     ).toEqual([]);
     expect(diff([manifest("r.txt", "pypi", [dep("torch", "==2.1")])], [manifest("r.txt", "pypi", [dep("Torch", "==2.1.0")])])).toEqual([]);
@@ -271,6 +272,172 @@ describe("diffAiDependencies", () => {
       custom,
     );
     expect(changes.map((c) => c.name)).toEqual(["@acme/llm"]);
+  });
+
+  describe("which lockfile copy stands for a declared package", () => {
+    // langchain-ai/langchain-nextjs-template 69faaa3: @langchain/openai 0.4.9 → 1.5.8 was reported as 1.2.10 → 1.5.8 (minor).
+    it("takes the copy whose descriptor matches the manifest's range, so a major bump reads as major", () => {
+      const changes = diff(
+        [
+          manifest("package.json", "npm", [dep("@langchain/openai", "^0.4.9")]),
+          lockfile("yarn.lock", "npm", [
+            dep("@langchain/openai", "0.4.9", { direct: false, ranges: ["^0.4.9"] }),
+            dep("@langchain/openai", "1.2.10", { direct: false, ranges: ["^1.2.0"] }),
+          ]),
+        ],
+        [
+          manifest("package.json", "npm", [dep("@langchain/openai", "^1.5.8")]),
+          lockfile("yarn.lock", "npm", [dep("@langchain/openai", "1.5.8", { direct: false, ranges: ["^1.2.0", "^1.5.8"] })]),
+        ],
+      );
+      expect(changes).toEqual([
+        expect.objectContaining({ name: "@langchain/openai", change: "upgraded", from: "0.4.9", to: "1.5.8", bump: "major", direct: true }),
+      ]);
+    });
+
+    it("without descriptors (package-lock v1), takes the copy that satisfies the manifest's range", () => {
+      const side = (top: string) => [
+        manifest("package.json", "npm", [dep("openai", "^3.0.0")]),
+        lockfile("package-lock.json", "npm", [dep("openai", top, { direct: false }), dep("openai", "4.56.0", { direct: false })]),
+      ];
+      expect(diff(side("3.3.0"), side("3.4.0"))).toEqual([
+        expect.objectContaining({ name: "openai", change: "upgraded", from: "3.3.0", to: "3.4.0", bump: "minor" }),
+      ]);
+    });
+
+    it("compares like with like when the lockfile changed alone", () => {
+      const copies = (ours: string, theirs: string) => [
+        lockfile("yarn.lock", "npm", [
+          dep("@langchain/openai", ours, { direct: false, ranges: ["^0.4.9"] }),
+          dep("@langchain/openai", theirs, { direct: false, ranges: ["^1.2.0"] }),
+        ]),
+      ];
+      expect(diff(copies("0.4.9", "1.2.10"), copies("0.4.12", "1.2.10"))).toEqual([
+        expect.objectContaining({ change: "upgraded", from: "0.4.9", to: "0.4.12", bump: "patch" }),
+      ]);
+      expect(diff(copies("0.4.9", "1.2.10"), copies("0.4.9", "1.5.8"))).toEqual([
+        expect.objectContaining({ change: "upgraded", from: "1.2.10", to: "1.5.8", bump: "minor" }),
+      ]);
+      // A second copy for another range is not a version change of the first.
+      const one = [lockfile("yarn.lock", "npm", [dep("@langchain/openai", "0.4.9", { direct: false, ranges: ["^0.4.9"] })])];
+      expect(diff(one, copies("0.4.9", "1.5.8"))).toEqual([]);
+    });
+  });
+
+  describe("constraints", () => {
+    it("keeps a constraint with only an upper bound a range, not a version", () => {
+      const changes = diff(
+        [manifest("requirements.txt", "pypi", [dep("openai", "<1.100.0")])],
+        [manifest("requirements.txt", "pypi", [dep("openai", ">=1.0,<2.0")])],
+      );
+      expect(changes).toEqual([expect.objectContaining({ change: "constraint-changed", from: "<1.100.0", to: ">=1.0,<2.0" })]);
+      expect(changes[0]).not.toHaveProperty("bump");
+      expect(compareVersions("pypi", "<1.100.0", "1.99.0").bump).toBe("other");
+    });
+
+    it.each([
+      ["pypi", "vllm", undefined, ">=0.10.2"],
+      ["pypi", "huggingface-hub", ">=0.31.2,<1.0.0", ">=0.31.2"],
+      ["pypi", "transformers", undefined, "<4.54.0"],
+      ["pypi", "transformers", "<4.54.0", undefined],
+      ["pypi", "torch", "==2.1.0", ">=2.1.0"],
+      ["pypi", "torch", ">=2.1", "~=2.1"],
+      ["npm", "openai", "^4.0.0", ">=4.0.0"],
+      ["npm", "openai", "^4.2.0", "~4.2.0"],
+    ] as const)("%s %s %s → %s is a constraint change", (ecosystem, name, from, to) => {
+      const changes = diff([manifest("x/m", ecosystem, [dep(name, from)])], [manifest("x/m", ecosystem, [dep(name, to)])]);
+      expect(changes).toHaveLength(1);
+      expect(changes[0]).toMatchObject({ name, change: "constraint-changed" });
+      expect(changes[0]?.from).toBe(from);
+      expect(changes[0]?.to).toBe(to);
+    });
+
+    it.each([
+      ["pypi", ">=2.0,<3", "<3, >=2.0"],
+      ["pypi", "==2.1", "2.1.0"],
+      ["pypi", ">=1.0", ">=1.0.0"],
+      ["npm", "^1.2.0", "^1.2"],
+    ] as const)("%s %s and %s are one constraint", (ecosystem, from, to) => {
+      const name = ecosystem === "npm" ? "openai" : "torch";
+      expect(diff([manifest("m", ecosystem, [dep(name, from)])], [manifest("m", ecosystem, [dep(name, to)])])).toEqual([]);
+    });
+
+    it("reports a moved constraint when the locked version stayed, and only the version when it moved", () => {
+      const side = (constraint: string, locked: string) => [
+        manifest("pyproject.toml", "pypi", [dep("huggingface-hub", constraint, { scope: "optional", group: "hub" })]),
+        lockfile("uv.lock", "pypi", [dep("huggingface-hub", locked, { direct: false })]),
+      ];
+      const [c, ...rest] = diff(side(">=0.31.2,<1.0.0", "0.36.0"), side(">=0.31.2", "0.36.0"));
+      expect(rest).toEqual([]);
+      expect(c).toMatchObject({ change: "constraint-changed", from: ">=0.31.2,<1.0.0", to: ">=0.31.2", scope: "optional", group: "hub" });
+      expect(describeDependency(c!)).toBe(
+        '`huggingface-hub` >=0.31.2,&lt;1.0.0 → >=0.31.2 (constraint changed, direct, optional group "hub", pypi, supplier Hugging Face, model-hub)',
+      );
+      expect(diff(side(">=0.31.2,<1.0.0", "0.36.0"), side(">=0.31.2", "1.0.1"))).toEqual([
+        expect.objectContaining({ change: "upgraded", from: "0.36.0", to: "1.0.1", bump: "major" }),
+      ]);
+    });
+
+    it("compares each optional group with itself: a pin dropped in one is not a downgrade in another", () => {
+      const base = [
+        manifest("pyproject.toml", "pypi", [
+          dep("torch", "2.1.0", { scope: "optional", group: "gpu" }),
+          dep("torch", "2.0.0", { scope: "optional", group: "cpu" }),
+        ]),
+      ];
+      const unpinned = [
+        manifest("pyproject.toml", "pypi", [
+          dep("torch", undefined, { scope: "optional", group: "gpu" }),
+          dep("torch", "2.0.0", { scope: "optional", group: "cpu" }),
+        ]),
+      ];
+      expect(diff(base, unpinned)).toEqual([
+        expect.objectContaining({ change: "constraint-changed", from: "2.1.0", group: "gpu", scope: "optional" }),
+      ]);
+      expect(diff(base, unpinned)[0]).not.toHaveProperty("to");
+      const dropped = [manifest("pyproject.toml", "pypi", [dep("torch", "2.0.0", { scope: "optional", group: "cpu" })])];
+      expect(diff(base, dropped)).toEqual([]);
+      const bumped = [
+        manifest("pyproject.toml", "pypi", [
+          dep("torch", "2.2.0", { scope: "optional", group: "gpu" }),
+          dep("torch", "2.0.0", { scope: "optional", group: "cpu" }),
+        ]),
+      ];
+      expect(diff(base, bumped)).toEqual([
+        expect.objectContaining({ change: "upgraded", from: "2.1.0", to: "2.2.0", bump: "minor", group: "gpu" }),
+      ]);
+    });
+  });
+
+  describe("scope", () => {
+    it("reports an AI SDK moved from devDependencies to dependencies", () => {
+      const changes = diff(
+        [manifest("package.json", "npm", [dep("openai", "^4.52.0", { scope: "dev" })])],
+        [manifest("package.json", "npm", [dep("openai", "^4.52.0")])],
+      );
+      expect(changes).toEqual([
+        expect.objectContaining({ name: "openai", change: "scope-changed", fromScope: "dev", scope: "prod", from: "^4.52.0", to: "^4.52.0" }),
+      ]);
+      expect(describeDependency(changes[0]!)).toBe("`openai` scope dev → prod (direct, npm, supplier OpenAI, llm-api)");
+    });
+
+    it("keeps the scope move on a version change made in the same pull request", () => {
+      const [c, ...rest] = diff(
+        [manifest("package.json", "npm", [dep("openai", "^4.52.0", { scope: "dev" })])],
+        [manifest("package.json", "npm", [dep("openai", "^5.1.0")])],
+      );
+      expect(rest).toEqual([]);
+      expect(c).toMatchObject({ change: "upgraded", bump: "major", fromScope: "dev", scope: "prod" });
+      expect(describeDependency(c!)).toBe("`openai` ^4.52.0 → ^5.1.0 (major, direct, dev → prod, npm, supplier OpenAI, llm-api)");
+    });
+
+    it("reports a package moved from a dev group to the project's dependencies", () => {
+      const changes = diff(
+        [manifest("pyproject.toml", "pypi", [dep("anthropic", ">=0.40", { scope: "dev", group: "eval" })])],
+        [manifest("pyproject.toml", "pypi", [dep("anthropic", ">=0.40")])],
+      );
+      expect(changes).toEqual([expect.objectContaining({ change: "scope-changed", fromScope: "dev", scope: "prod" })]);
+    });
   });
 
   it("handles lockfiles of tens of thousands of packages", () => {
@@ -344,11 +511,18 @@ const dependencyArb = (ecosystem: Ecosystem): fc.Arbitrary<Dependency> =>
       source: fc.option(fc.constantFrom(...SOURCES), { nil: undefined, freq: 4 }),
       scope: fc.constantFrom("prod", "dev", "optional"),
       direct: fc.boolean(),
+      group: fc.option(fc.constantFrom("hub", "eval"), { nil: undefined, freq: 3 }),
+      ranges: fc.option(fc.uniqueArray(fc.constantFrom("^1.0.0", "^2.0.0", ">=1 <3"), { minLength: 1, maxLength: 2 }), {
+        nil: undefined,
+        freq: 3,
+      }),
     })
     .map((d) => {
       const out: Dependency = { name: d.name, scope: d.scope, direct: d.direct };
       if (d.version !== undefined) out.version = d.version;
       if (d.source !== undefined) out.source = d.source;
+      if (d.group !== undefined) out.group = d.group;
+      if (d.ranges !== undefined) out.ranges = d.ranges;
       return out;
     });
 
@@ -375,6 +549,8 @@ const FLIP: Record<DependencyChange["change"], DependencyChange["change"]> = {
   upgraded: "downgraded",
   downgraded: "upgraded",
   "source-changed": "source-changed",
+  "constraint-changed": "constraint-changed",
+  "scope-changed": "scope-changed",
 };
 
 /** What must be mirrored when base and head swap; where a change was read from may differ. */

@@ -37,6 +37,18 @@ export interface Dependency {
   direct: boolean;
   /** Where the package comes from when it is not the default registry: git URL, path, custom index, image registry. */
   source?: string;
+  /**
+   * The named group a manifest declares it in, when the format has several of one scope:
+   * an extra (`[project.optional-dependencies] hub`), a PEP 735 / Poetry / PDM group, a Pipfile
+   * category. One package may be declared differently in each, so the diff compares group with group.
+   */
+  group?: string;
+  /**
+   * Lockfiles that record the ranges an entry resolves (yarn's `name@npm:^1.2.0` descriptors):
+   * those ranges as package.json writes them (`^1.2.0`), so the diff can find the copy a
+   * manifest's range installs among several copies of one package.
+   */
+  ranges?: string[];
 }
 
 export interface ManifestManager {

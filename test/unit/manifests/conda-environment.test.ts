@@ -32,6 +32,7 @@ describe("conda-environment manager", () => {
 
   it("reads conda match specs with channels, builds and brackets, and the nested pip list", () => {
     const result = manager.extract(fixture("llm-finetune/environment.yml"), "llm-finetune/environment.yml");
+    const CU121 = "https://download.pytorch.org/whl/cu121";
     expect(result.dependencies).toEqual([
       { name: "pytorch", version: "2.1.2", scope: "prod", direct: true, source: "conda:pytorch" },
       { name: "pytorch-cuda", version: "12.1", scope: "prod", direct: true, source: "conda" },
@@ -41,10 +42,11 @@ describe("conda-environment manager", () => {
       { name: "scikit-learn", version: "1.5.*", scope: "prod", direct: true, source: "conda" },
       { name: "jupyterlab", scope: "prod", direct: true, source: "conda" },
       { name: "faiss-gpu", version: ">=1.8", scope: "prod", direct: true, source: "conda" },
-      { name: "transformers", version: "4.47.0", scope: "prod", direct: true },
-      { name: "peft", version: ">=0.13", scope: "prod", direct: true },
-      { name: "trl", version: "~=0.12", scope: "prod", direct: true },
-      { name: "bitsandbytes", version: "0.45.0", scope: "prod", direct: true },
+      // The pip list's --extra-index-url.
+      { name: "transformers", version: "4.47.0", scope: "prod", direct: true, source: CU121 },
+      { name: "peft", version: ">=0.13", scope: "prod", direct: true, source: CU121 },
+      { name: "trl", version: "~=0.12", scope: "prod", direct: true, source: CU121 },
+      { name: "bitsandbytes", version: "0.45.0", scope: "prod", direct: true, source: CU121 },
       {
         name: "accelerate",
         scope: "prod",

@@ -26,7 +26,7 @@ describe("pep621-pyproject manager", () => {
     expect(matches("pyproject.toml.bak")).toBe(false);
   });
 
-  it("reads a uv project: PEP 621, extras, PEP 735 groups with include-group, uv sources and build requirements", () => {
+  it("reads a uv project: PEP 621, extras, PEP 735 groups with include-group, uv sources and build requirements, each with its group", () => {
     const { dependencies } = manager.extract(fixture("uv-agent/pyproject.toml"), "uv-agent/pyproject.toml");
     expect(dependencies).toEqual([
       { name: "fastapi", version: ">=0.115,<0.116", scope: "prod", direct: true },
@@ -38,24 +38,26 @@ describe("pep621-pyproject manager", () => {
       { name: "acme-tracing", scope: "prod", direct: true, source: "git+https://github.com/acme-ai/acme-tracing@v1.4.0" },
       { name: "pydantic-settings", version: "~=2.6", scope: "prod", direct: true },
       { name: "tomli", version: ">=2.0", scope: "prod", direct: true },
-      { name: "llama-cpp-python", version: ">=0.3.2", scope: "optional", direct: true },
-      { name: "sentence-transformers", version: ">=3.3", scope: "optional", direct: true },
-      { name: "qdrant-client", version: ">=1.12", scope: "optional", direct: true },
-      { name: "ruff", version: ">=0.8", scope: "dev", direct: true },
-      { name: "mypy", version: "1.13.0", scope: "dev", direct: true },
-      { name: "pytest", version: ">=8.3", scope: "dev", direct: true },
-      { name: "pytest-asyncio", version: ">=0.24", scope: "dev", direct: true },
-      { name: "ragas", version: ">=0.2.6", scope: "dev", direct: true },
-      { name: "deepeval", scope: "dev", direct: true, source: "../vendor/deepeval" },
-      { name: "hatchling", version: ">=1.26", scope: "dev", direct: true },
-      { name: "ipython", version: ">=8.30", scope: "dev", direct: true },
+      { name: "llama-cpp-python", version: ">=0.3.2", scope: "optional", direct: true, group: "local-llm" },
+      { name: "sentence-transformers", version: ">=3.3", scope: "optional", direct: true, group: "local-llm" },
+      { name: "qdrant-client", version: ">=1.12", scope: "optional", direct: true, group: "vectors" },
+      { name: "ruff", version: ">=0.8", scope: "dev", direct: true, group: "lint" },
+      { name: "mypy", version: "1.13.0", scope: "dev", direct: true, group: "lint" },
+      { name: "pytest", version: ">=8.3", scope: "dev", direct: true, group: "test" },
+      { name: "pytest-asyncio", version: ">=0.24", scope: "dev", direct: true, group: "test" },
+      { name: "ruff", version: ">=0.8", scope: "dev", direct: true, group: "test" },
+      { name: "mypy", version: "1.13.0", scope: "dev", direct: true, group: "test" },
+      { name: "ragas", version: ">=0.2.6", scope: "dev", direct: true, group: "eval" },
+      { name: "deepeval", scope: "dev", direct: true, group: "eval", source: "../vendor/deepeval" },
+      { name: "hatchling", version: ">=1.26", scope: "dev", direct: true, group: "build-system" },
+      { name: "ipython", version: ">=8.30", scope: "dev", direct: true, group: "dev" },
     ]);
   });
 
   it("reads a Poetry project with groups, table forms, sources, optional and multiple constraints", () => {
     const { dependencies } = manager.extract(fixture("poetry-rag/pyproject.toml"), "poetry-rag/pyproject.toml");
     expect(dependencies).toEqual([
-      { name: "poetry-core", version: ">=1.9.0", scope: "dev", direct: true },
+      { name: "poetry-core", version: ">=1.9.0", scope: "dev", direct: true, group: "build-system" },
       { name: "openai", version: "^1.57", scope: "prod", direct: true },
       { name: "anthropic", version: "0.40.0", scope: "prod", direct: true },
       { name: "langchain", version: "^0.3.11", scope: "prod", direct: true },
@@ -73,9 +75,9 @@ describe("pep621-pyproject manager", () => {
       { name: "shared-utils", scope: "prod", direct: true, source: "../shared-utils" },
       { name: "nltk", version: "^3.9", scope: "optional", direct: true },
       { name: "pandas", version: ">=2.2,<3", scope: "prod", direct: true },
-      { name: "pytest", version: "^8.3.4", scope: "dev", direct: true },
-      { name: "ruff", version: "^0.8.3", scope: "dev", direct: true },
-      { name: "mkdocs-material", version: "^9.5", scope: "dev", direct: true },
+      { name: "pytest", version: "^8.3.4", scope: "dev", direct: true, group: "dev" },
+      { name: "ruff", version: "^0.8.3", scope: "dev", direct: true, group: "dev" },
+      { name: "mkdocs-material", version: "^9.5", scope: "dev", direct: true, group: "docs" },
     ]);
     expect(dependencies.some((d) => d.name === "python")).toBe(false);
   });
@@ -128,8 +130,14 @@ whisper = { git = "https://example.com/ignored.git" }
 dev = ["-e ./packages/core", "-e git+https://github.com/acme-ai/evals.git#egg=acme-evals", "pytest"]
 `;
     expect(manager.extract(text, "pyproject.toml").dependencies).toEqual([
-      { name: "acme-evals", scope: "dev", direct: true, source: "git+https://github.com/acme-ai/evals.git#egg=acme-evals" },
-      { name: "pytest", scope: "dev", direct: true },
+      {
+        name: "acme-evals",
+        scope: "dev",
+        direct: true,
+        source: "git+https://github.com/acme-ai/evals.git#egg=acme-evals",
+        group: "dev",
+      },
+      { name: "pytest", scope: "dev", direct: true, group: "dev" },
     ]);
     expect(() => manager.extract('[project]\ndependencies = ["-e ./packages/core"]\n', "pyproject.toml")).toThrow(
       ManifestParseError,

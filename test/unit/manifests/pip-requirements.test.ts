@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
 import { minimatch } from "minimatch";
+import { createAiPackageMatcher, loadAiPackageCatalogue } from "../../../src/detect/catalogue.js";
+import { diffAiDependencies, type ManifestSnapshot } from "../../../src/detect/dependency-diff.js";
 import { manager } from "../../../src/detect/manifests/pip-requirements/index.js";
 import { ManifestParseError } from "../../../src/detect/manifests/types.js";
 
@@ -45,17 +47,19 @@ describe("pip-requirements manager", () => {
     const result = manager.extract(fixture("fastapi-service/requirements.txt"), "fastapi-service/requirements.txt");
 
     it("reads pins, ranges, extras, markers, hashes and continuations", () => {
+      // The file's --extra-index-url is where a requirement without a location of its own may come from.
+      const INDEX = "https://download.pytorch.org/whl/cu121";
       expect(result.dependencies).toEqual([
-        { name: "fastapi", version: "0.115.6", scope: "prod", direct: true },
-        { name: "uvicorn", version: "0.32.1", scope: "prod", direct: true },
-        { name: "pydantic", version: ">=2.7,<3", scope: "prod", direct: true },
-        { name: "openai", version: "1.57.4", scope: "prod", direct: true },
-        { name: "langchain-community", version: ">=0.3.10", scope: "prod", direct: true },
-        { name: "torch", version: "2.5.1+cu121", scope: "prod", direct: true },
-        { name: "torch", version: "2.5.1", scope: "prod", direct: true },
-        { name: "sentence-transformers", version: "~=3.3", scope: "prod", direct: true },
-        { name: "tiktoken", scope: "prod", direct: true },
-        { name: "python-multipart", version: "0.0.19", scope: "prod", direct: true },
+        { name: "fastapi", version: "0.115.6", scope: "prod", direct: true, source: INDEX },
+        { name: "uvicorn", version: "0.32.1", scope: "prod", direct: true, source: INDEX },
+        { name: "pydantic", version: ">=2.7,<3", scope: "prod", direct: true, source: INDEX },
+        { name: "openai", version: "1.57.4", scope: "prod", direct: true, source: INDEX },
+        { name: "langchain-community", version: ">=0.3.10", scope: "prod", direct: true, source: INDEX },
+        { name: "torch", version: "2.5.1+cu121", scope: "prod", direct: true, source: INDEX },
+        { name: "torch", version: "2.5.1", scope: "prod", direct: true, source: INDEX },
+        { name: "sentence-transformers", version: "~=3.3", scope: "prod", direct: true, source: INDEX },
+        { name: "tiktoken", scope: "prod", direct: true, source: INDEX },
+        { name: "python-multipart", version: "0.0.19", scope: "prod", direct: true, source: INDEX },
         {
           name: "internal-auth",
           scope: "prod",
@@ -211,12 +215,47 @@ describe("pip-requirements manager", () => {
       "onnxruntime==1.20.1",
     ].join("\n");
     const result = manager.extract(text, "svc/requirements.txt");
-    expect(result.dependencies).toEqual([{ name: "onnxruntime", version: "1.20.1", scope: "prod", direct: true }]);
+    expect(result.dependencies).toEqual([
+      {
+        name: "onnxruntime",
+        version: "1.20.1",
+        scope: "prod",
+        direct: true,
+        source: "https://mirror.example.com/simple https://download.pytorch.org/whl/cpu",
+      },
+    ]);
     expect(result.includes).toEqual([
       "svc/common.txt",
       "pins/constraints.txt",
       "svc/extra reqs.txt",
       "https://example.com/shared-requirements.txt",
+    ]);
+  });
+
+  it.each([
+    ["-i https://download.pytorch.org/whl/cu121", "https://download.pytorch.org/whl/cu121"],
+    ["--index-url https://pypi.org/simple/", undefined],
+    ["--extra-index-url=https://ci:s3cret@pypi.acme.internal/simple", "https://pypi.acme.internal/simple"],
+    ["--index-url https://a.example/simple\n--index-url https://b.example/simple", "https://b.example/simple"],
+  ])("takes the file's indexes (%s) as the source of requirements without a location: %s", (options, source) => {
+    const text = `${options}\ntorch==2.5.1\nvllm @ git+https://github.com/vllm-project/vllm@v0.6.4\n`;
+    const [torch, vllm] = manager.extract(text, "requirements.txt").dependencies;
+    expect(torch?.source).toBe(source);
+    expect(vllm?.source).toBe("git+https://github.com/vllm-project/vllm@v0.6.4");
+  });
+
+  it("reports a switch of --index-url as a source change of the file's AI packages", () => {
+    const side = (index: string): ManifestSnapshot[] => [
+      { path: "requirements.txt", ecosystem: "pypi", kind: "manifest", dependencies: manager.extract(`--index-url ${index}\ntorch==2.5.1\nrequests==2.32.3\n`, "requirements.txt").dependencies },
+    ];
+    const matcher = createAiPackageMatcher(loadAiPackageCatalogue());
+    expect(diffAiDependencies(side("https://download.pytorch.org/whl/cu121"), side("https://download.pytorch.org/whl/cpu"), matcher)).toEqual([
+      expect.objectContaining({
+        name: "torch",
+        change: "source-changed",
+        fromSource: "https://download.pytorch.org/whl/cu121",
+        toSource: "https://download.pytorch.org/whl/cpu",
+      }),
     ]);
   });
 

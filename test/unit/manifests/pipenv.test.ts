@@ -47,7 +47,7 @@ describe("pipenv manager (Pipfile)", () => {
       { name: "pytest", scope: "dev", direct: true },
       { name: "black", version: "24.10.0", scope: "dev", direct: true },
       { name: "pytest-cov", version: ">=6.0", scope: "dev", direct: true },
-      { name: "sphinx", version: ">=8.1", scope: "dev", direct: true },
+      { name: "sphinx", version: ">=8.1", scope: "dev", direct: true, group: "docs" },
     ]);
   });
 

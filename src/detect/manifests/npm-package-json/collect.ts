@@ -9,7 +9,7 @@ const SCOPE_RANK: Record<DependencyScope, number> = { prod: 0, optional: 1, dev:
 export class DependencyCollector {
   private readonly byIdentity = new Map<string, Dependency>();
 
-  /** Same name, version and source: keep the first, direct if any copy is, with the strongest scope. */
+  /** Same name, version and source: keep the first, direct if any copy is, with the strongest scope and every range. */
   add(dep: Dependency): void {
     const identity = `${dep.name}\0${dep.version ?? ""}\0${dep.source ?? ""}`;
     const seen = this.byIdentity.get(identity);
@@ -18,6 +18,10 @@ export class DependencyCollector {
       return;
     }
     seen.direct ||= dep.direct;
+    for (const range of dep.ranges ?? []) {
+      if (!seen.ranges) seen.ranges = [range];
+      else if (!seen.ranges.includes(range)) seen.ranges.push(range);
+    }
     if (SCOPE_RANK[dep.scope] < SCOPE_RANK[seen.scope]) seen.scope = dep.scope;
   }
 

@@ -35,7 +35,7 @@ export function extractPyproject(text: string): ExtractResult {
   const uvSources = readUvSources(uv, fail);
 
   /** PEP 508 strings; uv's `[tool.uv.sources]` supplies the source where the string has none. */
-  const addPep508 = (value: unknown, where: string, scope: DependencyScope, editable = false): void => {
+  const addPep508 = (value: unknown, where: string, scope: DependencyScope, group?: string, editable = false): void => {
     for (const raw of stringArray(value, where, fail)) {
       let req: ParsedRequirement | undefined;
       try {
@@ -46,7 +46,7 @@ export function extractPyproject(text: string): ExtractResult {
         requirementFailure(err, where, text, raw);
       }
       if (req === undefined) continue; // an editable local folder: the project's own code
-      out.add({ ...req, source: req.source ?? uvSources.get(normalizeName(req.name)) }, scope);
+      out.add({ ...req, source: req.source ?? uvSources.get(normalizeName(req.name)) }, scope, group);
     }
   };
 
@@ -55,66 +55,79 @@ export function extractPyproject(text: string): ExtractResult {
     addPep508(project["dependencies"], "project.dependencies", "prod");
     const optional = table(project, "optional-dependencies", fail, "project.");
     for (const [extra, list] of Object.entries(optional ?? {})) {
-      addPep508(list, `project.optional-dependencies.${extra}`, "optional");
+      addPep508(list, `project.optional-dependencies.${extra}`, "optional", extra);
     }
   }
 
   const groups = table(doc, "dependency-groups", fail);
   if (groups) {
     for (const group of Object.keys(groups)) {
-      for (const raw of resolveGroup(groups, group, [], fail)) addPep508([raw], `dependency-groups.${group}`, "dev");
+      for (const raw of resolveGroup(groups, group, [], fail)) addPep508([raw], `dependency-groups.${group}`, "dev", group);
     }
   }
 
   const buildSystem = table(doc, "build-system", fail);
-  if (buildSystem) addPep508(buildSystem["requires"], "build-system.requires", "dev");
+  if (buildSystem) addPep508(buildSystem["requires"], "build-system.requires", "dev", "build-system");
 
-  if (uv) addPep508(uv["dev-dependencies"], "tool.uv.dev-dependencies", "dev");
+  // uv installs its legacy dev-dependencies as the `dev` group.
+  if (uv) addPep508(uv["dev-dependencies"], "tool.uv.dev-dependencies", "dev", "dev");
 
   const pdm = table(tool, "pdm", fail, "tool.");
   const pdmDev = table(pdm, "dev-dependencies", fail, "tool.pdm.");
   for (const [group, list] of Object.entries(pdmDev ?? {})) {
-    addPep508(list, `tool.pdm.dev-dependencies.${group}`, "dev", true);
+    addPep508(list, `tool.pdm.dev-dependencies.${group}`, "dev", group, true);
   }
 
   const poetry = table(tool, "poetry", fail, "tool.");
   if (poetry) {
     const sources = readPoetrySources(poetry, fail);
-    const addPoetry = (deps: Record<string, unknown> | undefined, where: string, scope: DependencyScope): void => {
+    const addPoetry = (
+      deps: Record<string, unknown> | undefined,
+      where: string,
+      scope: DependencyScope,
+      group?: string,
+    ): void => {
       for (const [name, spec] of Object.entries(deps ?? {})) {
         if (name.toLowerCase() === "python") continue; // the interpreter constraint, not a package
         if (!PEP508_NAME.test(name)) fail(`${where}: "${name}" is not a valid package name`, name);
         for (const entry of Array.isArray(spec) ? spec : [spec]) {
-          out.addPoetry(name, entry, scope, sources, (message) => fail(`${where}.${name}: ${message}`, name));
+          out.addPoetry(name, entry, scope, group, sources, (message) => fail(`${where}.${name}: ${message}`, name));
         }
       }
     };
     addPoetry(table(poetry, "dependencies", fail, "tool.poetry."), "tool.poetry.dependencies", "prod");
-    addPoetry(table(poetry, "dev-dependencies", fail, "tool.poetry."), "tool.poetry.dev-dependencies", "dev");
+    // Poetry reads the legacy dev-dependencies as the `dev` group.
+    addPoetry(table(poetry, "dev-dependencies", fail, "tool.poetry."), "tool.poetry.dev-dependencies", "dev", "dev");
     const poetryGroups = table(poetry, "group", fail, "tool.poetry.");
     for (const [group, body] of Object.entries(poetryGroups ?? {})) {
       if (!isRecord(body)) fail(`tool.poetry.group.${group} must be a table`, group);
       // Poetry treats a group named "main" as the main dependencies.
       const scope = group === "main" ? "prod" : "dev";
-      addPoetry(table(body, "dependencies", fail, `tool.poetry.group.${group}.`), `tool.poetry.group.${group}.dependencies`, scope);
+      addPoetry(
+        table(body, "dependencies", fail, `tool.poetry.group.${group}.`),
+        `tool.poetry.group.${group}.dependencies`,
+        scope,
+        group === "main" ? undefined : group,
+      );
     }
   }
 
   return { dependencies: out.list };
 }
 
-/** Dependencies in file order, without exact repeats (the same requirement in two groups, or via include-group). */
+/** Dependencies in file order, without exact repeats (the same requirement twice in one group, or via include-group). */
 class DependencyList {
   readonly list: Dependency[] = [];
   private readonly seen = new Set<string>();
 
-  add(req: ParsedRequirement, scope: DependencyScope): void {
-    const key = JSON.stringify([req.name, req.version, req.source, scope]);
+  add(req: ParsedRequirement, scope: DependencyScope, group?: string): void {
+    const key = JSON.stringify([req.name, req.version, req.source, scope, group]);
     if (this.seen.has(key)) return;
     this.seen.add(key);
     const dep: Dependency = { name: req.name, scope, direct: true };
     if (req.version !== undefined) dep.version = req.version;
     if (req.source !== undefined) dep.source = req.source;
+    if (group !== undefined) dep.group = group;
     this.list.push(dep);
   }
 
@@ -123,11 +136,12 @@ class DependencyList {
     name: string,
     spec: unknown,
     scope: DependencyScope,
+    group: string | undefined,
     sources: Map<string, string>,
     fail: (message: string) => never,
   ): void {
     if (typeof spec === "string") {
-      this.add({ name, version: formatSpecifierString(spec) }, scope);
+      this.add({ name, version: formatSpecifierString(spec) }, scope, group);
       return;
     }
     if (!isRecord(spec)) fail("expected a version string or a table");
@@ -145,7 +159,11 @@ class DependencyList {
     }
     if (version === undefined && source === undefined) fail("declares neither a version nor a source");
     const optional = spec["optional"] === true && scope === "prod";
-    this.add({ name, version: version === undefined ? undefined : formatSpecifierString(version), source }, optional ? "optional" : scope);
+    this.add(
+      { name, version: version === undefined ? undefined : formatSpecifierString(version), source },
+      optional ? "optional" : scope,
+      group,
+    );
   }
 }
 

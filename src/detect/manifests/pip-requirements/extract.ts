@@ -11,7 +11,8 @@
 import { posix } from "node:path";
 import type { Dependency, DependencyScope, ExtractResult } from "../types.js";
 import { ManifestParseError } from "../types.js";
-import { PEP508_NAME, RequirementError, parsePep508 } from "./python.js";
+import { PEP508_NAME, RequirementError, isDefaultIndex, parsePep508 } from "./python.js";
+import { redactUrl } from "../npm-package-json/spec.js";
 import type { ParsedRequirement } from "./python.js";
 
 /** A requirement line after joining continuations; `column` is set when it spans one physical line. */
@@ -130,10 +131,16 @@ export function splitLogicalLines(text: string): LogicalLine[] {
   return out;
 }
 
-/** Turn logical requirement lines into dependencies and includes. Shared with conda's `pip:` list. */
+/**
+ * Turn logical requirement lines into dependencies and includes. Shared with conda's `pip:` list.
+ * `--index-url` and `--extra-index-url` apply to the whole file wherever they stand, so a
+ * requirement without a location of its own has the file's non-default indexes as its source.
+ */
 export function parseRequirementLines(lines: readonly LogicalLine[], ctx: RequirementsContext): ExtractResult {
   const dependencies: Dependency[] = [];
   const includes: string[] = [];
+  let indexUrl: string | undefined;
+  const extraIndexUrls: string[] = [];
   for (const line of lines) {
     const fail = (message: string, column?: number): never => {
       throw new ManifestParseError(message, line.line, column);
@@ -162,6 +169,10 @@ export function parseRequirementLines(lines: readonly LogicalLine[], ctx: Requir
           if (GLOBAL_FLAGS.has(option.name)) continue;
           if (GLOBAL_OPTIONS_WITH_VALUE.has(option.name)) {
             if (option.value === "") fail(`${option.name} needs a value`, line.column);
+            const url = option.value.replace(/^(["'])(.*)\1$/, "$2");
+            // pip keeps the last --index-url and every --extra-index-url.
+            if (option.name === "-i" || option.name === "--index-url") indexUrl = url;
+            else if (option.name === "--extra-index-url" && !extraIndexUrls.includes(url)) extraIndexUrls.push(url);
             continue;
           }
           fail(`unknown pip option "${option.name}"`, line.column);
@@ -187,6 +198,13 @@ export function parseRequirementLines(lines: readonly LogicalLine[], ctx: Requir
       }
       throw err;
     }
+  }
+  const indexes = [...(indexUrl !== undefined ? [indexUrl] : []), ...extraIndexUrls]
+    .filter((url) => !isDefaultIndex(url))
+    .map(redactUrl);
+  if (indexes.length > 0) {
+    const source = [...new Set(indexes)].join(" ");
+    for (const dep of dependencies) dep.source ??= source;
   }
   return includes.length > 0 ? { dependencies, includes } : { dependencies };
 }

@@ -35,7 +35,10 @@ export function extractPipfile(text: string): ExtractResult {
     const scope: DependencyScope = category === "packages" ? "prod" : "dev";
     for (const [name, spec] of Object.entries(body)) {
       if (!PEP508_NAME.test(name)) fail(`[${category}]: "${name}" is not a valid package name`, name);
-      dependencies.push(pipenvDependency(name, spec, scope, true, indexes, (m) => fail(`[${category}] ${name}: ${m}`, name)));
+      const dep = pipenvDependency(name, spec, scope, true, indexes, (m) => fail(`[${category}] ${name}: ${m}`, name));
+      // Categories beyond the two standard ones are groups of their own (`pipenv install --categories docs`).
+      if (category !== "packages" && category !== "dev-packages") dep.group = category;
+      dependencies.push(dep);
     }
   }
   return { dependencies };

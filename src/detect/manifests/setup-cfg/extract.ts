@@ -36,8 +36,14 @@ export function extractSetupCfg(text: string, path: string): ExtractResult {
   const includes: string[] = [];
   for (const option of readIni(text)) {
     let scope: DependencyScope | undefined;
-    if (option.section === "options") scope = OPTION_SCOPES[option.key];
-    else if (option.section === "options.extras_require") scope = "optional";
+    let group: string | undefined;
+    if (option.section === "options") {
+      scope = OPTION_SCOPES[option.key];
+      if (scope === "dev") group = option.key;
+    } else if (option.section === "options.extras_require") {
+      scope = "optional";
+      group = option.key;
+    }
     if (scope === undefined) continue;
 
     const first = option.lines[0];
@@ -55,6 +61,7 @@ export function extractSetupCfg(text: string, path: string): ExtractResult {
         const dep: Dependency = { name: req.name, scope, direct: true };
         if (req.version !== undefined) dep.version = req.version;
         if (req.source !== undefined) dep.source = req.source;
+        if (group !== undefined) dep.group = group;
         dependencies.push(dep);
       } catch (err) {
         if (err instanceof RequirementError) throw new ManifestParseError(`${option.key}: ${err.message}`, entry.line);

@@ -1,8 +1,10 @@
 /**
  * yarn.lock reader for classic (v1) and berry (v2+) lockfiles, both through @yarnpkg/parsers'
- * parseSyml, the parser yarn itself uses. yarn.lock records neither which packages the project
- * declares nor dev/prod, so every entry is direct=false and prod; the dependency diff takes those
- * from package.json.
+ * parseSyml, the parser yarn itself uses. yarn.lock does not record dev/prod, so every entry is
+ * prod and package.json supplies the scope. Each entry keeps the ranges of its descriptors, so the
+ * dependency diff can tell the copy package.json's range installs from other copies of the package.
+ * Berry also records the root workspace's own dependencies: the entries they resolve to are direct.
+ * Classic lockfiles do not, so their entries are direct=false.
  */
 import { parseSyml } from "@yarnpkg/parsers";
 import { ManifestParseError, type Dependency, type ExtractResult } from "../types.js";
@@ -18,6 +20,7 @@ const LOCAL_VERSION = "0.0.0-use.local";
 export function extractYarnLock(text: string): ExtractResult {
   if (isBlank(text)) return { dependencies: [] };
   const doc = parse(text);
+  const rootDescriptors = berryRootDescriptors(doc);
   const collected = new DependencyCollector();
   for (const [key, entry] of Object.entries(doc)) {
     if (key === "__metadata") continue;
@@ -25,10 +28,54 @@ export function extractYarnLock(text: string): ExtractResult {
     const { resolution } = entry;
     const dep =
       typeof resolution === "string" ? fromBerry(text, key, entry, resolution) : fromClassic(text, key, entry);
+    if (!dep) continue;
+    const ranges = descriptorRanges(key);
+    if (ranges.length > 0) dep.ranges = ranges;
+    // Berry qualifies a link's or file's descriptor with its requester: `a@link:../a::locator=app%40workspace%3A.`.
+    if (descriptors(key).some((d) => rootDescriptors.has(d.replace(/::.*$/s, "")))) dep.direct = true;
     // Classic lockfiles repeat an entry once per descriptor that resolves to it.
-    if (dep) collected.add(dep);
+    collected.add(dep);
   }
   return { dependencies: collected.list() };
+}
+
+/** An entry's key lists the descriptors that resolve to it: `"a@npm:^1.0.0, a@npm:^1.1.0"`. */
+function descriptors(key: string): string[] {
+  return key
+    .split(",")
+    .map((d) => d.trim().replace(/^"(.*)"$/s, "$1"))
+    .filter((d) => d !== "");
+}
+
+/** The registry ranges of an entry's descriptors as package.json writes them: `^1.0.0`, `^1.1.0`. */
+function descriptorRanges(key: string): string[] {
+  const ranges: string[] = [];
+  for (const descriptor of descriptors(key)) {
+    const ident = splitIdent(descriptor);
+    if (!ident) continue;
+    const range = declaredSpec(ident.name, ident.rest).version;
+    if (range !== undefined && !ranges.includes(range)) ranges.push(range);
+  }
+  return ranges;
+}
+
+/**
+ * Berry: the root workspace's entry (`resolution: "app@workspace:."`) lists what the project's
+ * package.json declares (dependencies and devDependencies alike) as `name: npm:^1.0.0`, the very
+ * descriptors that key the entries they resolve to.
+ */
+function berryRootDescriptors(doc: JsonObject): Set<string> {
+  const out = new Set<string>();
+  for (const entry of Object.values(doc)) {
+    if (!isObject(entry) || typeof entry.resolution !== "string") continue;
+    if (!/@workspace:\.$/.test(entry.resolution)) continue;
+    for (const field of ["dependencies", "optionalDependencies"]) {
+      const declared = entry[field];
+      if (!isObject(declared)) continue;
+      for (const [name, range] of Object.entries(declared)) if (typeof range === "string") out.add(`${name}@${range}`);
+    }
+  }
+  return out;
 }
 
 /**
