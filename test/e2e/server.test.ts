@@ -54,6 +54,51 @@ describe("end to end: signed webhooks into the real server", () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  /** Log lines (pino JSON) the server printed after `from` characters of output. */
+  function logLines(from: number): Array<{ level: number; msg?: string; delivery?: string; event?: string }> {
+    return app
+      .output()
+      .slice(from)
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l));
+  }
+
+  it("logs a forged signature as one warn line with the delivery id and event, no error stack traces", async () => {
+    fake.reset();
+    const from = app.output().length;
+    const res = await app.send("issue_comment", { action: "created" }, { signature: "sha256=" + "1".repeat(64), delivery: "forged-1" });
+    expect(res.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = logLines(from);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    const warns = lines.filter((l) => l.level === 40);
+    expect(warns).toHaveLength(1);
+    expect(warns[0]).toMatchObject({ delivery: "forged-1", event: "issue_comment", msg: expect.stringContaining("signature does not match") });
+    expect(app.output().slice(from)).not.toContain("    at ");
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("refuses a body above GitHub's 25 MB payload cap with 413 before reading it, signed or not", async () => {
+    fake.reset();
+    const from = app.output().length;
+    const big = Buffer.alloc(30 * 1024 * 1024, 0x20);
+    const started = Date.now();
+    const res = await fetch(`${app.url}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": "huge-1", "x-hub-signature-256": "sha256=" + "0".repeat(64) },
+      body: big,
+    }).catch((error: Error) => ({ status: -1, error }));
+    expect(res.status).toBe(413);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = logLines(from);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    expect(lines.filter((l) => l.level === 40)).toEqual([expect.objectContaining({ delivery: "huge-1", event: "push" })]);
+    // A signed delivery of ordinary size still goes through Probot's own verification.
+    expect((await app.send("ping", { zen: "Keep it logically awesome.", hook_id: 1 })).status).toBe(200);
+  });
+
   it("gates a model change, then converges without duplicates on redelivery", async () => {
     fake.commit(repo, { branch: "add-model", files: { "models/ranker.onnx": "\u0000ONNX-binary\u0001", "README.md": "# Shop\nranker\n" } });
     const pr = fake.addPullRequest(repo, { head: "add-model", user: "alice", title: "Add ranker model" });
