@@ -70,8 +70,10 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env, io: Action
     logLevel: options.logLevel ?? (env.RUNNER_DEBUG === "1" ? "debug" : "info"),
     ...(options.Octokit ? { Octokit: options.Octokit } : {}),
   });
-  // No app id: check runs are looked up among all apps' runs on the commit, by name.
-  await probot.load(createApp({}), { cwd: process.cwd(), addHandler: () => {} });
+  // No app id: check runs are looked up among all apps' runs on the commit, by name. Writes made
+  // with GITHUB_TOKEN come from github-actions[bot]: those are this run's own events (and naming the
+  // slug spares a GET /app, which a workflow token cannot call).
+  await probot.load(createApp({ appSlug: "github-actions" }), { cwd: process.cwd(), addHandler: () => {} });
 
   const action = typeof payload.action === "string" ? `.${payload.action}` : "";
   try {
