@@ -43,7 +43,10 @@ async function listOwn(octokit: GitHub, repo: Repo, botLogin: string, params: { 
 
 const isFor = (source: string) => (i: Listed) => dashboardSource(i.body)?.toLowerCase() === source.toLowerCase();
 
-export async function ensureDashboard(octokit: GitHub, repo: Repo, botLogin: string, write: DashboardWrite): Promise<DashboardResult> {
+export async function ensureDashboard(octokit: GitHub, repo: Repo, botLogin: string, write: DashboardWrite): Promise<DashboardResult>;
+export async function ensureDashboard(octokit: GitHub, repo: Repo, botLogin: string, write: DashboardWrite, options: { onlyIfOpen: true }): Promise<DashboardResult | undefined>;
+/** With `onlyIfOpen`, an open dashboard is kept current but none is opened, reopened or created. */
+export async function ensureDashboard(octokit: GitHub, repo: Repo, botLogin: string, write: DashboardWrite, options: { onlyIfOpen?: boolean } = {}): Promise<DashboardResult | undefined> {
   // Open issues of the app are few (open records and dashboards): look there first.
   const open = (await listOwn(octokit, repo, botLogin, { state: "open" })).filter(isFor(write.source)).sort((a, b) => a.number - b.number);
   const [keep, ...duplicates] = open;
@@ -65,6 +68,7 @@ export async function ensureDashboard(octokit: GitHub, repo: Repo, botLogin: str
     await octokit.rest.issues.update({ owner: repo.owner, repo: repo.repo, issue_number: keep.number, title: write.title, body: write.body });
     return { action: "updated", issue: keep.number, closedDuplicates };
   }
+  if (options.onlyIfOpen) return undefined;
   // None open: reopen the newest closed one (closing a dashboard does not make the facts go away).
   const closed = (await listOwn(octokit, repo, botLogin, { state: "all", labels: DASHBOARD_LABEL })).filter((i) => i.state === "closed" && isFor(write.source)(i)).sort((a, b) => b.number - a.number);
   if (closed[0]) {

@@ -23,7 +23,7 @@ export interface DashboardLog {
 }
 
 /** Rebuild and write (when changed) the dashboard of `source`. Undefined when evidence is off or the policy cannot be read. */
-export async function updateDashboard(octokit: GitHub, source: Repo, settings: AppSettings = {}, now = Date.now()): Promise<DashboardResult | undefined> {
+export async function updateDashboard(octokit: GitHub, source: Repo, settings: AppSettings = {}, now = Date.now(), options: { onlyIfOpen?: boolean } = {}): Promise<DashboardResult | undefined> {
   // The default branch's policy: its controls.exclude and evidence repository.
   const policy = await loadPolicy(contentReader(octokit), { owner: source.owner, repo: source.repo, baseRef: "" });
   if (!policy.ok || !policy.policy.evidence.enabled) return undefined;
@@ -33,7 +33,8 @@ export async function updateDashboard(octokit: GitHub, source: Repo, settings: A
   const entries = await readEvidenceEntries(octokit, evidence, bot);
   const name = `${source.owner}/${source.repo}`;
   const model = dashboardModel({ source: name, entries, catalogue: loadCatalogue(), exclusions: policy.policy.controls.exclude, now });
-  return ensureDashboard(octokit, evidence, bot, { source: name, title: dashboardTitle(name), body: renderDashboard(model) });
+  const write = { source: name, title: dashboardTitle(name), body: renderDashboard(model) };
+  return options.onlyIfOpen ? ensureDashboard(octokit, evidence, bot, write, { onlyIfOpen: true }) : ensureDashboard(octokit, evidence, bot, write);
 }
 
 interface Pending {

@@ -2,6 +2,7 @@ import type { Probot } from "probot";
 import type { GitHub } from "../github/pull-request-context.js";
 import type { AppSettings } from "../settings.js";
 import { redeliverFailedDeliveries, type RedeliveryOptions, type RedeliveryReport } from "./deliveries.js";
+import { updateDashboard } from "../handlers/dashboard.js";
 import { evidenceFinaliser } from "./evidence-hook.js";
 import { reconcileRepository, type EvidenceFinaliser, type RepositoryReport } from "./pulls.js";
 
@@ -12,6 +13,8 @@ export interface ReconcileOptions extends RedeliveryOptions {
   pulls?: boolean;
   finalise?: EvidenceFinaliser;
   closedLookbackMs?: number;
+  /** Skip refreshing open governance dashboards. */
+  dashboards?: boolean;
 }
 
 export interface ReconcileReport {
@@ -65,6 +68,9 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
                 ...(finalise ? { finalise } : {}),
                 ...(options.closedLookbackMs !== undefined ? { closedLookbackMs: options.closedLookbackMs } : {}),
                 ...(options.now !== undefined ? { now: options.now } : {}),
+                ...(options.dashboards !== false
+                  ? { refreshDashboard: (o: GitHub, source: { owner: string; repo: string }) => updateDashboard(o, source, settings, options.now ?? Date.now(), { onlyIfOpen: true }) }
+                  : {}),
               }),
             );
           } catch (error) {
@@ -92,7 +98,7 @@ export function summarise(report: ReconcileReport): Record<string, unknown> {
     reevaluated: report.repositories.reduce((n, r) => n + r.reevaluated.length, 0),
     finalised: report.repositories.reduce((n, r) => n + r.finalised.length, 0),
     evidenceFinalisation: report.evidenceFinalisation,
-    errors: report.errors.length + report.repositories.reduce((n, r) => n + r.errors.length, 0),
+    errors: report.errors.length + report.repositories.reduce((n, r) => n + r.errors.length + (r.dashboardError ? 1 : 0), 0),
   };
 }
 

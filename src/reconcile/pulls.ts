@@ -35,6 +35,8 @@ export interface RepositoryReport {
   reevaluated: Array<{ number: number; reason: CheckState }>;
   finalised: number[];
   errors: Array<{ number: number; message: string }>;
+  /** Why the governance dashboard could not be refreshed, when it could not. */
+  dashboardError?: string;
   truncated: boolean;
 }
 
@@ -43,6 +45,8 @@ export interface RepositoryOptions {
   /** Closed PRs updated within this many ms are looked at for evidence finalisation. */
   closedLookbackMs?: number;
   now?: number;
+  /** Keeps the repository's governance dashboard current: its 30- and 90-day counts age without new evidence. */
+  refreshDashboard?: (octokit: GitHub, source: { owner: string; repo: string }) => Promise<unknown>;
 }
 
 async function listPulls(octokit: GitHub, owner: string, repo: string, state: "open" | "closed", limit: number, since?: number) {
@@ -110,6 +114,13 @@ export async function reconcileRepository(octokit: GitHub, owner: string, repo: 
         report.errors.push({ number: pr.number, message: (error as Error).message ?? String(error) });
       }
     });
+  }
+  if (options.refreshDashboard) {
+    try {
+      await options.refreshDashboard(octokit, { owner, repo });
+    } catch (error) {
+      report.dashboardError = (error as Error).message ?? String(error);
+    }
   }
   return report;
 }

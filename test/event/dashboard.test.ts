@@ -87,6 +87,28 @@ describe("the governance dashboard issue", () => {
     expect(dashboards()[0]!.body).toContain("(64 records,");
   });
 
+  it("ages its 30- and 90-day counts on a refresh, and a refresh never opens a dashboard", async () => {
+    const refresh = { onlyIfOpen: true };
+    expect(await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"), refresh)).toBeUndefined();
+    expect(dashboards()).toHaveLength(0);
+    expect(fake.writes()).toBe(0);
+
+    const first = await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"));
+    const before = dashboards()[0]!.body;
+    fake.reset();
+    // Four months on, with no new evidence: the recent counts must fall.
+    const later = await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-08-01T09:00:00Z"), refresh);
+    expect(later).toEqual({ action: "updated", issue: first!.issue, closedDuplicates: [] });
+    expect(fake.writes()).toBe(1);
+    expect(dashboards()[0]!.body).not.toBe(before);
+
+    // Closed by a governance lead: a refresh leaves it closed.
+    fake.getRepo(EVIDENCE).issues.get(first!.issue)!.state = "closed";
+    fake.reset();
+    expect(await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-09-01T09:00:00Z"), refresh)).toBeUndefined();
+    expect(fake.writes()).toBe(0);
+  });
+
   it("closes duplicates and keeps the oldest", async () => {
     const body = `${dashboardMarker("acme/shop")}\nold`;
     const a = fake.addIssue(EVIDENCE, { title: "AI governance dashboard: acme/shop", body, labels: ["aims:dashboard"], viaApp: true });

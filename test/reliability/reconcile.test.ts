@@ -162,6 +162,25 @@ describe("a reconcile pass against GitHub (fake)", () => {
     expect(second.repositories[0]!.finalised).not.toContain(pr.number);
   });
 
+  it("refreshes an open governance dashboard, and opens none where there is none", async () => {
+    const { dashboardMarker } = await import("../../src/render/dashboard.js");
+    const isDashboard = (i: { body?: string | null; isPull?: boolean }) => !i.isPull && (i.body ?? "").startsWith(dashboardMarker("acme/shop"));
+    const settings = { appId: fake.app.id, appSlug: fake.app.slug };
+    await reconcileWithProbot(probot, settings, { cooldownMs: 0, redeliver: false });
+    expect([...repo.issues.values()].filter(isDashboard)).toHaveLength(0);
+
+    const stale = fake.addIssue("acme/shop", { title: "AI governance dashboard: acme/shop", body: `${dashboardMarker("acme/shop")}\nstale`, labels: ["aims:dashboard"], viaApp: true });
+    const report = await reconcileWithProbot(probot, settings, { cooldownMs: 0, redeliver: false });
+    expect(report.repositories[0]!.dashboardError).toBeUndefined();
+    expect(stale.body).toContain("## Annex A coverage");
+    expect([...repo.issues.values()].filter(isDashboard)).toHaveLength(1);
+
+    const off = fake.addIssue("acme/shop", { title: "AI governance dashboard: acme/shop", body: `${dashboardMarker("acme/shop")}\nleft alone`, labels: ["aims:dashboard"], viaApp: true });
+    stale.state = "closed";
+    await reconcileWithProbot(probot, settings, { cooldownMs: 0, redeliver: false, dashboards: false });
+    expect(off.body).toContain("left alone");
+  });
+
   it("runs on start when the server asks for it, and not at all with an interval of 0", async () => {
     const { createFakeProbot: make } = await import("../support/fake-probot.js");
     fake.reset();
