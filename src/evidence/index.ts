@@ -34,8 +34,13 @@ function appSlug(settings?: AppSettings): string | undefined {
   return (settings as { appSlug?: string } | undefined)?.appSlug ?? (process.env.APP_SLUG || undefined);
 }
 
-/** Read only when a record is about to be created: bounds the search for earlier rounds, and catches late events. */
+/**
+ * Bounds the search for earlier rounds, and catches late events. A ref read from GitHub in this
+ * event (`fresh`) already says both; otherwise the pull request is read once, when a record is
+ * about to be created.
+ */
 async function pullInfo(octokit: GitHub, pull: PullRequestRef): Promise<PullInfo> {
+  if (pull.fresh && pull.createdAt) return { createdAt: pull.createdAt, open: pull.state === "open" };
   const { data } = await octokit.rest.pulls.get({ owner: pull.owner, repo: pull.repo, pull_number: pull.number });
   return { createdAt: data.created_at, open: data.state === "open" };
 }
@@ -53,6 +58,8 @@ export async function recordOpenEvidence(octokit: GitHub, ctx: PullRequestContex
     ledger,
     { pull: ctx.pull, policy, facts, gates, state: "open", mergeSha: null, closedAt: null, checks: [], webUrl: webUrl(octokit) },
     () => pullInfo(octokit, ctx.pull),
+    // Read in this event already: its creation time bounds one listing of the records.
+    ctx.pull.fresh && ctx.pull.createdAt ? { createdAt: ctx.pull.createdAt, open: ctx.pull.state === "open" } : undefined,
   );
   if (result.action !== "unchanged" && result.action !== "skipped") evidenceChanged({ octokit, source: { owner: ctx.pull.owner, repo: ctx.pull.repo }, evidence: ledger.repo, action: result.action });
   return result;

@@ -15,7 +15,7 @@ import {
   markerId,
   type EvidenceRecord,
 } from "./record.js";
-import type { EvidenceIssue, EvidenceStore, RepoRef } from "./store.js";
+import type { EvidenceIssue, EvidenceStore, ListOptions, RepoRef } from "./store.js";
 import { chainHead, type VerifiedRecord } from "./verify.js";
 
 /**
@@ -200,17 +200,41 @@ export interface PullInfo {
   open?: boolean;
 }
 
-export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithoutRound, pullInfo?: () => Promise<PullInfo | undefined>): Promise<UpsertResult> {
+/**
+ * Every record created since a pull request was opened (its records cannot be older), newest first:
+ * `since` drops issues untouched since then, and the listing stops at the first page that reaches
+ * issues created before it.
+ */
+function sinceCreated(createdAt: string): ListOptions {
+  const from = Date.parse(createdAt);
+  return { state: "all", since: createdAt, sort: "created", direction: "desc", stop: (page) => page.some((i) => Date.parse(i.createdAt) < from) };
+}
+
+export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithoutRound, pullInfo?: () => Promise<PullInfo | undefined>, known?: PullInfo): Promise<UpsertResult> {
   const repository = `${input.pull.owner}/${input.pull.repo}`;
   const baseId = recordId(repository, input.pull.number);
   return recordLocks.run(`${repoKey(ledger.repo)}\u0000${baseId}`, async () => {
-    // Open records are few (one per open governed pull request): look there first.
-    let records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "open" }), repository, input.pull.number);
+    // One listing per event. When the pull request's creation time is known already (it was read
+    // in this event), every record of it, open or final, was updated since then: list those once.
+    // Otherwise open records are few (one per open governed pull request): look there first.
+    const listedAll = known?.createdAt !== undefined;
+    let records = recordsOfPull(
+      await ledger.store.list(ledger.repo, listedAll ? sinceCreated(known!.createdAt!) : { state: "open" }),
+      repository,
+      input.pull.number,
+    );
     let current = latest(records);
     if (current && current.issue.state === "open") {
       const record = buildRecord({ ...input, round: current.round });
+      // Two open records of one round: another replica created the same record at the same moment.
+      // The lower number is the record; the next event after the race closes the other (no extra read).
+      const duplicates = await closeDuplicates(ledger, records, current.id);
       const r = render(record);
-      if (unchanged(current.issue, r)) return { action: "unchanged", issue: current.issue.number, id: record.id };
+      if (unchanged(current.issue, r)) {
+        return duplicates.length > 0
+          ? { action: "duplicate-closed", issue: current.issue.number, id: record.id, duplicates }
+          : { action: "unchanged", issue: current.issue.number, id: record.id };
+      }
       await ledger.store.ensureLabels(ledger.repo, recordLabels(record, controlTitle));
       await ledger.store.update(ledger.repo, current.issue.number, { ...r, labels: withOtherLabels(current.issue, r.labels) });
       return { action: "updated", issue: current.issue.number, id: record.id };
@@ -218,22 +242,19 @@ export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithout
 
     // None open: a finalised earlier round (the pull request was reopened) decides the round. A
     // late event for a pull request closed since must not open a new round.
-    const info = await pullInfo?.();
+    const info = known ?? (await pullInfo?.());
     if (info?.open === false) return { action: "skipped", id: baseId };
-    const since = info?.createdAt;
-    records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "all", ...(since ? { since } : {}) }), repository, input.pull.number);
-    current = latest(records);
+    if (!listedAll) {
+      const since = info?.createdAt;
+      records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "all", ...(since ? { since } : {}) }), repository, input.pull.number);
+      current = latest(records);
+    }
     const round = current ? (current.issue.state === "open" ? current.round : current.round + 1) : 1;
     const record = buildRecord({ ...input, round });
     const created = await createRecord(ledger, record);
-
-    // Another delivery (or replica) may have opened the same record at the same moment.
-    const again = recordsOfPull(await ledger.store.list(ledger.repo, { state: "open" }), repository, input.pull.number);
-    const duplicates = await closeDuplicates(ledger, again, record.id);
-    if (duplicates.includes(created.number)) {
-      const kept = again.filter((r) => r.id === record.id && !duplicates.includes(r.issue.number))[0]!;
-      return { action: "duplicate-closed", issue: kept.issue.number, id: record.id, duplicates };
-    }
+    // Within this process the record lock rules out a twin. A replica creating the same record at
+    // the same moment leaves two open issues; the next event of the pull request (or its
+    // finalisation) closes the newer one, so no listing is spent here on every new record.
     return { action: "created", issue: created.number, id: record.id };
   });
 }

@@ -26,6 +26,14 @@ export interface PullRequestRef {
   state: "open" | "closed";
   merged: boolean;
   draft: boolean;
+  /** When the pull request was opened (from the payload or pulls.get), when known. */
+  createdAt?: string;
+  /**
+   * true when this ref was read from GitHub (pulls.get) during the current event: its state and
+   * `createdAt` are current, so later steps of the event (the evidence ledger) need not read the
+   * pull request again.
+   */
+  fresh?: boolean;
 }
 
 export interface FileList {
@@ -196,10 +204,14 @@ type PullPayload = {
   state: string;
   merged?: boolean | null;
   draft?: boolean;
+  created_at?: string;
 };
 
-/** `repository` is the base repository, where the checks and the policy live (also for forks). */
-export function pullRequestRef(pr: PullPayload, repository: { owner: string; repo: string }): PullRequestRef {
+/**
+ * `repository` is the base repository, where the checks and the policy live (also for forks).
+ * `fresh`: `pr` was read with pulls.get during this event (see PullRequestRef.fresh).
+ */
+export function pullRequestRef(pr: PullPayload, repository: { owner: string; repo: string }, options: { fresh?: boolean } = {}): PullRequestRef {
   return {
     owner: repository.owner,
     repo: repository.repo,
@@ -214,6 +226,8 @@ export function pullRequestRef(pr: PullPayload, repository: { owner: string; rep
     state: pr.state === "closed" ? "closed" : "open",
     merged: pr.merged === true,
     draft: pr.draft === true,
+    ...(pr.created_at ? { createdAt: pr.created_at } : {}),
+    ...(options.fresh ? { fresh: true } : {}),
   };
 }
 

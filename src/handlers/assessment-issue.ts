@@ -93,7 +93,7 @@ export async function onAssessmentIssue(context: Context<"issues">, settings: Ap
       // pulls.list omits changed_files, which the 3000-file guard needs: read each PR in full.
       const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: number });
       if (data.state !== "open") continue;
-      const pull = pullRequestRef(data, { owner, repo });
+      const pull = pullRequestRef(data, { owner, repo }, { fresh: true });
       const { published } = await runPullRequest(context.octokit, createPullRequestContext(context.octokit, pull, settings));
       context.log.info({ issue: issue.number, pr: number, checks: published }, "aims gates re-evaluated for a linked assessment");
     } catch (error) {

@@ -11,4 +11,13 @@ export async function refreshPullRequest(context: Context<"pull_request">): Prom
   const { owner, repo } = context.repo();
   const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: payload.pull_request.number });
   payload.pull_request = { ...payload.pull_request, ...(data as unknown as Record<string, unknown>), number: payload.pull_request.number };
+  refreshed.add(payload.pull_request);
+}
+
+/** Pull request objects replaced by refreshPullRequest during their event. */
+const refreshed = new WeakSet<object>();
+
+/** True when `pr` is GitHub's current copy, read by refreshPullRequest in this event. */
+export function wasRefreshed(pr: object): boolean {
+  return refreshed.has(pr);
 }

@@ -36,7 +36,7 @@ async function postOnce(octokit: GitHub, ctx: PullRequestContext, marker: string
 async function openPull(octokit: GitHub, repo: Repo, number: number, settings: AppSettings): Promise<PullRequestContext | undefined> {
   const { data } = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.repo, pull_number: number });
   if (data.state !== "open") return undefined;
-  return createPullRequestContext(octokit, pullRequestRef(data, repo), settings);
+  return createPullRequestContext(octokit, pullRequestRef(data, repo, { fresh: true }), settings);
 }
 
 /** A review was submitted, edited or dismissed: the oversight gate may have changed. */

@@ -57,7 +57,7 @@ export async function onPolicyPush(context: Context<"push">, settings: AppSettin
     try {
       const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: number });
       if (data.state !== "open" || data.base.ref !== branch) return;
-      const pull = pullRequestRef(data, { owner, repo });
+      const pull = pullRequestRef(data, { owner, repo }, { fresh: true });
       await runPullRequest(context.octokit, createPullRequestContext(context.octokit, pull, settings));
     } catch (error) {
       failures.push(error);

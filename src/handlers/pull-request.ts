@@ -2,6 +2,7 @@ import type { Context } from "probot";
 import { createPullRequestContext, pullRequestRef } from "../github/pull-request-context.js";
 import { finaliseEvidence } from "../evidence/index.js";
 import { runPullRequest } from "../pipeline.js";
+import { wasRefreshed } from "./fresh.js";
 import type { AppSettings } from "../settings.js";
 
 export const PULL_REQUEST_EVENTS = [
@@ -15,7 +16,7 @@ export const PULL_REQUEST_EVENTS = [
 
 /** Any change to a pull request: recompute both gates from GitHub. */
 export async function onPullRequest(context: Context<"pull_request">, settings: AppSettings): Promise<void> {
-  const pull = pullRequestRef(context.payload.pull_request, context.repo());
+  const pull = pullRequestRef(context.payload.pull_request, context.repo(), { fresh: wasRefreshed(context.payload.pull_request) });
   if (pull.state !== "open") {
     // Merged or closed: the gates are done; seal the evidence record into the chain.
     if (context.payload.action !== "closed") return;

@@ -21,7 +21,7 @@ export async function onCheckRerequested(
   for (const number of numbers) {
     const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: number });
     if (data.state !== "open" || data.head.sha !== headSha) continue;
-    const pull = pullRequestRef(data, { owner, repo });
+    const pull = pullRequestRef(data, { owner, repo }, { fresh: true });
     await runPullRequest(context.octokit, createPullRequestContext(context.octokit, pull, settings));
   }
 }

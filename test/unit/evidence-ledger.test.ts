@@ -202,6 +202,24 @@ describe("evidence ledger", () => {
     expect(verify(store)).toMatchObject({ ok: true, chainLength: 2, problems: [] });
   });
 
+  it("lists the records once per event when the pull request's creation time is known, and closes a replica's twin on the next event", async () => {
+    const store = new MemoryStore();
+    const ledger = { store, repo: REPO };
+    const lists: ListOptions[] = [];
+    const list = store.list.bind(store);
+    store.list = async (repo, o) => (lists.push(o), list(repo, o));
+    let reads = 0;
+    const known = { createdAt: "2026-11-01T00:00:00Z", open: true };
+    expect(await upsertOpenRecord(ledger, input(1), async () => (reads++, known), known)).toMatchObject({ action: "created", issue: 1 });
+    expect(lists).toEqual([expect.objectContaining({ state: "all", since: known.createdAt })]);
+    expect(reads).toBe(0);
+    // Another replica opened the same record at the same moment: the next event closes the newer one.
+    store.issues.push({ ...store.issues[0]!, number: 2 });
+    expect(await upsertOpenRecord(ledger, input(1), undefined, known)).toMatchObject({ action: "duplicate-closed", issue: 1, duplicates: [2] });
+    expect(store.issues[1]).toMatchObject({ state: "closed", stateReason: "duplicate" });
+    expect(lists).toHaveLength(2);
+  });
+
   it("ignores issues it did not write and bodies without its marker", async () => {
     const store = new MemoryStore();
     const ledger = { store, repo: REPO };
