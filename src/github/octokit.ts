@@ -21,9 +21,11 @@ export interface OctokitSettings {
   /** A request with no answer after this long is aborted and retried. */
   requestTimeoutMs: number;
   /**
-   * The throttling plugin's own spacing of writes per installation (1 s between writes, 3 s between
-   * notifying ones; shared across replicas through Redis when REDIS_URL is set). On by default;
-   * tests turn it off (`AIMS_WRITE_PACING=off`) and keep only the content queue below.
+   * The throttling plugin's spacing of content-creating writes per installation (3 s between the
+   * requests it knows notify people; with REDIS_URL, every content-creating request, shared across
+   * replicas). Other writes, check runs above all, are not content creation in GitHub's sense
+   * (docs: ≤80 content-generating requests a minute) and are never spaced. On by default; tests
+   * turn it off (`AIMS_WRITE_PACING=off`) and keep only the content queue below.
    */
   writePacing: boolean;
   /**
@@ -95,11 +97,20 @@ export function fetchWithTimeout(timeoutMs: number, base: typeof fetch = fetch):
 /** A stand-in for a Bottleneck group that lets every job through at once (write pacing off). */
 const unpaced = { key: () => ({ schedule: (_options: unknown, fn: (...args: unknown[]) => unknown, ...args: unknown[]) => Promise.resolve(fn(...args)) }) };
 
-const CONTENT_PATH = /^(?:https?:\/\/[^/]+(?:\/api\/v3)?)?\/repos\/[^/]+\/[^/]+\/(?:issues|labels|pulls\/[^/]+\/(?:reviews|comments))(?:\/|$|\?)/;
+const CONTENT_PATH = /^(?:https?:\/\/[^/]+(?:\/api\/v3)?)?\/repos\/[^/]+\/[^/]+\/(?:issues|labels|pulls\/[^/]+\/(?:reviews|comments|requested_reviewers))(?:\/|$|\?)/;
 
 /** True for requests GitHub counts as content creation (they notify people). */
 export function isContentCreating(method: string, url: string): boolean {
   return (method === "POST" || method === "PATCH" || method === "PUT") && CONTENT_PATH.test(url);
+}
+
+/**
+ * The throttling plugin's write limiter, made to pace only content: it asks this for every write
+ * (any method but GET/HEAD) with the path, and spaces the writes it says yes to. Used with Redis,
+ * where the plugin's limiter is shared by replicas and the process-local content queue is not.
+ */
+export function pacedAsContent(pathname: string): boolean {
+  return CONTENT_PATH.test(pathname);
 }
 
 /** Tail of each installation's content queue, process-wide (every client of an installation shares it). */
@@ -162,7 +173,12 @@ export function createAimsOctokit(settings: OctokitSettings = DEFAULT_OCTOKIT_SE
           ? throttle
           : {
               ...throttle,
-              ...(settings.writePacing ? {} : { write: unpaced, notifications: unpaced }),
+              // GitHub limits content creation, not writes: the plugin's 1 s spacing of every write
+              // (check runs included) is dropped. Content keeps the content queue (per process) and
+              // the plugin's notification limiter: its own list of notifying paths, or with Redis
+              // (replicas share it) every content-creating path.
+              write: unpaced,
+              ...(settings.writePacing ? (throttle.connection ? { triggersNotification: pacedAsContent } : {}) : { notifications: unpaced }),
               retryAfterBaseValue: settings.retryBaseMs,
               fallbackSecondaryRateRetryAfter: 60,
               onRateLimit: (after: number, opts: RequestOptions, octokit: OctokitLike) => shouldRetryRateLimit(settings, "primary", after, opts, octokit),

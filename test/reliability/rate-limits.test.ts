@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { Probot } from "probot";
-import { createAimsOctokit, octokitSettingsFromEnv, shouldRetryRateLimit, type OctokitSettings } from "../../src/github/octokit.js";
+import { createAimsOctokit, isContentCreating, octokitSettingsFromEnv, pacedAsContent, shouldRetryRateLimit, type OctokitSettings } from "../../src/github/octokit.js";
 import { FakeGitHub, generateTestPrivateKey, type FakeRequest, type FaultResult } from "../support/fake-github.js";
 
 const SETTINGS: OctokitSettings = {
@@ -114,6 +114,40 @@ describe("GitHub rate limits and server errors are retried (aims Octokit through
     expect(writes).toHaveLength(6);
     // Never two in flight at once: each starts after the previous one finished.
     for (let i = 1; i < writes.length; i++) expect(writes[i]!.startedAt).toBeGreaterThanOrEqual(writes[i - 1]!.endedAt);
+  });
+});
+
+describe("write pacing (on, as in production) spaces content creation only", () => {
+  let fake: FakeGitHub;
+  let probot: Probot;
+
+  beforeAll(async () => {
+    fake = new FakeGitHub();
+    const { url } = await fake.start();
+    fake.addRepo("acme/shop");
+    probot = new Probot({ appId: fake.app.id, privateKey: generateTestPrivateKey(), baseUrl: url, Octokit: createAimsOctokit({ ...SETTINGS, writePacing: true, contentIntervalMs: 1000 }), logLevel: "fatal" });
+  });
+  afterAll(async () => fake.stop());
+
+  it("writes two check runs side by side: GitHub does not count them as content creation", async () => {
+    const octokit = await probot.auth(fake.installationId);
+    const sha = [...fake.repos.get("acme/shop")!.branches.values()][0]!;
+    const started = Date.now();
+    await Promise.all(
+      ["a", "b"].map((name) => octokit.rest.checks.create({ owner: "acme", repo: "shop", name, head_sha: sha, status: "completed", conclusion: "success" })),
+    );
+    // The plugin's former 1 s spacing of every write would take at least 1000 ms here.
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+
+  it("knows which paths are content", () => {
+    expect(isContentCreating("POST", "/repos/acme/shop/check-runs")).toBe(false);
+    expect(isContentCreating("PATCH", "/repos/acme/shop/check-runs/5")).toBe(false);
+    expect(isContentCreating("POST", "/repos/acme/shop/issues")).toBe(true);
+    expect(isContentCreating("POST", "/repos/acme/shop/labels")).toBe(true);
+    expect(isContentCreating("POST", "/repos/acme/shop/pulls/3/requested_reviewers")).toBe(true);
+    expect(pacedAsContent("/repos/%7Bowner%7D/%7Brepo%7D/issues/%7Bissue_number%7D/comments")).toBe(true);
+    expect(pacedAsContent("/repos/%7Bowner%7D/%7Brepo%7D/check-runs")).toBe(false);
   });
 });
 
