@@ -3,7 +3,7 @@ import type { Policy, PolicyResult } from "./config/policy.js";
 import { changedManifests, createMatcher, detectDependencyChanges, type ManifestTexts } from "./detect/dependencies.js";
 import { compileDetector, loadDetectionRules, type DetectionOptions, type Detector } from "./detect/detect.js";
 import type { AiChange, ChangedFile } from "./detect/types.js";
-import { recordOpenEvidenceSafely } from "./evidence/index.js";
+import { prefetchOpenEvidence, recordOpenEvidenceSafely } from "./evidence/index.js";
 import type { UpsertResult } from "./evidence/ledger.js";
 import { evaluateGates, evaluationFailed } from "./gates/evaluate.js";
 import type { DetectionProblem, GateResult, PullRequestFacts } from "./gates/types.js";
@@ -47,8 +47,13 @@ export function createDetector(policy: Policy): Detector {
   return compileDetector(loadDetectionRules(), detectionOptions(policy));
 }
 
+export interface EvaluationHooks {
+  /** Called once detection finds a gated change, before oversight and assessment are read. */
+  onGoverned?: (policy: PolicyResult, facts: PullRequestFacts) => void;
+}
+
 /** Recompute the whole governance state of one pull request from GitHub. Reads only. */
-export async function evaluatePullRequest(ctx: PullRequestContext): Promise<Evaluation> {
+export async function evaluatePullRequest(ctx: PullRequestContext, hooks: EvaluationHooks = {}): Promise<Evaluation> {
   const { pull } = ctx;
   const facts: PullRequestFacts = {
     number: pull.number,
@@ -79,6 +84,7 @@ export async function evaluatePullRequest(ctx: PullRequestContext): Promise<Eval
   facts.changes = changes;
   facts.problems = problems;
   if (changes.some((c) => c.gated)) {
+    hooks.onGoverned?.(policy, facts);
     const [assessment, oversight] = await Promise.all([
       gatherAssessmentFacts(ctx, policy.policy, facts),
       gatherOversightFacts(ctx, policy.policy, facts, { detector }),
@@ -178,8 +184,13 @@ async function evaluateAndPublish(
   let evaluation: Evaluation | undefined;
   let gates: GateResult[];
   let failure: unknown;
+  // The check runs on the head are needed to publish whatever the evaluation decides: read them
+  // alongside it (memoised; a failure surfaces below, where they are used).
+  void ctx.existingChecks().catch(() => undefined);
   try {
-    evaluation = await evaluatePullRequest(ctx);
+    // Once the pull request is known to be governed, its evidence listing is read alongside
+    // oversight and assessment (this runs under the per-pull-request serialisation above).
+    evaluation = await evaluatePullRequest(ctx, { onGoverned: (policy, facts) => prefetchOpenEvidence(octokit, ctx, policy, facts) });
     gates = evaluation.gates;
   } catch (error) {
     failure = error;

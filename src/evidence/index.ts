@@ -5,8 +5,8 @@ import type { Evaluation } from "../pipeline.js";
 import type { AppSettings } from "../settings.js";
 import { isGoverned } from "./build.js";
 import { evidenceChanged } from "./events.js";
-import { finaliseRecord, upsertOpenRecord, type FinaliseResult, type Ledger, type LedgerLog, type PullInfo, type UpsertResult } from "./ledger.js";
-import { createGitHubStore, type RepoRef } from "./store.js";
+import { finaliseRecord, recordListing, upsertOpenRecord, type FinaliseResult, type Ledger, type LedgerLog, type PullInfo, type UpsertResult } from "./ledger.js";
+import { createGitHubStore, type EvidenceIssue, type RepoRef } from "./store.js";
 
 /**
  * Wiring of the evidence ledger to GitHub events: the open record after every evaluation of a
@@ -45,6 +45,37 @@ async function pullInfo(octokit: GitHub, pull: PullRequestRef): Promise<PullInfo
   return { createdAt: data.created_at, open: data.state === "open" };
 }
 
+/** The pull request as read from GitHub in this event, when the ref says it was. */
+function knownPull(pull: PullRequestRef): PullInfo | undefined {
+  return pull.fresh && pull.createdAt ? { createdAt: pull.createdAt, open: pull.state === "open" } : undefined;
+}
+
+function ledgerOf(octokit: GitHub, policy: OkPolicy, pull: PullRequestRef, settings?: AppSettings): Ledger {
+  return { store: createGitHubStore(octokit, { ...(appSlug(settings) ? { appSlug: appSlug(settings)! } : {}) }), repo: evidenceRepo(policy, pull), ...(logOf(octokit) ? { log: logOf(octokit)! } : {}) };
+}
+
+const sameRepo = (a: RepoRef, b: RepoRef) => `${a.owner}/${a.repo}`.toLowerCase() === `${b.owner}/${b.repo}`.toLowerCase();
+
+/** Listings started by prefetchOpenEvidence, taken by recordOpenEvidence for the same event. */
+const prefetched = new WeakMap<PullRequestContext, { repo: RepoRef; listing: Promise<EvidenceIssue[]> }>();
+
+/**
+ * Start the one listing of the evidence records while the rest of the evaluation reads (the
+ * pipeline calls this once detection says the pull request is governed); recordOpenEvidence takes
+ * it. Only for a pull request read in this event, and only inside the pipeline's per-pull-request
+ * serialisation, so no other evaluation of it can write between the listing and its use.
+ */
+export function prefetchOpenEvidence(octokit: GitHub, ctx: PullRequestContext, policy: PolicyResult, facts: Evaluation["facts"], settings?: AppSettings): void {
+  if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open" || !isGoverned(facts) || prefetched.has(ctx)) return;
+  const known = knownPull(ctx.pull);
+  if (!known) return;
+  const ledger = ledgerOf(octokit, policy, ctx.pull, settings);
+  const listing = ledger.store.list(ledger.repo, recordListing(known.createdAt!));
+  // A failure surfaces where the listing is used (recordOpenEvidence logs it).
+  listing.catch(() => undefined);
+  prefetched.set(ctx, { repo: ledger.repo, listing });
+}
+
 /**
  * After the checks of an open pull request are published: create or update its evidence record
  * when it is governed and evidence is enabled. Returns undefined when nothing was to be done.
@@ -53,13 +84,17 @@ export async function recordOpenEvidence(octokit: GitHub, ctx: PullRequestContex
   const { policy, facts, gates } = evaluation;
   if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open") return undefined;
   if (!isGoverned(facts)) return undefined;
-  const ledger: Ledger = { store: createGitHubStore(octokit, { ...(appSlug(settings) ? { appSlug: appSlug(settings)! } : {}) }), repo: evidenceRepo(policy, ctx.pull), ...(logOf(octokit) ? { log: logOf(octokit)! } : {}) };
+  const ledger = ledgerOf(octokit, policy, ctx.pull, settings);
+  const early = prefetched.get(ctx);
+  prefetched.delete(ctx);
+  const known = knownPull(ctx.pull);
   const result = await upsertOpenRecord(
     ledger,
     { pull: ctx.pull, policy, facts, gates, state: "open", mergeSha: null, closedAt: null, checks: [], webUrl: webUrl(octokit) },
     () => pullInfo(octokit, ctx.pull),
     // Read in this event already: its creation time bounds one listing of the records.
-    ctx.pull.fresh && ctx.pull.createdAt ? { createdAt: ctx.pull.createdAt, open: ctx.pull.state === "open" } : undefined,
+    known,
+    known && early && sameRepo(early.repo, ledger.repo) ? early.listing : undefined,
   );
   if (result.action !== "unchanged" && result.action !== "skipped") evidenceChanged({ octokit, source: { owner: ctx.pull.owner, repo: ctx.pull.repo }, evidence: ledger.repo, action: result.action });
   return result;

@@ -205,12 +205,23 @@ export interface PullInfo {
  * `since` drops issues untouched since then, and the listing stops at the first page that reaches
  * issues created before it.
  */
-function sinceCreated(createdAt: string): ListOptions {
+export function recordListing(createdAt: string): ListOptions {
   const from = Date.parse(createdAt);
   return { state: "all", since: createdAt, sort: "created", direction: "desc", stop: (page) => page.some((i) => Date.parse(i.createdAt) < from) };
 }
 
-export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithoutRound, pullInfo?: () => Promise<PullInfo | undefined>, known?: PullInfo): Promise<UpsertResult> {
+/**
+ * `known`: the pull request as read earlier in this event (its creation time allows one listing).
+ * `listed`: that one listing (`recordListing(known.createdAt)`), started earlier in the event by
+ * the caller, who serialises evaluations of the pull request; used instead of listing here.
+ */
+export async function upsertOpenRecord(
+  ledger: Ledger,
+  input: RecordInputWithoutRound,
+  pullInfo?: () => Promise<PullInfo | undefined>,
+  known?: PullInfo,
+  listed?: Promise<EvidenceIssue[]>,
+): Promise<UpsertResult> {
   const repository = `${input.pull.owner}/${input.pull.repo}`;
   const baseId = recordId(repository, input.pull.number);
   return recordLocks.run(`${repoKey(ledger.repo)}\u0000${baseId}`, async () => {
@@ -219,7 +230,7 @@ export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithout
     // Otherwise open records are few (one per open governed pull request): look there first.
     const listedAll = known?.createdAt !== undefined;
     let records = recordsOfPull(
-      await ledger.store.list(ledger.repo, listedAll ? sinceCreated(known!.createdAt!) : { state: "open" }),
+      await (listedAll ? (listed ?? ledger.store.list(ledger.repo, recordListing(known!.createdAt!))) : ledger.store.list(ledger.repo, { state: "open" })),
       repository,
       input.pull.number,
     );
@@ -242,7 +253,9 @@ export async function upsertOpenRecord(ledger: Ledger, input: RecordInputWithout
 
     // None open: a finalised earlier round (the pull request was reopened) decides the round. A
     // late event for a pull request closed since must not open a new round.
-    const info = known ?? (await pullInfo?.());
+    // With one listing and no earlier round, the pull request read in this event decides; a final
+    // earlier round means it was closed once (reopened, or closed again since): read it now.
+    const info = listedAll && !current ? known : ((await pullInfo?.()) ?? known);
     if (info?.open === false) return { action: "skipped", id: baseId };
     if (!listedAll) {
       const since = info?.createdAt;

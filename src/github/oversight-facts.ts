@@ -52,9 +52,12 @@ export async function standingOf(ctx: PullRequestContext, policy: Policy, login:
   const teams = [...new Set(lists.flatMap((l) => l.teams))];
   const needPermission = lists.some((l) => l.teams.length === 0 && l.users.length === 0);
   try {
-    const member: string[] = [];
-    for (const team of teams) if ((await ctx.teamMembership(team, login)) === "active") member.push(team);
-    const permission = needPermission ? await ctx.permission(login) : undefined;
+    // Every team and the permission side by side (each read is memoised for the event).
+    const [memberships, permission] = await Promise.all([
+      Promise.all(teams.map((team) => ctx.teamMembership(team, login))),
+      needPermission ? ctx.permission(login) : undefined,
+    ]);
+    const member = teams.filter((_, i) => memberships[i] === "active");
     return { teams: member, ...(permission ? { permission } : {}) };
   } catch (error) {
     return { teams: [], error: describeError(error) };

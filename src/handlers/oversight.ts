@@ -46,6 +46,16 @@ export async function onReview(context: Context<"pull_request_review">, settings
   // The payload's pull request may be older than the head: read it fresh.
   const ctx = await openPull(context.octokit, context.repo(), payload.pull_request.number, settings);
   if (!ctx) return;
+  // The reviewer's standing decides whether an approval or change request counts: read it as soon as
+  // the policy says what to read, alongside the evaluation's other reads (memoised for the event).
+  const state = String(payload.review.state ?? "").toLowerCase();
+  const reviewer = payload.review.user?.login ?? payload.sender.login;
+  if ((state === "approved" || state === "changes_requested") && reviewer.toLowerCase() !== ctx.pull.author.toLowerCase()) {
+    void ctx
+      .policy()
+      .then((policy) => (policy.ok ? standingOf(ctx, policy.policy, reviewer) : undefined))
+      .catch(() => undefined);
+  }
   const { published } = await runPullRequest(context.octokit, ctx);
   context.log.info({ pr: ctx.pull.number, review: payload.review.id, action: payload.action, checks: published }, "aims gates re-evaluated for a review");
 }

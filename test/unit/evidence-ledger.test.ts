@@ -220,6 +220,21 @@ describe("evidence ledger", () => {
     expect(lists).toHaveLength(2);
   });
 
+  it("uses a listing started earlier in the event, and still reads the pull request before opening a new round", async () => {
+    const store = new MemoryStore();
+    const ledger = { store, repo: REPO };
+    const known = { createdAt: "2026-11-01T00:00:00Z", open: true };
+    await upsertOpenRecord(ledger, input(1), undefined, known, store.list(REPO, { state: "all" }));
+    await finaliseRecord(ledger, input(1, "merged", "success"));
+    let reads = 0;
+    const before = store.writes.length;
+    // The event's own copy says open, but a final round exists: GitHub is asked, and says closed.
+    const late = await upsertOpenRecord(ledger, input(1), async () => (reads++, { createdAt: known.createdAt, open: false }), known, store.list(REPO, { state: "all" }));
+    expect(late).toEqual({ action: "skipped", id: "acme/shop#1" });
+    expect(reads).toBe(1);
+    expect(store.writes.length).toBe(before);
+  });
+
   it("ignores issues it did not write and bodies without its marker", async () => {
     const store = new MemoryStore();
     const ledger = { store, repo: REPO };
