@@ -1,7 +1,8 @@
 import type { ApplicationFunctionOptions, Context, Probot } from "probot";
 import { ASSESSMENT_ISSUE_EVENTS, onAssessmentIssue } from "./handlers/assessment-issue.js";
 import { MERGE_GROUP_EVENTS, onMergeGroup } from "./handlers/merge-group.js";
-import { refreshPullRequest } from "./handlers/fresh.js";
+import { refreshPullRequest, startSpeculativeReads } from "./handlers/fresh.js";
+import { createPullRequestContext, pullRequestRef, type PullRequestContext } from "./github/pull-request-context.js";
 import { onPolicyPush } from "./handlers/policy-push.js";
 import { COMMENT_EVENTS, onComment, onRequestedAction, onReview, REVIEW_EVENTS } from "./handlers/oversight.js";
 import { onCheckRerequested } from "./handlers/rerequest.js";
@@ -37,8 +38,14 @@ export function createApp(settings: AppSettings = settingsFromEnv(), options: Ap
       });
     };
     on([...PULL_REQUEST_EVENTS], async (context) => {
-      if (!settings.trustWebhookPayloads) await refreshPullRequest(context);
-      await onPullRequest(context, settings);
+      let speculative: PullRequestContext | undefined;
+      if (!settings.trustWebhookPayloads) {
+        // GitHub's copy is read alongside the reads every evaluation makes from the payload's copy.
+        speculative = createPullRequestContext(context.octokit, pullRequestRef(context.payload.pull_request, context.repo()), settings);
+        startSpeculativeReads(speculative);
+        await refreshPullRequest(context);
+      }
+      await onPullRequest(context, settings, speculative);
     });
     on("check_run.rerequested", (context) => onCheckRerequested(context, settings));
     on("check_suite.rerequested", (context) => onCheckRerequested(context, settings));

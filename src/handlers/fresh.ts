@@ -1,4 +1,5 @@
 import type { Context } from "probot";
+import type { PullRequestContext, PullRequestRef } from "../github/pull-request-context.js";
 
 /**
  * Replace the webhook's pull request with GitHub's current one. Deliveries arrive late, twice,
@@ -20,4 +21,37 @@ const refreshed = new WeakSet<object>();
 /** True when `pr` is GitHub's current copy, read by refreshPullRequest in this event. */
 export function wasRefreshed(pr: object): boolean {
   return refreshed.has(pr);
+}
+
+/** Largest payload file count for which the file listing is read before the refresh answers (one page). */
+const SPECULATIVE_FILE_LISTING = 100;
+
+/**
+ * Start the reads every evaluation needs (policy on the base branch, check runs on the head, the
+ * file listing of a small PR) from the payload's copy while refreshPullRequest reads GitHub's: the
+ * refresh no longer costs a round trip of its own. `adopt` keeps them only when GitHub's copy names
+ * the same head, base and size; otherwise the event reads afresh from GitHub's copy.
+ */
+export function startSpeculativeReads(ctx: PullRequestContext): void {
+  if (ctx.pull.state !== "open") return;
+  const quiet = (p: Promise<unknown>) => void p.catch(() => undefined);
+  quiet(ctx.policy());
+  quiet(ctx.existingChecks());
+  if (ctx.pull.changedFiles > 0 && ctx.pull.changedFiles <= SPECULATIVE_FILE_LISTING) quiet(ctx.files());
+}
+
+/** The speculative context with GitHub's copy of the pull request, when the reads it made still apply. */
+export function adopt(speculative: PullRequestContext | undefined, fresh: PullRequestRef): PullRequestContext | undefined {
+  if (!speculative) return undefined;
+  const p = speculative.pull;
+  const same =
+    p.owner === fresh.owner &&
+    p.repo === fresh.repo &&
+    p.number === fresh.number &&
+    p.headSha === fresh.headSha &&
+    p.baseSha === fresh.baseSha &&
+    p.baseRef === fresh.baseRef &&
+    p.changedFiles === fresh.changedFiles;
+  // The context's reads depend on exactly these fields; title, body, author and state come from `fresh`.
+  return same ? { ...speculative, pull: fresh } : undefined;
 }

@@ -1,8 +1,8 @@
 import type { Context } from "probot";
-import { createPullRequestContext, pullRequestRef } from "../github/pull-request-context.js";
+import { createPullRequestContext, pullRequestRef, type PullRequestContext } from "../github/pull-request-context.js";
 import { finaliseEvidence } from "../evidence/index.js";
 import { runPullRequest } from "../pipeline.js";
-import { wasRefreshed } from "./fresh.js";
+import { adopt, wasRefreshed } from "./fresh.js";
 import type { AppSettings } from "../settings.js";
 
 export const PULL_REQUEST_EVENTS = [
@@ -15,7 +15,7 @@ export const PULL_REQUEST_EVENTS = [
 ] as const;
 
 /** Any change to a pull request: recompute both gates from GitHub. */
-export async function onPullRequest(context: Context<"pull_request">, settings: AppSettings): Promise<void> {
+export async function onPullRequest(context: Context<"pull_request">, settings: AppSettings, speculative?: PullRequestContext): Promise<void> {
   const pull = pullRequestRef(context.payload.pull_request, context.repo(), { fresh: wasRefreshed(context.payload.pull_request) });
   if (pull.state !== "open") {
     // Merged or closed: the gates are done; seal the evidence record into the chain.
@@ -24,7 +24,8 @@ export async function onPullRequest(context: Context<"pull_request">, settings: 
     context.log.info({ pr: pull.number, evidence: result }, "aims evidence finalised");
     return;
   }
-  const ctx = createPullRequestContext(context.octokit, pull, settings);
+  // Reads started from the payload's copy count when GitHub's copy names the same head and base.
+  const ctx = (pull.fresh ? adopt(speculative, pull) : undefined) ?? createPullRequestContext(context.octokit, pull, settings);
   const { published } = await runPullRequest(context.octokit, ctx);
   context.log.info({ pr: pull.number, head: pull.headSha, checks: published }, "aims gates evaluated");
 }

@@ -52,6 +52,19 @@ describe("security behaviours (in-process app, stateful fake GitHub)", () => {
 
   });
 
+  it("a late delivery naming an older head evaluates GitHub's current head (reads started from the payload are dropped)", async () => {
+    fake.commit(repo, { branch: "late", files: { "models/late.onnx": "\u0000L1" } });
+    const pr = fake.addPullRequest(repo, { head: "late", user: "alice" });
+    const old = await pullRequestPayload(fake, "acme/shop", pr.number, "opened");
+    const oldSha = fake.resolveRef(repo, "late");
+    fake.commit(repo, { branch: "late", files: { "models/late2.onnx": "\u0000L2" } });
+    const newSha = fake.resolveRef(repo, "late");
+    expect(newSha).not.toBe(oldSha);
+    await receive(probot, "pull_request", old, "delivery-late");
+    expect(fake.checkRunsFor(repo, { headSha: oldSha })).toHaveLength(0);
+    expect(conclusion(newSha!, "aims/impact-assessment")).toBe("action_required");
+  });
+
   it("never reacts to its own events, for every handler, but governs other bots' pull requests", async () => {
     fake.commit(repo, { branch: "bot", files: { "models/bot.onnx": "\u0000B" } });
     const pr = fake.addPullRequest(repo, { head: "bot", user: "dependabot[bot]" });
