@@ -32,16 +32,21 @@ const SPECULATIVE_FILE_LISTING = 100;
  * refresh no longer costs a round trip of its own. `adopt` keeps them only when GitHub's copy names
  * the same head, base and size; otherwise the event reads afresh from GitHub's copy.
  */
-export function startSpeculativeReads(ctx: PullRequestContext): void {
+export function startSpeculativeReads(ctx: PullRequestContext, options: { files?: boolean } = {}): void {
   if (ctx.pull.state !== "open") return;
   const quiet = (p: Promise<unknown>) => void p.catch(() => undefined);
   quiet(ctx.policy());
   quiet(ctx.existingChecks());
-  if (ctx.pull.changedFiles > 0 && ctx.pull.changedFiles <= SPECULATIVE_FILE_LISTING) quiet(ctx.files());
+  if (options.files !== false && ctx.pull.changedFiles > 0 && ctx.pull.changedFiles <= SPECULATIVE_FILE_LISTING) quiet(ctx.files());
 }
 
-/** The speculative context with GitHub's copy of the pull request, when the reads it made still apply. */
-export function adopt(speculative: PullRequestContext | undefined, fresh: PullRequestRef): PullRequestContext | undefined {
+/**
+ * The speculative context with GitHub's copy of the pull request, keeping the reads that still
+ * apply: all of them when GitHub's copy names the same head, base and file count (the only fields
+ * they depend on); policy, check runs and people's standing when only the file count differs (a
+ * review payload carries none); none when the head or base moved.
+ */
+export function adopt(speculative: PullRequestContext | undefined, fresh: PullRequestRef, create?: () => PullRequestContext): PullRequestContext | undefined {
   if (!speculative) return undefined;
   const p = speculative.pull;
   const same =
@@ -50,8 +55,11 @@ export function adopt(speculative: PullRequestContext | undefined, fresh: PullRe
     p.number === fresh.number &&
     p.headSha === fresh.headSha &&
     p.baseSha === fresh.baseSha &&
-    p.baseRef === fresh.baseRef &&
-    p.changedFiles === fresh.changedFiles;
-  // The context's reads depend on exactly these fields; title, body, author and state come from `fresh`.
-  return same ? { ...speculative, pull: fresh } : undefined;
+    p.baseRef === fresh.baseRef;
+  if (!same) return undefined;
+  // Title, body, author and state always come from `fresh`.
+  if (p.changedFiles === fresh.changedFiles) return { ...speculative, pull: fresh };
+  if (!create) return undefined;
+  const { policy, existingChecks, permission, teamMembership } = speculative;
+  return { ...create(), policy, existingChecks, permission, teamMembership };
 }

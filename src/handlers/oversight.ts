@@ -5,6 +5,7 @@ import { CHECK_NAMES } from "../gates/types.js";
 import { standingOf } from "../github/oversight-facts.js";
 import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext } from "../github/pull-request-context.js";
 import { runPullRequest } from "../pipeline.js";
+import { adopt, startSpeculativeReads } from "./fresh.js";
 import { RECHECK_ACTION, REQUEST_REVIEW_ACTION } from "../render/check.js";
 import type { AppSettings } from "../settings.js";
 
@@ -33,29 +34,35 @@ async function postOnce(octokit: GitHub, ctx: PullRequestContext, marker: string
   return true;
 }
 
-async function openPull(octokit: GitHub, repo: Repo, number: number, settings: AppSettings): Promise<PullRequestContext | undefined> {
+async function openPull(octokit: GitHub, repo: Repo, number: number, settings: AppSettings, speculative?: PullRequestContext): Promise<PullRequestContext | undefined> {
   const { data } = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.repo, pull_number: number });
   if (data.state !== "open") return undefined;
-  return createPullRequestContext(octokit, pullRequestRef(data, repo, { fresh: true }), settings);
+  const pull = pullRequestRef(data, repo, { fresh: true });
+  const create = () => createPullRequestContext(octokit, pull, settings);
+  return adopt(speculative, pull, create) ?? create();
 }
 
 /** A review was submitted, edited or dismissed: the oversight gate may have changed. */
 export async function onReview(context: Context<"pull_request_review">, settings: AppSettings): Promise<void> {
   const payload = context.payload;
   if (payload.sender.type === "Bot") return;
-  // The payload's pull request may be older than the head: read it fresh.
-  const ctx = await openPull(context.octokit, context.repo(), payload.pull_request.number, settings);
-  if (!ctx) return;
-  // The reviewer's standing decides whether an approval or change request counts: read it as soon as
-  // the policy says what to read, alongside the evaluation's other reads (memoised for the event).
+  // The payload's pull request may be older than the head: read it fresh. Meanwhile the reads every
+  // evaluation makes (policy, check runs) start from the payload's copy, and so does the reviewer's
+  // standing, which decides whether an approval or change request counts (all memoised for the
+  // event, and kept only when GitHub's copy names the same head and base).
+  const repo = context.repo();
+  const speculative = createPullRequestContext(context.octokit, pullRequestRef(payload.pull_request as never, repo), settings);
+  startSpeculativeReads(speculative, { files: false });
   const state = String(payload.review.state ?? "").toLowerCase();
   const reviewer = payload.review.user?.login ?? payload.sender.login;
-  if ((state === "approved" || state === "changes_requested") && reviewer.toLowerCase() !== ctx.pull.author.toLowerCase()) {
-    void ctx
+  if (speculative.pull.state === "open" && (state === "approved" || state === "changes_requested") && reviewer.toLowerCase() !== (payload.pull_request.user?.login ?? "").toLowerCase()) {
+    void speculative
       .policy()
-      .then((policy) => (policy.ok ? standingOf(ctx, policy.policy, reviewer) : undefined))
+      .then((policy) => (policy.ok ? standingOf(speculative, policy.policy, reviewer) : undefined))
       .catch(() => undefined);
   }
+  const ctx = await openPull(context.octokit, repo, payload.pull_request.number, settings, speculative);
+  if (!ctx) return;
   const { published } = await runPullRequest(context.octokit, ctx);
   context.log.info({ pr: ctx.pull.number, review: payload.review.id, action: payload.action, checks: published }, "aims gates re-evaluated for a review");
 }
