@@ -1,8 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import nock from "nock";
-import type { Probot } from "probot";
-import { createTestProbot, webhookExample } from "../support/probot-app.js";
-import { recordAndValidateNock } from "../support/openapi.js";
+import { useProbotWithNock, webhookExample } from "../support/probot-app.js";
 import { assessmentIssueBody, assessmentMarkdown, daysAgo } from "../support/assessments.js";
 
 const API = "https://api.github.com";
@@ -181,40 +179,27 @@ function assessmentCheck() {
 const recommenderModel = { filename: "models/recommender/model.onnx", status: "added" };
 
 describe("aims/impact-assessment on pull requests", () => {
-  let probot: Probot;
-  let recorder: ReturnType<typeof recordAndValidateNock>;
-
-  beforeEach(async () => {
-    nock.disableNetConnect();
-    recorder = recordAndValidateNock();
-    probot = await createTestProbot();
-  });
-
-  afterEach(() => {
-    recorder.stop();
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
+  const t = useProbotWithNock();
 
   it("passes on an approved assessment file as it stands on the base branch", async () => {
     mockGitHub({ files: [recommenderModel], contents: { [`${FILE}@${BASE}`]: assessmentMarkdown() }, teamMembers: ["carol"] });
-    await probot.receive(pullRequestEvent(`Adds the ranker.\n\nImpact-Assessment: ${FILE}`));
+    await t.probot.receive(pullRequestEvent(`Adds the ranker.\n\nImpact-Assessment: ${FILE}`));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Impact assessment AIA-2026-014 approved for recommender"]);
     expect(check.summary).toContain(`${FILE}: read as it stands on \`master\` (f95f852).`);
-    expect(recorder.requests.some((r) => r.path.includes(encode(FILE)) && r.path.includes(`ref=${BASE}`))).toBe(true);
-    expect(recorder.requests.some((r) => r.path.includes(encode(FILE)) && r.path.includes(`ref=${HEAD}`))).toBe(false);
-    recorder.assertValid();
+    expect(t.recorder.requests.some((r) => r.path.includes(encode(FILE)) && r.path.includes(`ref=${BASE}`))).toBe(true);
+    expect(t.recorder.requests.some((r) => r.path.includes(encode(FILE)) && r.path.includes(`ref=${HEAD}`))).toBe(false);
+    t.recorder.assertValid();
   });
 
   it("does not count an assessment file the PR adds until an assessor approves the PR at its head", async () => {
     const files = [recommenderModel, { filename: FILE, status: "added" }];
     mockGitHub({ files, contents: { [`${FILE}@${HEAD}`]: assessmentMarkdown({ approver: "carol" }) }, reviews: [] });
-    await probot.receive(pullRequestEvent(`Impact-Assessment: ${FILE}`));
+    await t.probot.receive(pullRequestEvent(`Impact-Assessment: ${FILE}`));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", `Impact assessment ${FILE} needs an assessor's review`]);
     expect(check.summary).toContain("otherwise its author could write their own approval");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("does not count the PR's edits approved at an earlier commit", async () => {
@@ -224,11 +209,11 @@ describe("aims/impact-assessment on pull requests", () => {
       contents: { [`${FILE}@${BASE}`]: assessmentMarkdown({ status: "draft" }), [`${FILE}@${HEAD}`]: assessmentMarkdown() },
       reviews: [{ login: "carol", state: "APPROVED", commit_id: "0".repeat(40) }],
     });
-    await probot.receive(pullRequestEvent(`Impact-Assessment: ${FILE}`));
+    await t.probot.receive(pullRequestEvent(`Impact-Assessment: ${FILE}`));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Impact assessment AIA-2026-014 is not approved"]);
     expect(check.summary).toContain("this pull request edits it, so the version on `master` (f95f852) was used");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("counts the PR's version of the file once an assessor approved the PR at its head", async () => {
@@ -239,11 +224,11 @@ describe("aims/impact-assessment on pull requests", () => {
       reviews: [{ login: "carol", state: "APPROVED", commit_id: HEAD }],
       teamMembers: ["carol"],
     });
-    await probot.receive(pullRequestEvent(`Impact-Assessment: ${FILE}`));
+    await t.probot.receive(pullRequestEvent(`Impact-Assessment: ${FILE}`));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Impact assessment AIA-2026-014 approved for recommender"]);
     expect(check.summary).toContain("used the version in this pull request at ec26c3e, because @carol (assessor) approved the pull request at that commit");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("passes on an assessment issue whose approval label an assessor applied", async () => {
@@ -252,11 +237,11 @@ describe("aims/impact-assessment on pull requests", () => {
       issues: { 5: { body: assessmentIssueBody(), labels: ["aims:assessment", LABEL], events: [{ event: "labeled", actor: "carol", label: LABEL }] } },
       teamMembers: ["carol"],
     });
-    await probot.receive(pullRequestEvent("Impact-Assessment: #5"));
+    await t.probot.receive(pullRequestEvent("Impact-Assessment: #5"));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Impact assessment AIA-2026-020 approved for recommender"]);
     expect(check.summary).toContain("approved by @carol (member of @codertocat/ai-governance)");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("does not count the approval label applied by someone who is not an assessor", async () => {
@@ -274,20 +259,20 @@ describe("aims/impact-assessment on pull requests", () => {
         },
       },
     });
-    await probot.receive(pullRequestEvent("Impact-Assessment: https://github.com/Codertocat/Hello-World/issues/5"));
+    await t.probot.receive(pullRequestEvent("Impact-Assessment: https://github.com/Codertocat/Hello-World/issues/5"));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Impact assessment AIA-2026-020 is not approved by an assessor"]);
     expect(check.summary).toContain("@eve is not an assessor (not an active member of @codertocat/ai-governance)");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("requires action on an expired assessment", async () => {
     mockGitHub({ files: [recommenderModel], contents: { [`${FILE}@${BASE}`]: assessmentMarkdown({ nextReview: "2025-12-31" }) }, teamMembers: ["carol"] });
-    await probot.receive(pullRequestEvent(`Impact-Assessment: ${FILE}`));
+    await t.probot.receive(pullRequestEvent(`Impact-Assessment: ${FILE}`));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Impact assessment AIA-2026-014 expired on 2025-12-31"]);
     expect(check.summary).toContain("set a new `review.next_review`");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("requires action when an affected system is not covered, and points at its existing assessment", async () => {
@@ -300,11 +285,11 @@ describe("aims/impact-assessment on pull requests", () => {
       directory: [FILE, `${DIR}/AIA-2026-009.md`],
       teamMembers: ["carol"],
     });
-    await probot.receive(pullRequestEvent(`Impact-Assessment: ${FILE}`));
+    await t.probot.receive(pullRequestEvent(`Impact-Assessment: ${FILE}`));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Impact assessment AIA-2026-014 does not cover chatbot"]);
     expect(check.summary).toContain(`Add this line to the pull request description: \`Impact-Assessment: ${DIR}/AIA-2026-009.md\``);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("with link: auto, passes on the approved assessment registered for the system without a link", async () => {
@@ -315,38 +300,25 @@ describe("aims/impact-assessment on pull requests", () => {
       directory: [FILE, `${DIR}/README.md`],
       teamMembers: ["carol"],
     });
-    await probot.receive(pullRequestEvent("Adds the ranker."));
+    await t.probot.receive(pullRequestEvent("Adds the ranker."));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Impact assessment AIA-2026-014 approved for recommender"]);
     expect(check.summary).toContain(`To link it explicitly: \`Impact-Assessment: ${FILE}\``);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("fails a prohibited system with the reason", async () => {
     mockGitHub({ files: [{ filename: "scoring/model.onnx", status: "added" }], directory: [] });
-    await probot.receive(pullRequestEvent("Adds scoring."));
+    await t.probot.receive(pullRequestEvent("Adds scoring."));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["failure", "Prohibited AI practice: scoring"]);
     expect(check.summary).toContain("EU AI Act (Art. 5)");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 });
 
 describe("assessment issues events", () => {
-  let probot: Probot;
-  let recorder: ReturnType<typeof recordAndValidateNock>;
-
-  beforeEach(async () => {
-    nock.disableNetConnect();
-    recorder = recordAndValidateNock();
-    probot = await createTestProbot();
-  });
-
-  afterEach(() => {
-    recorder.stop();
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
+  const t = useProbotWithNock();
 
   function issuesEvent(action: "labeled" | "edited", sender: { login: string; type: string } = { login: "carol", type: "User" }) {
     const payload = webhookExample("issues", action);
@@ -369,11 +341,11 @@ describe("assessment issues events", () => {
     });
     nock(API).get(`${REPO}/pulls`).query({ state: "open", sort: "updated", direction: "desc", per_page: 100 }).reply(200, [other, pr]);
     nock(API).get(`${REPO}/pulls/2`).reply(200, pr);
-    await probot.receive(issuesEvent("labeled"));
+    await t.probot.receive(issuesEvent("labeled"));
     const check = assessmentCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Impact assessment AIA-2026-020 approved for recommender"]);
-    expect(recorder.requests.some((r) => r.path.startsWith(`${REPO}/pulls/3`))).toBe(false);
-    recorder.assertValid();
+    expect(t.recorder.requests.some((r) => r.path.startsWith(`${REPO}/pulls/3`))).toBe(false);
+    t.recorder.assertValid();
   });
 
   it("stops after 500 open pull requests", async () => {
@@ -386,17 +358,17 @@ describe("assessment issues events", () => {
         .query((q) => q.state === "open" && (n === 1 ? q.page === undefined : q.page === String(n)))
         .reply(200, page(n), { link: `<${API}${REPO}/pulls?state=open&sort=updated&direction=desc&per_page=100&page=${n + 1}>; rel="next"` });
     }
-    await probot.receive(issuesEvent("labeled"));
-    expect(recorder.requests.filter((r) => r.path.startsWith(`${REPO}/pulls?`))).toHaveLength(5);
+    await t.probot.receive(issuesEvent("labeled"));
+    expect(t.recorder.requests.filter((r) => r.path.startsWith(`${REPO}/pulls?`))).toHaveLength(5);
     expect(nock.isDone()).toBe(true);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("ignores events sent by bots and issues that are not assessments", async () => {
-    await probot.receive(issuesEvent("labeled", { login: "aims-bot[bot]", type: "Bot" }));
+    await t.probot.receive(issuesEvent("labeled", { login: "aims-bot[bot]", type: "Bot" }));
     const plain = issuesEvent("edited");
     plain.payload.issue.body = "The button is broken.";
-    await probot.receive(plain);
-    expect(recorder.requests).toEqual([]);
+    await t.probot.receive(plain);
+    expect(t.recorder.requests).toEqual([]);
   });
 });

@@ -1,8 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import nock from "nock";
-import type { Probot } from "probot";
-import { recordAndValidateNock } from "../support/openapi.js";
-import { createTestProbot, webhookExample } from "../support/probot-app.js";
+import { useProbotWithNock, webhookExample } from "../support/probot-app.js";
 
 const API = "https://api.github.com";
 const REPO = "/repos/Codertocat/Hello-World";
@@ -53,20 +51,7 @@ function files(names: string[]) {
 }
 
 describe("AI dependency changes on a pull request", () => {
-  let probot: Probot;
-  let recorder: ReturnType<typeof recordAndValidateNock>;
-
-  beforeEach(async () => {
-    nock.disableNetConnect();
-    recorder = recordAndValidateNock();
-    probot = await createTestProbot();
-  });
-
-  afterEach(() => {
-    recorder.stop();
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
+  const t = useProbotWithNock();
 
   function mock(base: Record<string, string>, head: Record<string, string>) {
     const writes: any[] = [];
@@ -102,7 +87,7 @@ describe("AI dependency changes on a pull request", () => {
 
   it("reports each AI package change from requirements.txt and package-lock.json, once per package", async () => {
     const writes = mock(BASE_FILES, HEAD_FILES);
-    await probot.receive(event());
+    await t.probot.receive(event());
     const summary: string = writes[0].output.summary;
     expect(writes[0].conclusion).toBe("action_required");
     expect(summary).toContain("`openai` 1.30.0 → 1.51.2 (minor, direct, pypi, supplier OpenAI, llm-api)");
@@ -114,19 +99,19 @@ describe("AI dependency changes on a pull request", () => {
     expect(summary).toMatch(/@langchain\/core, js-tiktoken|js-tiktoken, @langchain\/core/);
     expect(summary).not.toContain("fastapi");
     expect(summary).not.toContain("express");
-    recorder.assertValid();
+    t.recorder.assertValid();
     expect(nock.isDone()).toBe(true);
   });
 
   it("fails the assessment gate closed, naming the file and line, when a lockfile does not parse", async () => {
     const writes = mock({ "package-lock.json": BASE_FILES["package-lock.json"]! }, { "package-lock.json": '{\n  "name": "shop",\n  "packages": {\n' });
-    await probot.receive(event());
+    await t.probot.receive(event());
     expect(writes[0].conclusion).toBe("failure");
     expect(writes[0].output.summary).toMatch(/package-lock\.json:4 could not be read: npm lockfile \(package-lock\.json\): invalid JSON/);
     // The readable base side alone is not diffed: that would report every package as removed.
     expect(writes[0].output.summary).not.toContain("removed");
     expect(writes[0].output.summary).toContain("a broken manifest or lockfile could hide an AI dependency");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("reports nothing for a manifest change that touches no AI package", async () => {
@@ -134,11 +119,11 @@ describe("AI dependency changes on a pull request", () => {
       { "requirements.txt": "fastapi==0.110.0\n" },
       { "requirements.txt": "fastapi==0.111.0\nuvicorn==0.30.0\n" },
     );
-    await probot.receive(event());
+    await t.probot.receive(event());
     expect(writes.map((w) => [w.conclusion, w.output.title])).toEqual([
       ["success", "No AI-relevant changes"],
       ["success", "No AI-relevant changes"],
     ]);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 });

@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import type { Probot } from "probot";
-import { createTestProbot, webhookExample } from "../support/probot-app.js";
-import { recordAndValidateNock } from "../support/openapi.js";
+import { useProbotWithNock, webhookExample } from "../support/probot-app.js";
 
 const API = "https://api.github.com";
 const REPO = "/repos/Codertocat/Hello-World";
@@ -241,35 +240,22 @@ function buttonEvent(login: string, identifier: string) {
 }
 
 describe("aims/human-oversight through Probot", () => {
-  let probot: Probot;
-  let recorder: ReturnType<typeof recordAndValidateNock>;
-
-  beforeEach(async () => {
-    nock.disableNetConnect();
-    recorder = recordAndValidateNock();
-    probot = await createTestProbot();
-  });
-
-  afterEach(() => {
-    recorder.stop();
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
+  const t = useProbotWithNock();
 
   it("counts an approval by an active member of the tier's team, with the team snapshot", async () => {
     mockGitHub({ files: [chatModel], reviews: [{ login: "carol", state: "APPROVED" }], teams: { "ml-reviewers": ["carol"] }, readsPull: true });
-    await probot.receive(reviewEvent("carol"));
+    await t.probot.receive(reviewEvent("carol"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Signed off by @carol (limited risk)"]);
     expect(check.summary).toContain("@carol signed off by approving review at ec26c3e on 2026-06-01 (@codertocat/ml-reviewers)");
     expect(check.summary).toContain("Risk tier limited (systems: chatbot): 1 sign-off required from a member of @codertocat/ml-reviewers");
     expect(check.actions).toEqual([{ label: "Re-check", description: "Evaluate the oversight gate again", identifier: "recheck" }]);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("dismisses an approval by someone who is not an active member, and offers the buttons", async () => {
     mockGitHub({ files: [chatModel], reviews: [{ login: "mallory", state: "APPROVED" }], permissions: { mallory: "admin" }, readsPull: true });
-    await probot.receive(reviewEvent("mallory"));
+    await t.probot.receive(reviewEvent("mallory"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required"]);
     expect(check.summary).toContain("@mallory's approval (2026-06-01 at ec26c3e): not eligible for the limited tier (not an active member of @codertocat/ml-reviewers)");
@@ -279,7 +265,7 @@ describe("aims/human-oversight through Probot", () => {
       expect(a.identifier.length).toBeLessThanOrEqual(20);
       expect(a.description.length).toBeLessThanOrEqual(40);
     }
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("on the high tier, counts a comment sign-off with a rationale and dismisses one without", async () => {
@@ -292,13 +278,13 @@ describe("aims/human-oversight through Probot", () => {
       teams: { "ml-reviewers": ["carol"], legal: ["erin"] },
       readsPull: true,
     });
-    await probot.receive(commentEvent("erin", "/aims sign-off"));
+    await t.probot.receive(commentEvent("erin", "/aims sign-off"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required: 1 of 2 signed"]);
     expect(check.summary).toContain("@carol signed off by `/aims sign-off` at ec26c3e on 2026-06-01 (@codertocat/ml-reviewers): “Reviewed the ranking evaluation and the fallback.”");
     expect(check.summary).toContain("@erin's `/aims sign-off` (2026-06-01 at ec26c3e): no rationale; the high tier requires one");
     expect(replies()).toEqual([]);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("passes the high tier with two comment sign-offs with rationales", async () => {
@@ -311,10 +297,10 @@ describe("aims/human-oversight through Probot", () => {
       teams: { "ml-reviewers": ["carol"], legal: ["erin"] },
       readsPull: true,
     });
-    await probot.receive(commentEvent("erin", "/aims sign-off Legal review done: no personal data in features."));
+    await t.probot.receive(commentEvent("erin", "/aims sign-off Legal review done: no personal data in features."));
     expect(oversightCheck().conclusion).toBe("success");
     expect(oversightCheck().title).toBe("Signed off by @carol, @erin (high risk)");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("does not count a sign-off comment posted before aims saw the head commit", async () => {
@@ -324,11 +310,11 @@ describe("aims/human-oversight through Probot", () => {
       teams: { "ml-reviewers": ["carol"] },
       readsPull: true,
     });
-    await probot.receive(commentEvent("carol", "/aims sign-off looks fine", { id: 41 }));
+    await t.probot.receive(commentEvent("carol", "/aims sign-off looks fine", { id: 41 }));
     const check = oversightCheck();
     expect(check.conclusion).toBe("action_required");
     expect(check.summary).toContain("posted before aims saw the latest commit ec26c3e, so it may not cover it; sign off again.");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("a revoke withdraws the approval", async () => {
@@ -339,11 +325,11 @@ describe("aims/human-oversight through Probot", () => {
       teams: { "ml-reviewers": ["carol"] },
       readsPull: true,
     });
-    await probot.receive(commentEvent("carol", "/aims revoke", { id: 43 }));
+    await t.probot.receive(commentEvent("carol", "/aims revoke", { id: 43 }));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required"]);
     expect(check.summary).toContain("@carol: sign-off of 2026-06-01 withdrawn with `/aims revoke` on 2026-06-01.");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("changes requested by an eligible reviewer block the gate", async () => {
@@ -356,11 +342,11 @@ describe("aims/human-oversight through Probot", () => {
       teams: { "ml-reviewers": ["carol", "erin"] },
       readsPull: true,
     });
-    await probot.receive(reviewEvent("erin"));
+    await t.probot.receive(reviewEvent("erin"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Changes requested by @erin"]);
     expect(check.summary).toContain("Address the requested changes, then ask @erin to approve (or dismiss the review).");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("a push that changes AI files invalidates an approval given on the earlier commit", async () => {
@@ -370,11 +356,11 @@ describe("aims/human-oversight through Probot", () => {
       teams: { "ml-reviewers": ["carol"] },
       compare: [{ filename: "chat/model.onnx", status: "modified" }],
     });
-    await probot.receive(pullRequestEvent("synchronize"));
+    await t.probot.receive(pullRequestEvent("synchronize"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required"]);
     expect(check.summary).toContain("@carol's approval (2026-06-01 at 0123456): stale, the head is now ec26c3e; AI-relevant files changed since: chat/model.onnx.");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("keeps an approval across a push that changes no AI-relevant file (keep_when_ai_unchanged)", async () => {
@@ -384,12 +370,12 @@ describe("aims/human-oversight through Probot", () => {
       teams: { "ml-reviewers": ["carol"] },
       compare: [{ filename: "README.md", status: "modified" }],
     });
-    await probot.receive(pullRequestEvent("synchronize"));
+    await t.probot.receive(pullRequestEvent("synchronize"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Signed off by @carol (limited risk)"]);
     expect(check.summary).toContain("signed at 0123456; no AI-relevant file changed since");
-    expect(recorder.requests.some((r) => r.path.startsWith(`${REPO}/compare/${OLD}...${HEAD}`))).toBe(true);
-    recorder.assertValid();
+    expect(t.recorder.requests.some((r) => r.path.startsWith(`${REPO}/compare/${OLD}...${HEAD}`))).toBe(true);
+    t.recorder.assertValid();
   });
 
   it("distinct teams: two sign-offs from the same team count once", async () => {
@@ -404,12 +390,12 @@ describe("aims/human-oversight through Probot", () => {
       teams: { "ml-reviewers": ["carol", "erin"] },
       readsPull: true,
     });
-    await probot.receive(commentEvent("erin", "/aims sign-off Reviewed the features and the data."));
+    await t.probot.receive(commentEvent("erin", "/aims sign-off Reviewed the features and the data."));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required: 1 of 2 signed"]);
     expect(check.summary).toContain("another sign-off already stands for @codertocat/ml-reviewers; distinct teams are required.");
     expect(check.summary).toContain("each from a different team");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("an override by the governance lead passes both gates, recorded with who, why and the commit", async () => {
@@ -418,7 +404,7 @@ describe("aims/human-oversight through Probot", () => {
       comments: [{ id: 44, login: "gov-lead", body: `/aims override ${REASON}` }],
       readsPull: true,
     });
-    await probot.receive(commentEvent("gov-lead", `/aims override ${REASON}`, { id: 44 }));
+    await t.probot.receive(commentEvent("gov-lead", `/aims override ${REASON}`, { id: 44 }));
     const oversight = oversightCheck();
     const assessment = assessmentCheck();
     expect([oversight.conclusion, oversight.title]).toEqual(["success", "Overridden by @gov-lead"]);
@@ -426,7 +412,7 @@ describe("aims/human-oversight through Probot", () => {
     expect(oversight.summary).toContain(`@gov-lead overrode this gate on 2026-06-01 at ec26c3e: “${REASON}”`);
     expect(assessment.summary).toContain("Without the override: action_required");
     expect(replies()).toEqual([]);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("an override by someone else changes nothing and gets a reply saying who may override", async () => {
@@ -436,14 +422,14 @@ describe("aims/human-oversight through Probot", () => {
       permissions: { eve: "admin" },
       readsPull: true,
     });
-    await probot.receive(commentEvent("eve", `/aims override ${REASON}`, { id: 45 }));
+    await t.probot.receive(commentEvent("eve", `/aims override ${REASON}`, { id: 45 }));
     expect(oversightCheck().conclusion).toBe("action_required");
     expect(assessmentCheck().title).not.toContain("Overridden");
     expect(oversightCheck().summary).toContain("@eve's override (2026-06-01) does not apply: @eve is not a listed user; overrides are for @gov-lead");
     expect(replies()).toHaveLength(1);
     expect(replies()[0]!.body.body).toContain("<!-- aims:reply-to=45 -->");
     expect(replies()[0]!.body.body).toContain("@eve, your override was not applied: only @gov-lead may override the aims gates (you are not one of them).");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("refusing an override by someone with write permission only reads as sentences, in the reply and the check", async () => {
@@ -454,12 +440,12 @@ describe("aims/human-oversight through Probot", () => {
       permissions: { bob: "write" },
       readsPull: true,
     });
-    await probot.receive(commentEvent("bob", `/aims override ${REASON}`, { id: 47 }));
+    await t.probot.receive(commentEvent("bob", `/aims override ${REASON}`, { id: 47 }));
     expect(oversightCheck().conclusion).toBe("action_required");
     expect(oversightCheck().summary).toContain("@bob's override (2026-06-01) does not apply: @bob has write permission only; overrides are for a repository admin");
     expect(replies()).toHaveLength(1);
     expect(replies()[0]!.body.body).toContain("@bob, your override was not applied: only repository admins may override the aims gates (you have write access).");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("an edited sign-off comment does not count and is reported", async () => {
@@ -469,16 +455,16 @@ describe("aims/human-oversight through Probot", () => {
       teams: { "ml-reviewers": ["carol"] },
       readsPull: true,
     });
-    await probot.receive(commentEvent("carol", "/aims sign-off reviewed everything", { action: "edited", id: 46, from: "/aims sign-off reviewed" }));
+    await t.probot.receive(commentEvent("carol", "/aims sign-off reviewed everything", { action: "edited", id: 46, from: "/aims sign-off reviewed" }));
     const check = oversightCheck();
     expect(check.conclusion).toBe("action_required");
     expect(check.summary).toContain("@carol's `/aims sign-off` (2026-06-01 at ec26c3e): the comment was edited after it was posted");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("replies once with usage to an unknown command, and not again on redelivery", async () => {
     mockGitHub({ files: [chatModel], comments: [{ id: 47, login: "carol", body: "/aims approve" }], readsPull: true });
-    await probot.receive(commentEvent("carol", "/aims approve", { id: 47 }));
+    await t.probot.receive(commentEvent("carol", "/aims approve", { id: 47 }));
     expect(replies()).toHaveLength(1);
     expect(replies()[0]!.body.body).toContain("`/aims approve` is not an aims command.");
     expect(replies()[0]!.body.body).toContain("/aims sign-off <rationale>");
@@ -492,9 +478,9 @@ describe("aims/human-oversight through Probot", () => {
       ],
       readsPull: true,
     });
-    await probot.receive(commentEvent("carol", "/aims approve", { id: 47 }));
+    await t.probot.receive(commentEvent("carol", "/aims approve", { id: 47 }));
     expect(replies()).toEqual([]);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("a comment with two commands gets one usage reply and neither takes effect: the approval stands, nothing is re-evaluated", async () => {
@@ -506,44 +492,44 @@ describe("aims/human-oversight through Probot", () => {
       teams: { "ml-reviewers": ["carol"] },
       readsPull: true,
     });
-    await probot.receive(commentEvent("carol", body, { id: 48 }));
+    await t.probot.receive(commentEvent("carol", body, { id: 48 }));
     expect(replies()).toHaveLength(1);
     expect(replies()[0]!.body.body).toContain(
       "@carol `/aims sign-off`: one command per comment: this comment holds `/aims sign-off` and `/aims revoke`, so none of them was applied; post each command in its own comment.",
     );
     expect(writes.filter((w) => w.path.includes("check-runs"))).toEqual([]);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("ignores comments from bots and comments on issues", async () => {
-    await probot.receive(commentEvent("aims-bot[bot]", "/aims sign-off I am a bot", { type: "Bot" }));
+    await t.probot.receive(commentEvent("aims-bot[bot]", "/aims sign-off I am a bot", { type: "Bot" }));
     const onIssue = commentEvent("carol", "/aims sign-off fine");
     delete onIssue.payload.issue.pull_request;
-    await probot.receive(onIssue);
-    expect(recorder.requests).toEqual([]);
+    await t.probot.receive(onIssue);
+    expect(t.recorder.requests).toEqual([]);
   });
 
   it("a button click by a user without write access changes nothing and is answered once", async () => {
     mockGitHub({ files: [chatModel], permissions: { eve: "read" }, readsPull: true });
-    await probot.receive(buttonEvent("eve", "request-review"));
+    await t.probot.receive(buttonEvent("eve", "request-review"));
     expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`POST ${REPO}/issues/2/comments`]);
     expect(replies()[0]!.body.body).toContain("@eve the “Request review” button of aims/human-oversight needs write access");
-    expect(recorder.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
+    expect(t.recorder.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
       "POST /app/installations/1/access_tokens",
       `GET ${REPO}/pulls/2`,
       `GET ${REPO}/collaborators/eve/permission`,
       `GET ${REPO}/issues/2/comments`,
       `POST ${REPO}/issues/2/comments`,
     ]);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("Request review by a writer re-evaluates and requests the tier's teams", async () => {
     mockGitHub({ files: [chatModel], permissions: { carol: "write" }, readsPull: true });
-    await probot.receive(buttonEvent("carol", "request-review"));
+    await t.probot.receive(buttonEvent("carol", "request-review"));
     expect(oversightCheck().conclusion).toBe("action_required");
     const request = writes.find((w) => w.path.endsWith("/requested_reviewers"));
     expect(request?.body).toEqual({ reviewers: [], team_reviewers: ["ml-reviewers"] });
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 });

@@ -1,8 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import nock from "nock";
-import type { Probot } from "probot";
-import { createTestProbot, webhookExample } from "../support/probot-app.js";
-import { recordAndValidateNock } from "../support/openapi.js";
+import { useProbotWithNock, webhookExample } from "../support/probot-app.js";
 
 const API = "https://api.github.com";
 const REPO = "/repos/Codertocat/Hello-World";
@@ -113,30 +111,17 @@ function pullRequestEvent(action = "opened", changes: Record<string, unknown> = 
 }
 
 describe("pull_request events", () => {
-  let probot: Probot;
-  let recorder: ReturnType<typeof recordAndValidateNock>;
-
-  beforeEach(async () => {
-    nock.disableNetConnect();
-    recorder = recordAndValidateNock();
-    probot = await createTestProbot();
-  });
-
-  afterEach(() => {
-    recorder.stop();
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
+  const t = useProbotWithNock();
 
   it("publishes two successful checks when nothing AI-relevant changed", async () => {
     const writes = mockGitHub({ policy: POLICY, files: [{ filename: "README.md", status: "modified" }, { filename: "src/model.ts", status: "added" }] });
-    await probot.receive(pullRequestEvent());
+    await t.probot.receive(pullRequestEvent());
     expect(writes.map((w) => [w.method, w.body.name, w.body.conclusion, w.body.output.title])).toEqual([
       ["POST", "aims/impact-assessment", "success", "No AI-relevant changes"],
       ["POST", "aims/human-oversight", "success", "No AI-relevant changes"],
     ]);
     expect(writes[0]!.body.head_sha).toBe(HEAD);
-    recorder.assertValid();
+    t.recorder.assertValid();
     expect(nock.isDone()).toBe(true);
   });
 
@@ -149,7 +134,7 @@ describe("pull_request events", () => {
         { filename: "README.md", status: "modified" },
       ],
     });
-    await probot.receive(pullRequestEvent());
+    await t.probot.receive(pullRequestEvent());
     const [assessment, oversight] = writes;
     expect(assessment!.body.conclusion).toBe("action_required");
     expect(assessment!.body.output.title).toBe("Impact assessment required for recommender");
@@ -158,41 +143,41 @@ describe("pull_request events", () => {
     expect(assessment!.body.output.summary).toContain("Product recommender (`recommender`, high risk)");
     expect(oversight!.body.conclusion).toBe("action_required");
     expect(oversight!.body.output.title).toBe("Human sign-off required");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("reads the policy from the base branch and fails both checks closed when it is invalid", async () => {
     const writes = mockGitHub({ policy: "systems:\n  - id: recommender\n    risk: huge\n", files: [{ filename: "README.md", status: "modified" }] });
-    await probot.receive(pullRequestEvent());
+    await t.probot.receive(pullRequestEvent());
     for (const w of writes) {
       expect(w.body.conclusion).toBe("failure");
       expect(w.body.output.title).toBe("aims configuration is invalid");
       expect(w.body.output.summary).toContain(".github/aims.yml:3:11 systems[0].risk: must be one of");
       expect(w.body.output.summary).toContain("systems[0].name is required");
     }
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("uses the built-in policy when neither the repository nor the organisation has one", async () => {
     const writes = mockGitHub({ policy: null, files: [{ filename: "prompts/support.prompt.yml", status: "added" }] });
-    await probot.receive(pullRequestEvent());
+    await t.probot.receive(pullRequestEvent());
     expect(writes[0]!.body.output.title).toBe("Impact assessment required for unregistered");
     expect(writes[0]!.body.output.summary).toContain("Policy: built-in defaults");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("writes nothing when both checks already show the same decision", async () => {
     const files = [{ filename: "models/recommender/model.onnx", status: "added" }];
     const first = mockGitHub({ policy: POLICY, files });
-    await probot.receive(pullRequestEvent());
+    await t.probot.receive(pullRequestEvent());
     expect(first).toHaveLength(2);
     nock.cleanAll();
 
     const existing = first.map((w, i) => checkRun(100 + i, w.body.name, w.body));
     const second = mockGitHub({ policy: POLICY, files, existing });
-    await probot.receive(pullRequestEvent("synchronize"));
+    await t.probot.receive(pullRequestEvent("synchronize"));
     expect(second).toEqual([]);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("updates the existing run of the same name instead of creating a duplicate", async () => {
@@ -200,13 +185,13 @@ describe("pull_request events", () => {
     const stale = { conclusion: "success", output: { title: "No AI-relevant changes", summary: "old" } };
     const existing = [checkRun(7, "aims/impact-assessment", stale), checkRun(8, "aims/human-oversight", stale)];
     const writes = mockGitHub({ policy: POLICY, files, existing });
-    await probot.receive(pullRequestEvent("synchronize"));
+    await t.probot.receive(pullRequestEvent("synchronize"));
     expect(writes.map((w) => [w.method, w.path.replace(REPO, "")])).toEqual([
       ["PATCH", "/check-runs/7"],
       ["PATCH", "/check-runs/8"],
     ]);
     expect(writes[0]!.body.conclusion).toBe("action_required");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("fails both checks closed above GitHub's 3000-file listing when the git trees are truncated too", async () => {
@@ -233,13 +218,13 @@ describe("pull_request events", () => {
         writes.push(body);
         return { id: 1 };
       });
-    await probot.receive(pullRequestEvent("opened", { changed_files: 3412 }));
+    await t.probot.receive(pullRequestEvent("opened", { changed_files: 3412 }));
     expect(writes.map((b) => [b.conclusion, b.output.title])).toEqual([
       ["failure", "Pull request too large to govern: 3412 changed files"],
       ["failure", "Pull request too large to govern: 3412 changed files"],
     ]);
     expect(nock.isDone()).toBe(true);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 
   it("fails both checks closed with the cause when GitHub errors, and reports the failure", async () => {
@@ -255,31 +240,18 @@ describe("pull_request events", () => {
         writes.push(body);
         return { id: 1 };
       });
-    await expect(probot.receive(pullRequestEvent())).rejects.toThrow();
+    await expect(t.probot.receive(pullRequestEvent())).rejects.toThrow();
     expect(writes.map((b) => [b.conclusion, b.output.title])).toEqual([
       ["failure", "aims could not evaluate this pull request"],
       ["failure", "aims could not evaluate this pull request"],
     ]);
     expect(writes[0].output.summary).toContain("HTTP 502");
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 });
 
 describe("re-run requests", () => {
-  let probot: Probot;
-  let recorder: ReturnType<typeof recordAndValidateNock>;
-
-  beforeEach(async () => {
-    nock.disableNetConnect();
-    recorder = recordAndValidateNock();
-    probot = await createTestProbot();
-  });
-
-  afterEach(() => {
-    recorder.stop();
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
+  const t = useProbotWithNock();
 
   it("check_suite.rerequested re-evaluates the pull request at that head", async () => {
     const payload = webhookExample("check_suite", "rerequested");
@@ -287,8 +259,8 @@ describe("re-run requests", () => {
     const pr = webhookExample("pull_request", "opened", (e: any) => e.repository?.full_name === "Codertocat/Hello-World").pull_request;
     const writes = mockGitHub({ policy: POLICY, files: [{ filename: "models/recommender/model.gguf", status: "added" }] });
     nock(API).get(`${REPO}/pulls/2`).reply(200, pr);
-    await probot.receive({ id: "d2", name: "check_suite", payload });
+    await t.probot.receive({ id: "d2", name: "check_suite", payload });
     expect(writes.map((w) => w.body.conclusion)).toEqual(["action_required", "action_required"]);
-    recorder.assertValid();
+    t.recorder.assertValid();
   });
 });

@@ -1,8 +1,11 @@
+import { afterEach, beforeEach } from "@jest/globals";
 import { createRequire } from "node:module";
+import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app.js";
 import type { AppSettings } from "../../src/settings.js";
 import { generateTestPrivateKey } from "./fake-github.js";
+import { recordAndValidateNock } from "./openapi.js";
 
 const require = createRequire(import.meta.url);
 
@@ -28,6 +31,25 @@ export async function createTestProbot(settings: AppSettings = { appId: TEST_APP
   });
   await probot.load(createApp(settings), { cwd: process.cwd(), addHandler: () => {} });
   return probot;
+}
+
+/**
+ * For the tests of the enclosing describe: a fresh Probot with the app and a nock recorder that
+ * validates every request against GitHub's OpenAPI description; no real network.
+ */
+export function useProbotWithNock(settings?: AppSettings): { probot: Probot; recorder: ReturnType<typeof recordAndValidateNock> } {
+  const current = {} as { probot: Probot; recorder: ReturnType<typeof recordAndValidateNock> };
+  beforeEach(async () => {
+    nock.disableNetConnect();
+    current.recorder = recordAndValidateNock();
+    current.probot = await createTestProbot(settings);
+  });
+  afterEach(() => {
+    current.recorder.stop();
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+  return current;
 }
 
 type Example = { action?: string; installation?: { id: number } } & Record<string, unknown>;
