@@ -10,7 +10,7 @@ const POLICY = `systems:
     risk: limited
 `;
 
-/** Runs the built server (`probot run ./lib/index.js`) against a stateful fake GitHub on loopback. */
+/** Runs the built server (`node lib/server.js`, as `npm start` does) against a stateful fake GitHub on loopback. */
 describe("end to end: signed webhooks into the real server", () => {
   let fake: FakeGitHub;
   let app: RunningApp;
