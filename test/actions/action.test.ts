@@ -3,10 +3,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ProbotOctokit } from "probot";
 import { parse } from "yaml";
 import { runAction } from "../../src/actions/main.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
+import { TestOctokit } from "../support/probot-app.js";
 
 const POLICY = `systems:
   - id: recommender
@@ -15,7 +15,6 @@ const POLICY = `systems:
     risk: limited
 `;
 
-const TestOctokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } }));
 
 /** The workflow's event file and environment, as the Actions runner provides them, against the fake API. */
 describe("GitHub Actions mode", () => {

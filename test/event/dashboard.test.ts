@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { ProbotOctokit } from "probot";
 import { evidenceChanged } from "../../src/evidence/events.js";
 import type { GitHub } from "../../src/github/pull-request-context.js";
 import { flushDashboardUpdates, scheduleDashboardUpdate, updateDashboard } from "../../src/handlers/dashboard.js";
 import { dashboardMarker } from "../../src/render/dashboard.js";
 import { FakeGitHub, type FakeIssue } from "../support/fake-github.js";
 import { createFakeProbot } from "../support/fake-probot.js";
+import { TestOctokit } from "../support/probot-app.js";
 import { fixtureRecords, seedEvidence } from "../support/evidence-fixture.js";
 
 const EVIDENCE = "acme/evidence";
@@ -29,7 +29,7 @@ function dashboards(): FakeIssue[] {
 beforeAll(async () => {
   fake = new FakeGitHub({ now: "2026-04-01T09:00:00Z" });
   await fake.start();
-  octokit = new (ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })))({
+  octokit = new TestOctokit({
     baseUrl: fake.apiBase,
     auth: { token: "installation-token" },
   }) as unknown as GitHub;

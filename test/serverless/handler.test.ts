@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
 import { createApp } from "../../src/app.js";
 import { createWebhookHandler, type HttpEvent } from "../../src/serverless.js";
 import { FakeGitHub, generateTestPrivateKey, signWebhook, type FakeRepo } from "../support/fake-github.js";
+import { TestOctokit } from "../support/probot-app.js";
 
 const SECRET = "serverless-secret";
 const POLICY = `systems:
@@ -12,7 +13,6 @@ const POLICY = `systems:
     risk: limited
 `;
 
-const TestOctokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } }));
 
 /** AWS Lambda (API Gateway / function URL) events into the ESM handler, against a fake GitHub. */
 describe("serverless handler", () => {

@@ -2,6 +2,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app.js";
 import type { AppSettings } from "../../src/settings.js";
 import { generateTestPrivateKey, type FakeGitHub } from "./fake-github.js";
+import { TestOctokit } from "./probot-app.js";
 
 /**
  * Probot with the app loaded, in-process, talking over HTTP to a started FakeGitHub (no nock):
@@ -13,9 +14,7 @@ export async function createFakeProbot(fake: FakeGitHub, settings: AppSettings =
     privateKey: generateTestPrivateKey(),
     baseUrl: fake.apiBase,
     logLevel: "fatal",
-    Octokit:
-      options.Octokit ??
-      ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
+    Octokit: options.Octokit ?? TestOctokit,
   });
   await probot.load(createApp({ appId: fake.app.id, appSlug: fake.app.slug, ...settings }, options), { cwd: process.cwd(), addHandler: () => {} });
   return probot;

@@ -14,6 +14,16 @@ export const testPrivateKey = generateTestPrivateKey;
 
 export const TEST_APP_ID = 1;
 
+/**
+ * Probot's Octokit without retries or throttling, so a test sees each request exactly once.
+ * The function form of `defaults` is the one that really disables throttling (see TOOLCHAIN.md).
+ */
+export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { enabled: false },
+}));
+
 /** Probot with the app loaded, no retries and no throttling, talking to api.github.com (nock intercepts it). */
 // Event tests mock exactly the reads of one evaluation, from the payload's PR: they opt out of the
 // re-read of the PR that production does (test/reliability/security.test.ts covers it).
@@ -22,12 +32,7 @@ export async function createTestProbot(settings: AppSettings = { appId: TEST_APP
     appId: TEST_APP_ID,
     privateKey: testPrivateKey(),
     logLevel: "fatal",
-    // The function form is the one that really disables throttling (see TOOLCHAIN.md).
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    })),
+    Octokit: TestOctokit,
   });
   await probot.load(createApp(settings), { cwd: process.cwd(), addHandler: () => {} });
   return probot;

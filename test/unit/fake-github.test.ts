@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { Octokit } from "@octokit/rest";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
 import { FakeGitHub, generateTestPrivateKey, signWebhook } from "../support/fake-github.js";
+import { TestOctokit } from "../support/probot-app.js";
 
 let fake: FakeGitHub;
 // Failed requests are the point of several tests: keep Octokit's request log quiet.
@@ -489,7 +490,7 @@ describe("as a GitHub App", () => {
       privateKey: generateTestPrivateKey(),
       baseUrl,
       logLevel: "fatal",
-      Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({ ...options, retry: { enabled: false }, throttle: { enabled: false } })),
+      Octokit: TestOctokit,
     });
     const appOctokit = await probot.auth();
     const app = await appOctokit.rest.apps.getAuthenticated();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { ProbotOctokit } from "probot";
 import { diffTreeEntries, listPullFiles, mergeListings, pullRequestRef, type GitHub } from "../../src/github/pull-request-context.js";
 import { FakeGitHub, type FakePullFile } from "../support/fake-github.js";
+import { TestOctokit } from "../support/probot-app.js";
 import { maxInFlight } from "../../bench/metrics.js";
 
 /** pulls.listFiles pages fetched side by side from the PR's own file count, against the fake GitHub. */
@@ -13,8 +13,7 @@ describe("listPullFiles", () => {
     fake = new FakeGitHub({ latencyMs: 20 });
     const { url } = await fake.start();
     fake.addRepo("acme/big");
-    const Octokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } }));
-    octokit = new Octokit({ auth: { token: "ghs_test" }, baseUrl: url }) as unknown as GitHub;
+    octokit = new TestOctokit({ auth: { token: "ghs_test" }, baseUrl: url }) as unknown as GitHub;
   });
   afterAll(async () => fake?.stop());
 
