@@ -64,8 +64,6 @@ export interface OversightFacts {
 
 export const EMPTY_OVERSIGHT_FACTS: OversightFacts = { reviews: [], commands: [], standing: {}, sinceSigned: {} };
 
-/** A comment edited more than this long after it was posted no longer counts. */
-export const EDIT_TOLERANCE_MS = 10_000;
 const WRITE = new Set(["admin", "maintain", "write"]);
 
 // ---------------------------------------------------------------------------------------------
@@ -88,8 +86,13 @@ export function isBot(login: string, type?: string): boolean {
   return type === "Bot" || /\[bot\]$/i.test(login);
 }
 
+/**
+ * True when GitHub says the comment changed after it was posted. Anyone with write access can edit
+ * anyone's comment, and GitHub keeps the author's name on it, so an edited command might not be
+ * what its author wrote: any edit, however soon, makes it count for nothing (no tolerance window).
+ */
 export function wasEdited(c: { createdAt: string; updatedAt: string }): boolean {
-  return Date.parse(c.updatedAt) - Date.parse(c.createdAt) > EDIT_TOLERANCE_MS;
+  return Date.parse(c.updatedAt) !== Date.parse(c.createdAt);
 }
 
 export function principalsText(p: Principals, anyone: string): string {

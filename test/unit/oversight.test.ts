@@ -199,8 +199,12 @@ describe("oversight gate: sign-off life cycle", () => {
     const r = gate(policy, facts("chat", { commands: [signOff("carol", "ok", { updatedAt: "2026-06-01T11:05:00Z" })], standing: { carol: writer } }));
     expect(r.conclusion).toBe("action_required");
     expect(text(r)).toContain("@carol's `/aims sign-off` (2026-06-01 at aaaaaaa): the comment was edited after it was posted");
-    const typoFix = gate(policy, facts("chat", { commands: [signOff("carol", "ok", { updatedAt: "2026-06-01T11:00:05Z" })], standing: { carol: writer } }));
-    expect(typoFix.conclusion).toBe("success");
+    // An edit one second after posting is no different: whoever edited it may not be its author.
+    const soon = gate(policy, facts("chat", { commands: [signOff("carol", "ok", { updatedAt: "2026-06-01T11:00:01Z" })], standing: { carol: writer } }));
+    expect(soon.conclusion).toBe("action_required");
+    expect(text(soon)).toContain("the comment was edited after it was posted");
+    const untouched = gate(policy, facts("chat", { commands: [signOff("carol", "ok")], standing: { carol: writer } }));
+    expect(untouched.conclusion).toBe("success");
   });
 
   it("a comment posted before aims saw the head binds to nothing", () => {
