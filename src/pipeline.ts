@@ -172,7 +172,17 @@ export async function runPullRequest(
   // One evaluation per PR at a time in this process: an evaluation that started before a review
   // or push (and is slowed by retries) must not publish after, and over, a newer one.
   const { owner, repo, number } = ctx.pull;
-  return evaluations.run(`${owner}/${repo}#${number}`.toLowerCase(), () => evaluateAndPublish(octokit, ctx));
+  return evaluations.run(`${owner}/${repo}#${number}`.toLowerCase(), () => evaluateAndPublish(octokit, underSerialisation(ctx)));
+}
+
+/**
+ * The context as used while holding the PR's serialisation: the check runs are read once, now.
+ * A read started before (by another event, or speculatively) could predate a run the previous
+ * holder created, and publishing from it would create a second run of the same check.
+ */
+function underSerialisation(ctx: PullRequestContext): PullRequestContext {
+  let checks: ReturnType<PullRequestContext["existingChecks"]> | undefined;
+  return { ...ctx, existingChecks: () => (checks ??= ctx.existingChecks()) };
 }
 
 const evaluations = new KeyedMutex();
@@ -185,7 +195,7 @@ async function evaluateAndPublish(
   let gates: GateResult[];
   let failure: unknown;
   // The check runs on the head are needed to publish whatever the evaluation decides: read them
-  // alongside it (memoised; a failure surfaces below, where they are used).
+  // alongside it (read once under the serialisation; a failure surfaces below, where they are used).
   void ctx.existingChecks().catch(() => undefined);
   try {
     // Once the pull request is known to be governed, its evidence listing is read alongside

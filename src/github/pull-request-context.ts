@@ -118,6 +118,11 @@ export interface PullRequestContext {
   policy(): Promise<PolicyResult>;
   /** The merge base of base and head: the "before" side of the PR's three-dot diff. */
   mergeBase(): Promise<string>;
+  /**
+   * The app's check runs on the head, read from GitHub at every call (never memoised): a decision
+   * to create or update a run rests on a read made under the pull request's serialisation (see
+   * runPullRequest), never on one started before it.
+   */
   existingChecks(): Promise<ExistingCheckRun[]>;
   /** Every review of the PR, oldest first. */
   reviews(): Promise<Review[]>;
@@ -359,7 +364,7 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
     },
     policy: memo(() => loadPolicy(read, { owner, repo, baseRef: pull.baseRef })),
     mergeBase,
-    existingChecks: memo(async () => {
+    existingChecks: async () => {
       const res = await octokit.rest.checks.listForRef({
         owner,
         repo,
@@ -378,7 +383,7 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
         actions: [],
         startedAt: r.started_at ?? null,
       }));
-    }),
+    },
     reviews: memo(async () => {
       const raw = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: pull.number, per_page: 100 });
       return raw.map((r) => ({

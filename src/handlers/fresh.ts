@@ -27,24 +27,24 @@ export function wasRefreshed(pr: object): boolean {
 const SPECULATIVE_FILE_LISTING = 100;
 
 /**
- * Start the reads every evaluation needs (policy on the base branch, check runs on the head, the
- * file listing of a small PR) from the payload's copy while refreshPullRequest reads GitHub's: the
- * refresh no longer costs a round trip of its own. `adopt` keeps them only when GitHub's copy names
- * the same head, base and size; otherwise the event reads afresh from GitHub's copy.
+ * Start the reads every evaluation needs (policy on the base branch, the file listing of a small
+ * PR) from the payload's copy while refreshPullRequest reads GitHub's: the refresh no longer costs
+ * a round trip of its own. `adopt` keeps them only when GitHub's copy names the same head, base and
+ * size; otherwise the event reads afresh from GitHub's copy. Check runs are never read here: which
+ * runs exist decides whether a run is created, so they are read under the per-PR serialisation.
  */
 export function startSpeculativeReads(ctx: PullRequestContext, options: { files?: boolean } = {}): void {
   if (ctx.pull.state !== "open") return;
   const quiet = (p: Promise<unknown>) => void p.catch(() => undefined);
   quiet(ctx.policy());
-  quiet(ctx.existingChecks());
   if (options.files !== false && ctx.pull.changedFiles > 0 && ctx.pull.changedFiles <= SPECULATIVE_FILE_LISTING) quiet(ctx.files());
 }
 
 /**
  * The speculative context with GitHub's copy of the pull request, keeping the reads that still
  * apply: all of them when GitHub's copy names the same head, base and file count (the only fields
- * they depend on); policy, check runs and people's standing when only the file count differs (a
- * review payload carries none); none when the head or base moved.
+ * they depend on); policy and people's standing when only the file count differs (a review payload
+ * carries none); none when the head or base moved.
  */
 export function adopt(speculative: PullRequestContext | undefined, fresh: PullRequestRef, create?: () => PullRequestContext): PullRequestContext | undefined {
   if (!speculative) return undefined;
@@ -60,6 +60,6 @@ export function adopt(speculative: PullRequestContext | undefined, fresh: PullRe
   // Title, body, author and state always come from `fresh`.
   if (p.changedFiles === fresh.changedFiles) return { ...speculative, pull: fresh };
   if (!create) return undefined;
-  const { policy, existingChecks, permission, teamMembership } = speculative;
-  return { ...create(), policy, existingChecks, permission, teamMembership };
+  const { policy, permission, teamMembership } = speculative;
+  return { ...create(), policy, permission, teamMembership };
 }

@@ -17,10 +17,10 @@ describe("reads started from a webhook payload's copy of a pull request", () => 
     expect(adopted.files()).toBe("spec");
   });
 
-  it("keep policy, check runs and standing but not the file listing when only the file count differs", () => {
+  it("keep policy and standing but neither check runs nor the file listing when only the file count differs", () => {
     const fresh = ref({ changedFiles: 9, fresh: true });
     const adopted = adopt(ctx(ref({ changedFiles: 0 }), "spec"), fresh, () => ctx(fresh, "new"))!;
-    expect([adopted.policy(), adopted.existingChecks(), adopted.permission("x"), adopted.files()]).toEqual(["spec", "spec", "spec", "new"]);
+    expect([adopted.policy(), adopted.existingChecks(), adopted.permission("x"), adopted.files()]).toEqual(["spec", "new", "spec", "new"]);
     expect(adopt(ctx(ref({ changedFiles: 0 }), "spec"), fresh)).toBeUndefined();
   });
 
