@@ -6,6 +6,7 @@ import { createPullRequestContext, pullRequestRef, type PullRequestContext } fro
 import { onPolicyPush } from "./handlers/policy-push.js";
 import { COMMENT_EVENTS, onComment, onRequestedAction, onReview, REVIEW_EVENTS } from "./handlers/oversight.js";
 import { onCheckRerequested } from "./handlers/rerequest.js";
+import { ELIGIBILITY_EVENTS, onEligibilityChanged } from "./handlers/eligibility.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onQueryComment, QUERY_EVENTS } from "./handlers/query.js";
 import { scheduleDashboardUpdate } from "./handlers/dashboard.js";
@@ -56,6 +57,7 @@ export function createApp(settings: AppSettings = settingsFromEnv(), options: Ap
     on("check_run.requested_action", (context) => onRequestedAction(context, settings));
     on([...MERGE_GROUP_EVENTS], (context) => onMergeGroup(context, settings));
     on("push", (context) => onPolicyPush(context, settings));
+    on([...ELIGIBILITY_EVENTS], (context) => onEligibilityChanged(context, settings));
 
     // The dashboard issue follows the evidence ledger's writes (debounced per repository).
     onEvidenceChanged("dashboard", (change) => void scheduleDashboardUpdate(change.octokit, change.source, settings, { log: app.log }));

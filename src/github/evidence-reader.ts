@@ -47,6 +47,11 @@ export function appBotLogin(octokit: GitHub, settings: AppSettings = {}): Promis
   return p;
 }
 
+/** True when a comment (or issue) was written by the app's own bot: no user can post as `<slug>[bot]`. */
+export function isOwnComment(user: { login?: string; type?: string } | null | undefined, botLogin: string): boolean {
+  return user?.type === "Bot" && (user.login ?? "").toLowerCase() === botLogin.toLowerCase();
+}
+
 /** Every evidence record the app wrote in `repo` (open and closed; duplicates closed by the ledger are skipped). */
 export async function readEvidenceEntries(octokit: GitHub, repo: Repo, botLogin: string): Promise<EvidenceEntry[]> {
   const entries: EvidenceEntry[] = [];

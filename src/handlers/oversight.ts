@@ -2,6 +2,7 @@ import type { Context } from "probot";
 import { parseCommand, usageText, type AimsCommand } from "../commands/parse.js";
 import { eligibility, governanceText, isBot, oversightTier, principalsPlural } from "../gates/oversight.js";
 import { CHECK_NAMES } from "../gates/types.js";
+import { appBotLogin, isOwnComment } from "../github/evidence-reader.js";
 import { standingOf } from "../github/oversight-facts.js";
 import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext } from "../github/pull-request-context.js";
 import { runPullRequest } from "../pipeline.js";
@@ -10,7 +11,7 @@ import { RECHECK_ACTION, REQUEST_REVIEW_ACTION } from "../render/check.js";
 import type { AppSettings } from "../settings.js";
 
 export const REVIEW_EVENTS = ["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"] as const;
-export const COMMENT_EVENTS = ["issue_comment.created", "issue_comment.edited"] as const;
+export const COMMENT_EVENTS = ["issue_comment.created", "issue_comment.edited", "issue_comment.deleted"] as const;
 
 const WRITE = new Set(["admin", "maintain", "write"]);
 
@@ -21,15 +22,18 @@ export function replyMarker(commentId: number): string {
   return `<!-- aims:reply-to=${commentId} -->`;
 }
 
-/** Post a reply to a comment unless one is already there. */
-export async function replyOnce(octokit: GitHub, ctx: PullRequestContext, commentId: number, text: string): Promise<boolean> {
-  return postOnce(octokit, ctx, replyMarker(commentId), text);
+/** Post a reply to a comment unless the app already did. */
+export async function replyOnce(octokit: GitHub, ctx: PullRequestContext, settings: AppSettings, commentId: number, text: string): Promise<boolean> {
+  return postOnce(octokit, ctx, settings, replyMarker(commentId), text);
 }
 
-/** Post a comment on the PR unless one carrying `marker` is already there. */
-async function postOnce(octokit: GitHub, ctx: PullRequestContext, marker: string, text: string): Promise<boolean> {
-  const existing = await ctx.comments();
-  if (existing.some((c) => c.body.includes(marker))) return false;
+/**
+ * Post a comment on the PR unless the app already posted one carrying `marker`. Markers count only
+ * in the app's own comments: anyone can paste one into theirs to silence a reply.
+ */
+async function postOnce(octokit: GitHub, ctx: PullRequestContext, settings: AppSettings, marker: string, text: string): Promise<boolean> {
+  const [existing, bot] = await Promise.all([ctx.comments(), appBotLogin(octokit, settings)]);
+  if (existing.some((c) => isOwnComment({ login: c.login, type: c.userType }, bot) && c.body.includes(marker))) return false;
   await octokit.rest.issues.createComment({ owner: ctx.pull.owner, repo: ctx.pull.repo, issue_number: ctx.pull.number, body: `${marker}\n${text}` });
   return true;
 }
@@ -45,7 +49,8 @@ async function openPull(octokit: GitHub, repo: Repo, number: number, settings: A
 /** A review was submitted, edited or dismissed: the oversight gate may have changed. */
 export async function onReview(context: Context<"pull_request_review">, settings: AppSettings): Promise<void> {
   const payload = context.payload;
-  if (payload.sender.type === "Bot") return;
+  // A bot's review never counts, but a bot dismissing a person's approval must take effect.
+  if (payload.action === "submitted" && payload.sender.type === "Bot") return;
   // The payload's pull request may be older than the head: read it fresh. Meanwhile the reads every
   // evaluation makes (policy, check runs) start from the payload's copy, and so does the reviewer's
   // standing, which decides whether an approval or change request counts (all memoised for the
@@ -80,18 +85,31 @@ const GATE_COMMANDS = new Set<AimsCommand["kind"]>(["sign-off", "revoke", "overr
 const OWN_COMMANDS = new Set(["sign-off", "revoke", "override", ""]);
 
 /**
- * `/aims` commands in pull request comments. Sign-off, revoke and override re-evaluate the gates
- * (an edit re-evaluates too: an edited sign-off no longer counts); unknown or malformed commands
- * and refused overrides get one reply. Bots, the app itself included, are ignored.
+ * `/aims` commands in pull request comments. Sign-off, revoke and override re-evaluate the gates;
+ * so do an edit (an edited sign-off no longer counts) and a deletion (a deleted sign-off is gone)
+ * of a comment that held one, whoever edited or deleted it. Unknown or malformed commands and
+ * refused overrides get one reply. Comments written by bots, the app itself included, are ignored.
  */
 export async function onComment(context: Context<"issue_comment">, settings: AppSettings): Promise<void> {
   const payload = context.payload as unknown as CommentPayload;
   if (!payload.issue.pull_request) return;
   const author = payload.comment.user ?? payload.sender;
-  if (payload.sender.type === "Bot" || isBot(author.login, author.type)) return;
+  // A bot's comment never carries a command that counts. Who edited or deleted a person's comment
+  // does not matter: another app removing a sign-off must take effect too.
+  if (isBot(author.login, author.type)) return;
+  if (payload.action === "created" && payload.sender.type === "Bot") return;
   const command = parseCommand(payload.comment.body ?? "");
   const before = payload.action === "edited" ? parseCommand(payload.changes?.body?.from ?? "") : undefined;
   if (!command && !before) return;
+  if (payload.action === "deleted") {
+    // The deleted comment held a command: whatever it decided no longer stands. Nothing to reply to.
+    if (!command || !GATE_COMMANDS.has(command.kind)) return;
+    const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, settings);
+    if (!ctx) return;
+    const { published } = await runPullRequest(context.octokit, ctx);
+    context.log.info({ pr: ctx.pull.number, comment: payload.comment.id, command: command.kind, deletedBy: payload.sender.login, checks: published }, "aims gates re-evaluated after a command comment was deleted");
+    return;
+  }
 
   const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, settings);
   if (!ctx) return;
@@ -102,12 +120,12 @@ export async function onComment(context: Context<"issue_comment">, settings: App
   if (command?.kind === "unknown" || (command?.kind === "malformed" && OWN_COMMANDS.has(command.name))) {
     const what = command.kind === "unknown" ? `\`/aims ${command.name}\` is not an aims command.` : `\`/aims${command.name ? ` ${command.name}` : ""}\`: ${command.message}.`;
     const usage = command.kind === "malformed" && command.name ? `Usage: \`${command.usage}\`` : `Commands:\n${usageText()}`;
-    await replyOnce(context.octokit, ctx, commentId, `@${login} ${what}\n\n${usage}`);
+    await replyOnce(context.octokit, ctx, settings, commentId, `@${login} ${what}\n\n${usage}`);
   }
 
   if (command?.kind === "override") {
     const refusal = await overrideRefusal(ctx, login);
-    if (refusal) await replyOnce(context.octokit, ctx, commentId, `@${login}, ${refusal}`);
+    if (refusal) await replyOnce(context.octokit, ctx, settings, commentId, `@${login}, ${refusal}`);
   }
 
   if ((command && GATE_COMMANDS.has(command.kind)) || (before && GATE_COMMANDS.has(before.kind))) {
@@ -163,6 +181,7 @@ export async function onRequestedAction(context: Context<"check_run.requested_ac
         await postOnce(
           context.octokit,
           ctx,
+          settings,
           `<!-- aims:button-refused=${payload.check_run.id}:${sender.toLowerCase()}:${identifier} -->`,
           `@${sender} the “${button}” button of ${CHECK_NAMES["human-oversight"]} needs write access to this repository, which you do not have; nothing was changed. Ask a maintainer, or sign off with a review if you are an eligible reviewer.`,
         );

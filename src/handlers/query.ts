@@ -2,7 +2,7 @@ import type { Context } from "probot";
 import { parseCommand } from "../commands/parse.js";
 import { compareControlIds, loadCatalogue } from "../controls/catalogue.js";
 import { QUERY_HELP, runQuery } from "../evidence/query.js";
-import { appBotLogin, hasTriage, readEvidenceEntries } from "../github/evidence-reader.js";
+import { appBotLogin, hasTriage, isOwnComment, readEvidenceEntries } from "../github/evidence-reader.js";
 import type { GitHub } from "../github/pull-request-context.js";
 import { queryRefusal, renderQueryReply } from "../render/query.js";
 import type { AppSettings } from "../settings.js";
@@ -41,11 +41,11 @@ function webUrl(octokit: GitHub): string {
   return base === "https://api.github.com" ? "https://github.com" : base.replace(/\/api\/v3\/?$/, "");
 }
 
-async function alreadyReplied(octokit: GitHub, c: QueryComment, marker: string): Promise<boolean> {
+/** True when the app itself already replied: a marker counts only in the app's own comments (anyone can type one). */
+async function alreadyReplied(octokit: GitHub, c: QueryComment, marker: string, bot: string): Promise<boolean> {
   const { owner, repo } = c.repository;
-  for await (const response of octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: c.issue.number
-, per_page: 100 })) {
-    if (response.data.some((x) => (x.body ?? "").includes(marker))) return true;
+  for await (const response of octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: c.issue.number, per_page: 100 })) {
+    if (response.data.some((x) => isOwnComment(x.user, bot) && (x.body ?? "").includes(marker))) return true;
   }
   return false;
 }
@@ -68,7 +68,8 @@ export async function answerQuery(octokit: GitHub, c: QueryComment, settings: Ap
   const evidenceRepo = `${owner}/${repo}`;
   const marker = queryReplyMarker(c.comment.id);
   return serialised(`${evidenceRepo.toLowerCase()}#${c.comment.id}`, async () => {
-    if (await alreadyReplied(octokit, c, marker)) return "already-replied";
+    const bot = await appBotLogin(octokit, settings);
+    if (await alreadyReplied(octokit, c, marker, bot)) return "already-replied";
     let outcome: QueryOutcome;
     let text: string;
     if (!(await hasTriage(octokit, c.repository, c.comment.login))) {
@@ -79,7 +80,6 @@ export async function answerQuery(octokit: GitHub, c: QueryComment, settings: Ap
       text = `${marker}\n@${c.comment.login} \`/aims query\`: ${command.kind === "malformed" ? command.message : "not a query"}.\n\n${QUERY_HELP}`;
     } else {
       outcome = "answered";
-      const bot = await appBotLogin(octokit, settings);
       const entries = await readEvidenceEntries(octokit, c.repository, bot);
       const catalogue = loadCatalogue();
       const titles = new Map([...catalogue.controls, ...catalogue.clauses].map((x) => [x.id, x.title]));

@@ -49,7 +49,7 @@ export interface RepositoryOptions {
   refreshDashboard?: (octokit: GitHub, source: { owner: string; repo: string }) => Promise<unknown>;
 }
 
-async function listPulls(octokit: GitHub, owner: string, repo: string, state: "open" | "closed", limit: number, since?: number) {
+export async function listPulls(octokit: GitHub, owner: string, repo: string, state: "open" | "closed", limit: number, since?: number) {
   const pulls: Array<{ number: number; updated_at: string; head: { sha: string } }> = [];
   let truncated = false;
   await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state, sort: "updated", direction: "desc", per_page: 100 }, (response, done) => {

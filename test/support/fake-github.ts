@@ -675,6 +675,38 @@ export class FakeGitHub {
     return this.newComment(issue, options.body, options.user ?? (viaApp ? this.botLogin : "octocat"), viaApp);
   }
 
+  /** Edits a comment as `actor` would in the web UI (anyone with write access can edit anyone's). */
+  editComment(ref: RepoRef, commentId: number, body: string): FakeComment {
+    const comment = this.findComment(ref, commentId);
+    comment.body = body;
+    comment.updatedAt = this.stamp();
+    return comment;
+  }
+
+  /** Deletes a comment (as its author, a writer or the app could); returns what it held. */
+  deleteComment(ref: RepoRef, commentId: number): FakeComment {
+    const comment = this.findComment(ref, commentId);
+    const issue = this.getIssue(ref, comment.issueNumber);
+    issue.comments.splice(issue.comments.indexOf(comment), 1);
+    return comment;
+  }
+
+  /** Dismisses a review, as a maintainer (or another app) would. */
+  dismissReview(ref: RepoRef, number: number, reviewId: number): FakeReview {
+    const review = this.getPull(ref, number).reviews.find((r) => r.id === reviewId);
+    if (!review) throw new Error(`no review ${reviewId} on #${number}`);
+    review.state = "DISMISSED";
+    return review;
+  }
+
+  private findComment(ref: RepoRef, commentId: number): FakeComment {
+    for (const issue of this.getRepo(ref).issues.values()) {
+      const comment = issue.comments.find((c) => c.id === commentId);
+      if (comment) return comment;
+    }
+    throw new Error(`no comment ${commentId}`);
+  }
+
   addLabel(ref: RepoRef, label: { name: string; color?: string; description?: string | null }): FakeLabel {
     const repo = this.getRepo(ref);
     const existing = repo.labels.get(lower(label.name));

@@ -27,7 +27,7 @@ export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unkno
 /** Probot with the app loaded, no retries and no throttling, talking to api.github.com (nock intercepts it). */
 // Event tests mock exactly the reads of one evaluation, from the payload's PR: they opt out of the
 // re-read of the PR that production does (test/reliability/security.test.ts covers it).
-export async function createTestProbot(settings: AppSettings = { appId: TEST_APP_ID, trustWebhookPayloads: true }): Promise<Probot> {
+export async function createTestProbot(settings: AppSettings = { appId: TEST_APP_ID, appSlug: "aims-bot", trustWebhookPayloads: true }): Promise<Probot> {
   const probot = new Probot({
     appId: TEST_APP_ID,
     privateKey: testPrivateKey(),
