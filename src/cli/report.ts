@@ -4,6 +4,7 @@ import type { Conclusion, GateResult, Reason } from "../gates/types.js";
 import type { PullRequestRef } from "../github/pull-request-context.js";
 import type { Evaluation } from "../pipeline.js";
 import { describeDependency } from "../render/check.js";
+import { uncell } from "../render/markdown.js";
 
 /** Version of the `aims check --format json` document; bumped on any incompatible change. */
 export const CHECK_REPORT_SCHEMA_VERSION = 1;
@@ -108,7 +109,7 @@ const REASON_MARK: Record<Reason["status"], string> = { met: "✓", unmet: "✗"
 
 /** Markdown from the check renderer as terminal text: no code spans, no table or HTML escapes. */
 function plainText(markdown: string): string {
-  return markdown.replace(/`/g, "").replace(/\\\|/g, "|").replace(/&lt;/g, "<");
+  return uncell(markdown.replace(/`/g, ""));
 }
 
 /** Where a dependency change was read: `declared in package.json`, or `lockfile only in yarn.lock`. */

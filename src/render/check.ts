@@ -49,7 +49,7 @@ const STATUS_ICON: Record<Reason["status"], string> = { met: "✅", unmet: "❌"
 export function renderCheck(result: GateResult, ctx: RenderContext, maxBytes = MAX_SUMMARY_BYTES): CheckOutput {
   const head: string[] = [];
   if (result.nextSteps.length > 0) {
-    head.push("### Next steps", ...result.nextSteps.map((s, i) => `${i + 1}. ${s}`), "");
+    head.push("### Next steps", ...result.nextSteps.map((s, i) => `${i + 1}. ${cell(s)}`), "");
   }
   if (result.reasons.length > 0) {
     head.push("### Why");

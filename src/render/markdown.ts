@@ -30,11 +30,71 @@ export function code(text: string): string {
 }
 
 /**
- * Plain text for a table cell or a list item (a title, rationale, reason): line breaks become
- * spaces, invisible and bidirectional controls `\u202E` escapes; no pipes, no HTML.
+ * An invisible word joiner, put where GitHub would otherwise act on text: after `@` (a mention, a
+ * team notification, an e-mail autolink), between the slashes of `//` and after `www` (autolinks).
+ */
+const JOINER = "\u2060";
+
+/**
+ * The one escaping function for text shown in Markdown prose: a table cell, a list item, a
+ * rationale, a reason that quotes what someone wrote. Whatever the text holds, it renders as that
+ * text, on one line, and nothing else:
+ * - no link or image (`[`, `]` escaped; `https://`, `//` and `www.` cannot autolink), no HTML (`<`, `&`),
+ * - no mention or team notification (`@login`), no emphasis or strike-through (`*`, `_`, `~`),
+ * - no table break (`|` escaped, line breaks become spaces),
+ * - invisible and bidirectional controls shown as `\u202E` escapes.
+ * Code spans the text already holds (`` `/aims sign-off` ``) stay code spans: nothing is live inside them.
  */
 export function cell(text: string): string {
-  return visible(text.replace(/[\r\n\t]+/g, " ")).replace(/\|/g, "\\|").replace(/</g, "&lt;");
+  const line = visible(text.replace(/[\r\n\t]+/g, " "));
+  let out = "";
+  let i = 0;
+  while (i < line.length) {
+    const tick = line.indexOf("`", i);
+    if (tick < 0) {
+      out += escapeProse(line.slice(i));
+      break;
+    }
+    out += escapeProse(line.slice(i, tick));
+    const run = /^`+/.exec(line.slice(tick))![0];
+    const close = findClosingRun(line, tick + run.length, run.length);
+    if (close < 0) {
+      // An unmatched run is literal text.
+      out += "\\`".repeat(run.length);
+      i = tick + run.length;
+    } else {
+      out += line.slice(tick, close + run.length).replace(/\|/g, "\\|");
+      i = close + run.length;
+    }
+  }
+  return out;
+}
+
+/** Index of the next run of exactly `n` backticks at or after `from`, or -1. */
+function findClosingRun(text: string, from: number, n: number): number {
+  const re = /`+/g;
+  re.lastIndex = from;
+  for (let m = re.exec(text); m; m = re.exec(text)) if (m[0].length === n) return m.index;
+  return -1;
+}
+
+function escapeProse(text: string): string {
+  return text
+    .replace(/[\\[\]|*_~]/g, (ch) => `\\${ch}`)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/\/(?=\/)/g, `/${JOINER}`)
+    .replace(/\b(www)(?=\.)/gi, `$1${JOINER}`)
+    .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${JOINER}`);
+}
+
+/** `cell` text back as it was written, for terminals (the CLI prints what the checks show in Markdown). */
+export function uncell(markdown: string): string {
+  return markdown
+    .replace(new RegExp(JOINER, "g"), "")
+    .replace(/&lt;/g, "<")
+    .replace(/&amp;/g, "&")
+    .replace(/\\([\\[\]|`*_~])/g, "$1");
 }
 
 export function byteLength(text: string): number {

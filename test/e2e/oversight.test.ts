@@ -1,3 +1,4 @@
+import { uncell } from "../../src/render/markdown.js";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { eventually, startApp, type RunningApp } from "../support/server.js";
@@ -69,8 +70,8 @@ describe("end to end: human oversight", () => {
     const second = fake.pushToPull(repo, pr.number, { "models/ranker.onnx": "\u0000ONNX-2\u0001" });
     await send("pull_request", { action: "synchronize", number: pr.number, pull_request: await get(`/repos/acme/shop/pulls/${pr.number}`), ...(await common()), sender: { login: "alice", type: "User" } });
     const stale = await oversightOn(second, "action_required");
-    expect(stale.output.summary).toContain("stale, the head is now");
-    expect(stale.output.summary).toContain("AI-relevant files changed since: models/ranker.onnx");
+    expect(uncell(stale.output.summary!)).toContain("stale, the head is now");
+    expect(uncell(stale.output.summary!)).toContain("AI-relevant files changed since: models/ranker.onnx");
 
     // A comment posted after aims saw the new head binds to it.
     fake.advanceClock(60_000);
@@ -83,7 +84,7 @@ describe("end to end: human oversight", () => {
       sender: { login: "carol", type: "User" },
     });
     const again = await oversightOn(second, "success");
-    expect(again.output.summary).toContain("@carol signed off by `/aims sign-off`");
+    expect(uncell(again.output.summary!)).toContain("@carol signed off by `/aims sign-off`");
     expect(fake.violations).toEqual([]);
     expect(fake.unhandled).toEqual([]);
   });

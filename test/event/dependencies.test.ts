@@ -1,3 +1,4 @@
+import { uncell } from "../../src/render/markdown.js";
 import { describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import { useProbotWithNock, webhookExample } from "../support/probot-app.js";
@@ -88,7 +89,7 @@ describe("AI dependency changes on a pull request", () => {
   it("reports each AI package change from requirements.txt and package-lock.json, once per package", async () => {
     const writes = mock(BASE_FILES, HEAD_FILES);
     await t.probot.receive(event());
-    const summary: string = writes[0].output.summary;
+    const summary: string = uncell(writes[0].output.summary);
     expect(writes[0].conclusion).toBe("action_required");
     expect(summary).toContain("`openai` 1.30.0 → 1.51.2 (minor, direct, pypi, supplier OpenAI, llm-api)");
     expect(summary).toContain("`torch` 2.4.0 added (direct, pypi, supplier Meta (PyTorch Foundation), ml-framework)");
@@ -107,10 +108,10 @@ describe("AI dependency changes on a pull request", () => {
     const writes = mock({ "package-lock.json": BASE_FILES["package-lock.json"]! }, { "package-lock.json": '{\n  "name": "shop",\n  "packages": {\n' });
     await t.probot.receive(event());
     expect(writes[0].conclusion).toBe("failure");
-    expect(writes[0].output.summary).toMatch(/package-lock\.json:4 could not be read: npm lockfile \(package-lock\.json\): invalid JSON/);
+    expect(uncell(writes[0].output.summary)).toMatch(/package-lock\.json:4 could not be read: npm lockfile \(package-lock\.json\): invalid JSON/);
     // The readable base side alone is not diffed: that would report every package as removed.
-    expect(writes[0].output.summary).not.toContain("removed");
-    expect(writes[0].output.summary).toContain("a broken manifest or lockfile could hide an AI dependency");
+    expect(uncell(writes[0].output.summary)).not.toContain("removed");
+    expect(uncell(writes[0].output.summary)).toContain("a broken manifest or lockfile could hide an AI dependency");
     t.recorder.assertValid();
   });
 

@@ -1,3 +1,4 @@
+import { uncell } from "../../src/render/markdown.js";
 import { describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import type { Probot } from "probot";
@@ -247,8 +248,8 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(reviewEvent("carol"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Signed off by @carol (limited risk)"]);
-    expect(check.summary).toContain("@carol signed off by approving review at ec26c3e on 2026-06-01 (@codertocat/ml-reviewers)");
-    expect(check.summary).toContain("Risk tier limited (systems: chatbot): 1 sign-off required from a member of @codertocat/ml-reviewers");
+    expect(uncell(check.summary)).toContain("@carol signed off by approving review at ec26c3e on 2026-06-01 (@codertocat/ml-reviewers)");
+    expect(uncell(check.summary)).toContain("Risk tier limited (systems: chatbot): 1 sign-off required from a member of @codertocat/ml-reviewers");
     expect(check.actions).toEqual([{ label: "Re-check", description: "Evaluate the oversight gate again", identifier: "recheck" }]);
     t.recorder.assertValid();
   });
@@ -258,7 +259,7 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(reviewEvent("mallory"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required"]);
-    expect(check.summary).toContain("@mallory's approval (2026-06-01 at ec26c3e): not eligible for the limited tier (not an active member of @codertocat/ml-reviewers)");
+    expect(uncell(check.summary)).toContain("@mallory's approval (2026-06-01 at ec26c3e): not eligible for the limited tier (not an active member of @codertocat/ml-reviewers)");
     expect(check.actions.map((a: { identifier: string }) => a.identifier)).toEqual(["request-review", "recheck"]);
     for (const a of check.actions) {
       expect(a.label.length).toBeLessThanOrEqual(20);
@@ -281,8 +282,8 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(commentEvent("erin", "/aims sign-off"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required: 1 of 2 signed"]);
-    expect(check.summary).toContain("@carol signed off by `/aims sign-off` at ec26c3e on 2026-06-01 (@codertocat/ml-reviewers): “Reviewed the ranking evaluation and the fallback.”");
-    expect(check.summary).toContain("@erin's `/aims sign-off` (2026-06-01 at ec26c3e): no rationale; the high tier requires one");
+    expect(uncell(check.summary)).toContain("@carol signed off by `/aims sign-off` at ec26c3e on 2026-06-01 (@codertocat/ml-reviewers): “Reviewed the ranking evaluation and the fallback.”");
+    expect(uncell(check.summary)).toContain("@erin's `/aims sign-off` (2026-06-01 at ec26c3e): no rationale; the high tier requires one");
     expect(replies()).toEqual([]);
     t.recorder.assertValid();
   });
@@ -313,7 +314,7 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(commentEvent("carol", "/aims sign-off looks fine", { id: 41 }));
     const check = oversightCheck();
     expect(check.conclusion).toBe("action_required");
-    expect(check.summary).toContain("posted before aims saw the latest commit ec26c3e, so it may not cover it; sign off again.");
+    expect(uncell(check.summary)).toContain("posted before aims saw the latest commit ec26c3e, so it may not cover it; sign off again.");
     t.recorder.assertValid();
   });
 
@@ -328,7 +329,7 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(commentEvent("carol", "/aims revoke", { id: 43 }));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required"]);
-    expect(check.summary).toContain("@carol: sign-off of 2026-06-01 withdrawn with `/aims revoke` on 2026-06-01.");
+    expect(uncell(check.summary)).toContain("@carol: sign-off of 2026-06-01 withdrawn with `/aims revoke` on 2026-06-01.");
     t.recorder.assertValid();
   });
 
@@ -345,7 +346,7 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(reviewEvent("erin"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Changes requested by @erin"]);
-    expect(check.summary).toContain("Address the requested changes, then ask @erin to approve (or dismiss the review).");
+    expect(uncell(check.summary)).toContain("Address the requested changes, then ask @erin to approve (or dismiss the review).");
     t.recorder.assertValid();
   });
 
@@ -359,7 +360,7 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(pullRequestEvent("synchronize"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required"]);
-    expect(check.summary).toContain("@carol's approval (2026-06-01 at 0123456): stale, the head is now ec26c3e; AI-relevant files changed since: chat/model.onnx.");
+    expect(uncell(check.summary)).toContain("@carol's approval (2026-06-01 at 0123456): stale, the head is now ec26c3e; AI-relevant files changed since: chat/model.onnx.");
     t.recorder.assertValid();
   });
 
@@ -373,7 +374,7 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(pullRequestEvent("synchronize"));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Signed off by @carol (limited risk)"]);
-    expect(check.summary).toContain("signed at 0123456; no AI-relevant file changed since");
+    expect(uncell(check.summary)).toContain("signed at 0123456; no AI-relevant file changed since");
     expect(t.recorder.requests.some((r) => r.path.startsWith(`${REPO}/compare/${OLD}...${HEAD}`))).toBe(true);
     t.recorder.assertValid();
   });
@@ -393,8 +394,8 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(commentEvent("erin", "/aims sign-off Reviewed the features and the data."));
     const check = oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required: 1 of 2 signed"]);
-    expect(check.summary).toContain("another sign-off already stands for @codertocat/ml-reviewers; distinct teams are required.");
-    expect(check.summary).toContain("each from a different team");
+    expect(uncell(check.summary)).toContain("another sign-off already stands for @codertocat/ml-reviewers; distinct teams are required.");
+    expect(uncell(check.summary)).toContain("each from a different team");
     t.recorder.assertValid();
   });
 
@@ -409,8 +410,8 @@ describe("aims/human-oversight through Probot", () => {
     const assessment = assessmentCheck();
     expect([oversight.conclusion, oversight.title]).toEqual(["success", "Overridden by @gov-lead"]);
     expect([assessment.conclusion, assessment.title]).toEqual(["success", "Overridden by @gov-lead"]);
-    expect(oversight.summary).toContain(`@gov-lead overrode this gate on 2026-06-01 at ec26c3e: “${REASON}”`);
-    expect(assessment.summary).toContain("Without the override: action_required");
+    expect(uncell(oversight.summary)).toContain(`@gov-lead overrode this gate on 2026-06-01 at ec26c3e: “${REASON}”`);
+    expect(uncell(assessment.summary)).toContain("Without the override: action_required");
     expect(replies()).toEqual([]);
     t.recorder.assertValid();
   });
@@ -425,7 +426,7 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(commentEvent("eve", `/aims override ${REASON}`, { id: 45 }));
     expect(oversightCheck().conclusion).toBe("action_required");
     expect(assessmentCheck().title).not.toContain("Overridden");
-    expect(oversightCheck().summary).toContain("@eve's override (2026-06-01) does not apply: @eve is not a listed user; overrides are for @gov-lead");
+    expect(uncell(oversightCheck().summary)).toContain("@eve's override (2026-06-01) does not apply: @eve is not a listed user; overrides are for @gov-lead");
     expect(replies()).toHaveLength(1);
     expect(replies()[0]!.body.body).toContain("<!-- aims:reply-to=45 -->");
     expect(replies()[0]!.body.body).toContain("@eve, your override was not applied: only @gov-lead may override the aims gates (you are not one of them).");
@@ -442,7 +443,7 @@ describe("aims/human-oversight through Probot", () => {
     });
     await t.probot.receive(commentEvent("bob", `/aims override ${REASON}`, { id: 47 }));
     expect(oversightCheck().conclusion).toBe("action_required");
-    expect(oversightCheck().summary).toContain("@bob's override (2026-06-01) does not apply: @bob has write permission only; overrides are for a repository admin");
+    expect(uncell(oversightCheck().summary)).toContain("@bob's override (2026-06-01) does not apply: @bob has write permission only; overrides are for a repository admin");
     expect(replies()).toHaveLength(1);
     expect(replies()[0]!.body.body).toContain("@bob, your override was not applied: only repository admins may override the aims gates (you have write access).");
     t.recorder.assertValid();
@@ -458,7 +459,7 @@ describe("aims/human-oversight through Probot", () => {
     await t.probot.receive(commentEvent("carol", "/aims sign-off reviewed everything", { action: "edited", id: 46, from: "/aims sign-off reviewed" }));
     const check = oversightCheck();
     expect(check.conclusion).toBe("action_required");
-    expect(check.summary).toContain("@carol's `/aims sign-off` (2026-06-01 at ec26c3e): the comment was edited after it was posted");
+    expect(uncell(check.summary)).toContain("@carol's `/aims sign-off` (2026-06-01 at ec26c3e): the comment was edited after it was posted");
     t.recorder.assertValid();
   });
 

@@ -1,3 +1,4 @@
+import { uncell } from "../../src/render/markdown.js";
 import { describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import { useProbotWithNock, webhookExample } from "../support/probot-app.js";
@@ -138,9 +139,9 @@ describe("pull_request events", () => {
     const [assessment, oversight] = writes;
     expect(assessment!.body.conclusion).toBe("action_required");
     expect(assessment!.body.output.title).toBe("Impact assessment required for recommender");
-    expect(assessment!.body.output.summary).toContain("Impact-Assessment: governance/impact-assessments/recommender.md");
-    expect(assessment!.body.output.summary).toContain("models/recommender/model.safetensors");
-    expect(assessment!.body.output.summary).toContain("Product recommender (`recommender`, high risk)");
+    expect(uncell(assessment!.body.output.summary)).toContain("Impact-Assessment: governance/impact-assessments/recommender.md");
+    expect(uncell(assessment!.body.output.summary)).toContain("models/recommender/model.safetensors");
+    expect(uncell(assessment!.body.output.summary)).toContain("Product recommender (`recommender`, high risk)");
     expect(oversight!.body.conclusion).toBe("action_required");
     expect(oversight!.body.output.title).toBe("Human sign-off required");
     t.recorder.assertValid();
@@ -152,8 +153,8 @@ describe("pull_request events", () => {
     for (const w of writes) {
       expect(w.body.conclusion).toBe("failure");
       expect(w.body.output.title).toBe("aims configuration is invalid");
-      expect(w.body.output.summary).toContain(".github/aims.yml:3:11 systems[0].risk: must be one of");
-      expect(w.body.output.summary).toContain("systems[0].name is required");
+      expect(uncell(w.body.output.summary)).toContain(".github/aims.yml:3:11 systems[0].risk: must be one of");
+      expect(uncell(w.body.output.summary)).toContain("systems[0].name is required");
     }
     t.recorder.assertValid();
   });
@@ -162,7 +163,7 @@ describe("pull_request events", () => {
     const writes = mockGitHub({ policy: null, files: [{ filename: "prompts/support.prompt.yml", status: "added" }] });
     await t.probot.receive(pullRequestEvent());
     expect(writes[0]!.body.output.title).toBe("Impact assessment required for unregistered");
-    expect(writes[0]!.body.output.summary).toContain("Policy: built-in defaults");
+    expect(uncell(writes[0]!.body.output.summary)).toContain("Policy: built-in defaults");
     t.recorder.assertValid();
   });
 
@@ -245,7 +246,7 @@ describe("pull_request events", () => {
       ["failure", "aims could not evaluate this pull request"],
       ["failure", "aims could not evaluate this pull request"],
     ]);
-    expect(writes[0].output.summary).toContain("HTTP 502");
+    expect(uncell(writes[0].output.summary)).toContain("HTTP 502");
     t.recorder.assertValid();
   });
 });

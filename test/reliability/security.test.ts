@@ -1,3 +1,4 @@
+import { uncell } from "../../src/render/markdown.js";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { Probot } from "probot";
 import { assessmentMarkdown } from "../support/assessments.js";
@@ -171,7 +172,7 @@ detect:
     const runs = fake.checkRunsFor(repo, { headSha: pr.head.sha });
     expect(runs).toHaveLength(2);
     expect(runs.every((r) => r.conclusion !== "success")).toBe(true);
-    expect(runs[0]!.output.summary).toContain("m.weights");
+    expect(uncell(runs[0]!.output.summary!)).toContain("m.weights");
 
     // Beyond the bounds: refused as configuration errors that name the glob, failing closed.
     const bomb = `systems:\n  - id: bomb\n    name: Bomb\n    paths: ["${"{a,b}".repeat(12)}/**", "${"**/".repeat(25)}x"]\n    risk: high\n`;
@@ -184,8 +185,8 @@ detect:
       ["failure", "aims configuration is invalid"],
       ["failure", "aims configuration is invalid"],
     ]);
-    expect(refused[0]!.output.summary).toMatch(/expands to .* patterns through \{braces\}/);
-    expect(refused[0]!.output.summary).toMatch(/has 25 "\*\*"; the limit is 20/);
+    expect(uncell(refused[0]!.output.summary!)).toMatch(/expands to .* patterns through \{braces\}/);
+    expect(uncell(refused[0]!.output.summary!)).toMatch(/has 25 "\*\*"; the limit is 20/);
   });
 
   it("filenames with unicode, spaces and '..' are data: listed as they are, read by their literal path", async () => {
@@ -196,7 +197,7 @@ detect:
     await receive(probot, "pull_request", await pullRequestPayload(fake, "acme/shop", pr.number, "opened"));
     const run = fake.checkRunsFor(repo, { headSha: pr.head.sha, name: "aims/impact-assessment" })[0]!;
     expect(run.conclusion).not.toBe("success");
-    for (const n of names) expect(run.output.summary).toContain(n.replace(/\|/g, "\\|"));
+    for (const n of names) expect(uncell(run.output.summary!)).toContain(n.replace(/\|/g, "\\|"));
     // No request ever named a normalised path (../ resolved) or left the repository.
     expect(fake.requests.every((r) => r.path.startsWith("/repos/acme/shop") || r.path.startsWith("/app") || r.path.startsWith("/repos/acme/.github"))).toBe(true);
     expect(fake.requests.some((r) => r.path.includes("/etc/passwd") && !r.path.startsWith("/repos/acme/shop/contents/"))).toBe(false);

@@ -1,3 +1,4 @@
+import { uncell } from "../../src/render/markdown.js";
 import { describe, expect, it } from "@jest/globals";
 import { resolvePolicy, type Policy } from "../../src/config/policy.js";
 import type { ConfigFile } from "../../src/config/schema.js";
@@ -479,7 +480,7 @@ describe("assessmentGate", () => {
     const g = assessmentGate(policy, facts([recommenderChange], { linked: [file(FILE, record({ status: "draft" }))] }));
     const out = renderCheck(g, { headSha: HEAD, baseRef: "main", changes: [recommenderChange], policy });
     expect(out.title).toBe("Impact assessment AIA-2026-014 is not approved");
-    expect(out.summary).toMatch(/^### Next steps\n1\. Ask a member of @acme\/ai-governance to approve AIA-2026-014/);
+    expect(uncell(out.summary)).toMatch(/^### Next steps\n1\. Ask a member of @acme\/ai-governance to approve AIA-2026-014/);
     expect(out.summary).toContain("### Why\n- ❌ AIA-2026-014 (governance/impact-assessments/AIA-2026-014.md) has status `draft`, not `approved`.");
   });
 });

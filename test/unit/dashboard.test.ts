@@ -101,7 +101,7 @@ describe("renderDashboard", () => {
       inventory: model.inventory.map((s, i) => (i === 0 ? { ...s, models: s.models.map((x, j) => (j === 0 ? { ...x, path: "models/line\nbreak\u202E.gguf" } : x)) } : s)),
     };
     const body = renderDashboard(hostile);
-    expect(body).toContain("Ship &lt;b>it&lt;/b> \\u202Enow");
+    expect(body).toContain("Ship &lt;b>it&lt;/b> \\\\u202Enow");
     expect(body).toContain("`models/line\\nbreak\\u202E.gguf`");
     expect(body).not.toMatch(/[\u202E]/);
   });

@@ -171,7 +171,7 @@ describe("renderQueryReply", () => {
     const [first] = entries(1);
     const record = { ...first!.record, override: { login: "lead", at: "2026-06-01T00:00:00Z", sha: "a".repeat(40), reason: "urgent \u202Efix <script> | now" } };
     const text = renderQueryReply({ ...base, query: q(""), matches: [{ ...first!, record }], scanned: 1 });
-    expect(text).toContain("@lead: urgent \\u202Efix &lt;script> \\| now");
+    expect(text).toContain("@lead: urgent \\\\u202Efix &lt;script> \\| now");
     expect(text).not.toMatch(/[\u202E]/);
   });
 
