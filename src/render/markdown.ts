@@ -30,7 +30,7 @@ export function code(text: string): string {
 }
 
 /**
- * An invisible word joiner, put where GitHub would otherwise act on text: after `@` (a mention, a
+ * An invisible word joiner, put where GitHub would otherwise act on text: around `@` (a mention, a
  * team notification, an e-mail autolink), between the slashes of `//` and after `www` (autolinks).
  */
 const JOINER = "\u2060";
@@ -80,12 +80,12 @@ function findClosingRun(text: string, from: number, n: number): number {
 
 function escapeProse(text: string): string {
   return text
-    .replace(/[\\[\]|*_~]/g, (ch) => `\\${ch}`)
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
     .replace(/\/(?=\/)/g, `/${JOINER}`)
     .replace(/\b(www)(?=\.)/gi, `$1${JOINER}`)
-    .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${JOINER}`);
+    .replace(/@(?=[\p{L}\p{N}_-])/gu, `${JOINER}@${JOINER}`)
+    .replace(/[\\[\]|*_~]/g, (ch) => `\\${ch}`)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;");
 }
 
 /** `cell` text back as it was written, for terminals (the CLI prints what the checks show in Markdown). */
