@@ -1,5 +1,6 @@
 import { Minimatch } from "minimatch";
 import { parseCommand } from "../commands/parse.js";
+import { parseRevokeReceipt } from "../commands/receipt.js";
 import type { Policy } from "../config/policy.js";
 import { changedManifests } from "../detect/dependencies.js";
 import type { Detector } from "../detect/detect.js";
@@ -112,6 +113,12 @@ export async function gatherOversightFacts(
     }));
     const seen = headSeenAt(runs);
     commands = rawComments.flatMap((c): CommandFact[] => {
+      if (c.own) {
+        // The app's receipt of a revoke stands even when the revoke comment was edited or deleted;
+        // an edited receipt no longer says what the app wrote, and the app posts it again.
+        const receipt = c.createdAt === c.updatedAt ? parseRevokeReceipt(c.body) : undefined;
+        return receipt ? [{ id: c.id, login: receipt.login, bot: false, command: { kind: "revoke" }, createdAt: receipt.at, updatedAt: receipt.at, url: c.htmlUrl }] : [];
+      }
       const command = parseCommand(c.body);
       if (!command || (command.kind !== "sign-off" && command.kind !== "revoke" && command.kind !== "override")) return [];
       const sha = bindCommentSha(c.createdAt, pull.headSha, seen);

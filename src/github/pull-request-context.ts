@@ -3,6 +3,7 @@ import { loadPolicy, type ConfigReader, type PolicyResult } from "../config/poli
 import type { ChangedFile, FileStatus } from "../detect/types.js";
 import { MAX_LISTED_FILES } from "../gates/evaluate.js";
 import { mapLimit } from "../util/concurrency.js";
+import { appBotLogin, isOwnComment } from "./identity.js";
 
 export type GitHub = ProbotOctokit;
 
@@ -73,6 +74,8 @@ export interface IssueComment {
   createdAt: string;
   updatedAt: string;
   htmlUrl: string;
+  /** Written by this app (its bot login): only its own comments can hold receipts and reply markers. */
+  own?: boolean;
 }
 
 export interface IssueRef {
@@ -325,6 +328,8 @@ export async function listPullFiles(octokit: GitHub, pull: PullRequestRef): Prom
 export interface ContextOptions {
   /** Only check runs created by this app count as ours when the id is known. */
   appId?: number;
+  /** The app's slug: its own comments are recognised by `<slug>[bot]` (else GET /app, once). */
+  appSlug?: string;
 }
 
 export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, options: ContextOptions = {}): PullRequestContext {
@@ -397,8 +402,12 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
       }));
     }),
     comments: memo(async () => {
-      const raw = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: pull.number, per_page: 100 });
+      const [raw, bot] = await Promise.all([
+        octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: pull.number, per_page: 100 }),
+        appBotLogin(octokit, options),
+      ]);
       return raw.map((c) => ({
+        own: isOwnComment(c.user, bot),
         id: c.id,
         login: c.user?.login ?? "ghost",
         userType: c.user?.type ?? "User",

@@ -2,7 +2,8 @@ import type { Context } from "probot";
 import { parseCommand, usageText, type AimsCommand } from "../commands/parse.js";
 import { eligibility, governanceText, isBot, oversightTier, principalsPlural } from "../gates/oversight.js";
 import { CHECK_NAMES } from "../gates/types.js";
-import { appBotLogin, isOwnComment } from "../github/evidence-reader.js";
+import { parseRevokeReceipt, revokeReceiptMarker, revokeReceiptText } from "../commands/receipt.js";
+import { appBotLogin } from "../github/identity.js";
 import { standingOf } from "../github/oversight-facts.js";
 import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext } from "../github/pull-request-context.js";
 import { runPullRequest } from "../pipeline.js";
@@ -23,17 +24,18 @@ export function replyMarker(commentId: number): string {
 }
 
 /** Post a reply to a comment unless the app already did. */
-export async function replyOnce(octokit: GitHub, ctx: PullRequestContext, settings: AppSettings, commentId: number, text: string): Promise<boolean> {
-  return postOnce(octokit, ctx, settings, replyMarker(commentId), text);
+export async function replyOnce(octokit: GitHub, ctx: PullRequestContext, commentId: number, text: string): Promise<boolean> {
+  return postOnce(octokit, ctx, replyMarker(commentId), text);
 }
 
 /**
  * Post a comment on the PR unless the app already posted one carrying `marker`. Markers count only
  * in the app's own comments: anyone can paste one into theirs to silence a reply.
  */
-async function postOnce(octokit: GitHub, ctx: PullRequestContext, settings: AppSettings, marker: string, text: string): Promise<boolean> {
-  const [existing, bot] = await Promise.all([ctx.comments(), appBotLogin(octokit, settings)]);
-  if (existing.some((c) => isOwnComment({ login: c.login, type: c.userType }, bot) && c.body.includes(marker))) return false;
+async function postOnce(octokit: GitHub, ctx: PullRequestContext, marker: string, text: string): Promise<boolean> {
+  const existing = await ctx.comments();
+  // An edited comment of the app's may no longer say what the app wrote: it does not count as posted.
+  if (existing.some((c) => c.own && c.createdAt === c.updatedAt && c.body.includes(marker))) return false;
   await octokit.rest.issues.createComment({ owner: ctx.pull.owner, repo: ctx.pull.repo, issue_number: ctx.pull.number, body: `${marker}\n${text}` });
   return true;
 }
@@ -94,6 +96,10 @@ export async function onComment(context: Context<"issue_comment">, settings: App
   const payload = context.payload as unknown as CommentPayload;
   if (!payload.issue.pull_request) return;
   const author = payload.comment.user ?? payload.sender;
+  if (payload.action !== "created" && author.type === "Bot" && (await isAppLogin(context.octokit, settings, author.login))) {
+    await restoreReceipt(context, settings, payload);
+    return;
+  }
   // A bot's comment never carries a command that counts. Who edited or deleted a person's comment
   // does not matter: another app removing a sign-off must take effect too.
   if (isBot(author.login, author.type)) return;
@@ -120,18 +126,50 @@ export async function onComment(context: Context<"issue_comment">, settings: App
   if (command?.kind === "unknown" || (command?.kind === "malformed" && OWN_COMMANDS.has(command.name))) {
     const what = command.kind === "unknown" ? `\`/aims ${command.name}\` is not an aims command.` : `\`/aims${command.name ? ` ${command.name}` : ""}\`: ${command.message}.`;
     const usage = command.kind === "malformed" && command.name ? `Usage: \`${command.usage}\`` : `Commands:\n${usageText()}`;
-    await replyOnce(context.octokit, ctx, settings, commentId, `@${login} ${what}\n\n${usage}`);
+    await replyOnce(context.octokit, ctx, commentId, `@${login} ${what}\n\n${usage}`);
   }
 
   if (command?.kind === "override") {
     const refusal = await overrideRefusal(ctx, login);
-    if (refusal) await replyOnce(context.octokit, ctx, settings, commentId, `@${login}, ${refusal}`);
+    if (refusal) await replyOnce(context.octokit, ctx, commentId, `@${login}, ${refusal}`);
   }
 
   if ((command && GATE_COMMANDS.has(command.kind)) || (before && GATE_COMMANDS.has(before.kind))) {
     const { published } = await runPullRequest(context.octokit, ctx);
     context.log.info({ pr: ctx.pull.number, comment: commentId, command: command?.kind ?? before?.kind, checks: published }, "aims gates re-evaluated for a command");
   }
+  if (payload.action === "created" && command?.kind === "revoke") await recordRevoke(context.octokit, ctx, commentId);
+}
+
+async function isAppLogin(octokit: GitHub, settings: AppSettings, login: string): Promise<boolean> {
+  return (await appBotLogin(octokit, settings)).toLowerCase() === login.toLowerCase();
+}
+
+/**
+ * Post a receipt for a `/aims revoke`, once, after checking on GitHub that the comment is there, by
+ * that person, unedited: the receipt keeps the withdrawal when the comment is later edited or deleted.
+ */
+async function recordRevoke(octokit: GitHub, ctx: PullRequestContext, commentId: number): Promise<void> {
+  const comment = (await ctx.comments()).find((c) => c.id === commentId);
+  if (!comment || comment.own || isBot(comment.login, comment.userType) || comment.createdAt !== comment.updatedAt) return;
+  if (parseCommand(comment.body)?.kind !== "revoke") return;
+  const receipt = { login: comment.login, at: comment.createdAt, comment: comment.id };
+  await postOnce(octokit, ctx, revokeReceiptMarker(receipt), revokeReceiptText(receipt));
+}
+
+/** Someone edited or deleted one of the app's comments: a revoke receipt is posted again (others need nothing). */
+async function restoreReceipt(context: Context<"issue_comment">, settings: AppSettings, payload: CommentPayload): Promise<void> {
+  const written = payload.action === "deleted" ? payload.comment.body : payload.changes?.body?.from;
+  const receipt = parseRevokeReceipt(written ?? "");
+  if (!receipt) return;
+  const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, settings);
+  if (!ctx) return;
+  const posted = await postOnce(context.octokit, ctx, revokeReceiptMarker(receipt), revokeReceiptText(receipt));
+  context.log.warn({ pr: ctx.pull.number, comment: payload.comment.id, action: payload.action, by: payload.sender.login, revoker: receipt.login, reposted: posted }, "a revoke receipt was edited or deleted; posted again");
+  if (!posted) return;
+  // A context of its own: the one above read the comments before the receipt was posted again.
+  const after = await openPull(context.octokit, context.repo(), payload.issue.number, settings);
+  if (after) await runPullRequest(context.octokit, after);
 }
 
 /** Why an override by `login` is not applied, or undefined when they may override. */
@@ -181,7 +219,6 @@ export async function onRequestedAction(context: Context<"check_run.requested_ac
         await postOnce(
           context.octokit,
           ctx,
-          settings,
           `<!-- aims:button-refused=${payload.check_run.id}:${sender.toLowerCase()}:${identifier} -->`,
           `@${sender} the “${button}” button of ${CHECK_NAMES["human-oversight"]} needs write access to this repository, which you do not have; nothing was changed. Ask a maintainer, or sign off with a review if you are an eligible reviewer.`,
         );

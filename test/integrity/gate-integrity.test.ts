@@ -85,6 +85,39 @@ describe("gate integrity against people with write access (in-process app, state
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
   });
 
+  it("a withdrawn sign-off stays withdrawn when someone deletes or edits the /aims revoke, or the app's receipt of it", async () => {
+    const pr = await governedPull();
+    await signOff(pr.number, "carol");
+    expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("success");
+    const revoke = fake.addComment(repo, pr.number, { body: "/aims revoke", user: "carol" });
+    await receive(probot, "issue_comment", commentEvent("created", pr.number, revoke, "carol"));
+    expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
+    const receipts = () => fake.getIssue(repo, pr.number).comments.filter((c) => c.user === fake.botLogin && c.body.includes("aims:revoke-receipt"));
+    expect(receipts()).toHaveLength(1);
+    expect(receipts()[0]!.body).toContain("@carol withdrew, with `/aims revoke`");
+
+    // mallory deletes carol's revoke: the receipt keeps the withdrawal.
+    fake.deleteComment(repo, revoke.id);
+    await receive(probot, "issue_comment", commentEvent("deleted", pr.number, revoke, "mallory"));
+    expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
+
+    // mallory deletes the receipt too: the app posts it again.
+    const receipt = receipts()[0]!;
+    fake.deleteComment(repo, receipt.id);
+    await receive(probot, "issue_comment", commentEvent("deleted", pr.number, { id: receipt.id, body: receipt.body, user: fake.botLogin }, "mallory"));
+    expect(receipts()).toHaveLength(1);
+    expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
+
+    // mallory edits the new receipt to name someone else: an edited receipt counts for nothing, and is posted again.
+    const again = receipts()[0]!;
+    const from = again.body;
+    fake.editComment(repo, again.id, from.replace("login=carol", "login=dave"));
+    await receive(probot, "issue_comment", commentEvent("edited", pr.number, { id: again.id, body: fake.getIssue(repo, pr.number).comments.find((c) => c.id === again.id)!.body, user: fake.botLogin }, "mallory", { changes: { body: { from } } }));
+    expect(receipts().filter((c) => c.createdAt === c.updatedAt && c.body.includes("login=carol"))).toHaveLength(1);
+    expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
+    expect(latest(pr.head.sha, OVERSIGHT)!.output.summary).toContain("withdrawn with `/aims revoke`");
+  });
+
   it("an approval dismissed by another app, or its reason deleted, is re-evaluated at once", async () => {
     const pr = await governedPull();
     const review = fake.addReview(repo, pr.number, { user: "dave", state: "APPROVED", body: "Checked the evaluation report." });
