@@ -140,7 +140,7 @@ export function eligibility(p: Principals, login: string, s: Standing | undefine
   const access = perm === "none" ? "no access to this repository" : `${perm} access`;
   return {
     ok,
-    via: ok ? `${perm} permission` : `${perm} permission only`,
+    via: ok ? `${perm} permission` : perm === "none" ? "no access to this repository" : `${perm} permission only`,
     predicate: ok ? `has ${perm} permission` : perm === "none" ? "has no permission on this repository" : `has ${perm} permission only`,
     you: `you have ${access}`,
     teams: [],

@@ -93,6 +93,8 @@ describe("oversight gate: tiers and eligibility", () => {
     expect(text(r)).toContain("@dev's approval (2026-06-01 at aaaaaaa): the author cannot sign off their own change.");
     expect(text(r)).toContain("@helper[bot]'s approval (2026-06-01 at aaaaaaa): bots never count.");
     expect(r.controls).toEqual([]);
+    const outsider = gate(policy, facts("chat", { reviews: [review("stranger", "APPROVED")], standing: { stranger: { teams: [], permission: "none" } } }));
+    expect(text(outsider)).toContain("@stranger's approval (2026-06-01 at aaaaaaa): not eligible for the limited tier (no access to this repository)");
   });
 
   it("needs two sign-offs with a rationale on the high tier by default", () => {
