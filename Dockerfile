@@ -15,6 +15,7 @@ ENV NODE_ENV=production \
     LOG_LEVEL=info
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Runtime dependencies only; they include ioredis, which Probot loads when REDIS_URL is set.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/lib ./lib
 COPY app.yml ./

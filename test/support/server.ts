@@ -4,7 +4,8 @@ import { FakeGitHub, generateTestPrivateKey, signWebhook } from "./fake-github.j
 
 export const WEBHOOK_SECRET = "e2e-webhook-secret";
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, "127.0.0.1", () => {
