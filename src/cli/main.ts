@@ -12,6 +12,8 @@ import { RECONCILE_USAGE } from "../reconcile/usage.js";
 export const EXIT_PASS = 0;
 export const EXIT_GATE_FAILS = 1;
 export const EXIT_USAGE = 2;
+/** The process ran out of work before the command returned: its result is unknown, never a pass. */
+export const EXIT_UNFINISHED = 3;
 
 const USAGE = `Usage: aims <command> [options]
 

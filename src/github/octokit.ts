@@ -117,6 +117,20 @@ export function pacedAsContent(pathname: string): boolean {
 const contentQueues = new Map<string, Promise<void>>();
 
 /**
+ * `promise`, with the process kept running until it settles. A queued request waits for the slot
+ * that the previous one frees on an unref'd timer; without this, a CLI whose only pending work is
+ * that wait would see its event loop empty and exit mid-pass.
+ */
+async function keepingAlive<T>(promise: Promise<T>): Promise<T> {
+  const keepAlive = setInterval(() => {}, 60_000);
+  try {
+    return await promise;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+/**
  * fetch through the per-installation content queue: content-creating requests of one installation
  * go one at a time, each `intervalMs` after the previous one finished; other requests pass straight
  * through. It sits below the retry and throttle plugins, so every attempt queues.
@@ -125,21 +139,22 @@ export function pacedFetch(key: string, intervalMs: number, base: typeof fetch):
   return async (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (!isContentCreating(String(init?.method ?? "GET").toUpperCase(), url)) return base(input, init);
-    const previous = contentQueues.get(key) ?? Promise.resolve();
+    const previous = contentQueues.get(key);
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
+    const tail = previous ? previous.then(() => mine) : mine;
     contentQueues.set(key, tail);
     void tail.then(() => {
       if (contentQueues.get(key) === tail) contentQueues.delete(key);
     });
-    await previous;
+    if (previous) await keepingAlive(previous);
     try {
       const res = await base(input, init);
       // Read the body inside the slot so "finished" means the whole answer arrived.
       const body = await res.arrayBuffer();
       return new Response(res.status === 204 || res.status === 304 ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
     } finally {
+      // Unref'd: nobody waiting means nothing to keep the process for; a waiter keeps it alive itself.
       if (intervalMs > 0) setTimeout(release, intervalMs).unref();
       else release();
     }

@@ -6,12 +6,12 @@
  * some never (the app was "down") until the reconciler (`aims reconcile`, the built CLI) redelivers
  * them. Then the invariants are counted from GitHub's state, printed, and asserted.
  */
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { readRecords, verifyChain } from "../../src/evidence/verify.js";
 import { hashMatches } from "../../src/evidence/record.js";
 import { assessmentMarkdown } from "../support/assessments.js";
-import { FakeGitHub, generateTestPrivateKey, signWebhook, type FakePull, type FakeRepo } from "../support/fake-github.js";
+import { appCliEnv, runBuiltCli } from "../support/cli.js";
+import { FakeGitHub, signWebhook, type FakePull, type FakeRepo } from "../support/fake-github.js";
 import { createFaultInjector, seededRandom, type FaultInjector } from "../support/faults.js";
 import { startApp, WEBHOOK_SECRET, type RunningApp } from "../support/server.js";
 
@@ -54,17 +54,6 @@ interface Counts {
   chainProblems: number;
   unhandledRejections: number;
   apiViolations: number;
-}
-
-async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["lib/cli/bin.js", ...args], { cwd: process.cwd(), env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 }
 
 /** Resolves once the fake has seen no request for `quietMs` (the app finished its work). */
@@ -258,21 +247,11 @@ describe("fault injection: no wrongly passed gate, no lost evidence, under 5xx, 
 
     // The reconciler, as cron runs it: the built CLI, once while GitHub still misbehaves, then
     // once after it recovered, then once more to show there is nothing left to do.
-    const cliEnv = {
-      APP_ID: String(fake.app.id),
-      PRIVATE_KEY: generateTestPrivateKey(),
-      GHE_HOST: host,
-      GHE_PROTOCOL: "http",
-      APP_SLUG: fake.app.slug,
-      AIMS_RETRY_BASE_MS: "5",
-      AIMS_REQUEST_TIMEOUT_MS: "500",
-      AIMS_WRITE_PACING: "off",
-      AIMS_CONTENT_INTERVAL_MS: "0",
-    };
+    const cliEnv = appCliEnv(fake, host, { AIMS_REQUEST_TIMEOUT_MS: "500" });
     const passes = [];
     for (const faulty of [true, false, false]) {
       injector.enabled = faulty;
-      const res = await runCli(["reconcile", "--cooldown-minutes", "0"], cliEnv);
+      const res = await runBuiltCli(["reconcile", "--cooldown-minutes", "0"], cliEnv);
       await fake.settled();
       await quiet(fake);
       const line = res.stdout.split("\n").find((l) => l.startsWith("{"));
