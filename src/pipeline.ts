@@ -11,7 +11,7 @@ import { gatherAssessmentFacts } from "./github/assessment-facts.js";
 import { publishChecks, type PublishedCheck } from "./github/checks.js";
 import { gatherOversightFacts } from "./github/oversight-facts.js";
 import { allChangedFiles, type GitHub, type PullRequestContext } from "./github/pull-request-context.js";
-import { renderCheck } from "./render/check.js";
+import { renderGates } from "./render/check.js";
 import { mapLimit } from "./util/concurrency.js";
 import { KeyedMutex } from "./util/keyed-mutex.js";
 
@@ -207,18 +207,8 @@ async function evaluateAndPublish(
     gates = evaluationFailed(describeFailure(error));
   }
   const existing = await ctx.existingChecks();
-  const policy = evaluation?.policy.ok ? evaluation.policy.policy : undefined;
-  const sources = evaluation ? (evaluation.policy.ok ? evaluation.policy.policy.sources : evaluation.policy.sources) : undefined;
-  const checks = gates.map((result) => ({
-    result,
-    output: renderCheck(result, {
-      headSha: ctx.pull.headSha,
-      baseRef: ctx.pull.baseRef,
-      changes: evaluation?.facts.changes ?? [],
-      ...(policy ? { policy } : {}),
-      ...(sources ? { sources } : {}),
-    }),
-  }));
+  const outputs = renderGates(gates, evaluation, { headSha: ctx.pull.headSha, baseRef: ctx.pull.baseRef });
+  const checks = gates.map((result, i) => ({ result, output: outputs[i]! }));
   const published = await publishChecks(octokit, ctx.pull, existing, checks);
   if (failure) throw failure;
   // The evidence record follows the published decision; its failure never hides or changes a gate.

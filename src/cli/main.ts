@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { formatProblem, parseConfigText } from "../config/parse.js";
 import { evaluatePullRequest, type Evaluation } from "../pipeline.js";
-import { renderCheck } from "../render/check.js";
+import { renderGates } from "../render/check.js";
 import { assessInit, workingTreePolicy } from "./assess.js";
 import { exportCommand, UsageError, verifyCommand } from "./audit.js";
 import { createLocalContext, defaultBranch, ensureRepository, GitError } from "./local-git.js";
@@ -181,9 +181,9 @@ async function check(args: string[], io: Io): Promise<number> {
 
   if (format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else if (format === "markdown") {
-    const policy = evaluation.policy.ok ? evaluation.policy.policy : undefined;
-    for (const gate of evaluation.gates) {
-      const out = renderCheck(gate, { headSha: ctx.pull.headSha, baseRef: base, changes: evaluation.facts.changes, ...(policy ? { policy } : {}) });
+    const outputs = renderGates(evaluation.gates, evaluation, { headSha: ctx.pull.headSha, baseRef: base });
+    for (const [i, gate] of evaluation.gates.entries()) {
+      const out = outputs[i]!;
       const required = report.gates.find((g) => g.name === gate.name)?.required ?? [];
       const needs = required.length ? `**Required on GitHub:**\n${required.map((r) => `- ${r}`).join("\n")}\n\n` : "";
       io.stdout(`## ${gate.name}: ${gate.conclusion} — ${out.title}\n\n${out.summary}\n\n${needs}`);

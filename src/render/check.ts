@@ -1,4 +1,4 @@
-import type { Policy, PolicySource } from "../config/policy.js";
+import type { Policy, PolicyResult, PolicySource } from "../config/policy.js";
 import type { AiChange, DependencyChange } from "../detect/types.js";
 import type { GateResult, Reason } from "../gates/types.js";
 import { byteLength, cell, code, humanBytes, plural, truncateBytes } from "./markdown.js";
@@ -44,6 +44,24 @@ export interface RenderContext {
 }
 
 const STATUS_ICON: Record<Reason["status"], string> = { met: "✅", unmet: "❌", error: "⛔", info: "ℹ️" };
+
+/**
+ * Every gate's check-run output for one evaluation: the one mapping from an evaluation to what the
+ * checks show, shared by the app and `aims check --format markdown`. `evaluation` is absent when the
+ * evaluation itself failed (the gates then say so).
+ */
+export function renderGates(
+  gates: GateResult[],
+  evaluation: { policy: PolicyResult; facts: { changes: AiChange[] } } | undefined,
+  at: { headSha: string; baseRef: string },
+): CheckOutput[] {
+  const policy = evaluation?.policy.ok ? evaluation.policy.policy : undefined;
+  // An invalid policy still names its files: the footer must not claim the built-in defaults.
+  const sources = evaluation ? (evaluation.policy.ok ? evaluation.policy.policy.sources : evaluation.policy.sources) : undefined;
+  return gates.map((result) =>
+    renderCheck(result, { ...at, changes: evaluation?.facts.changes ?? [], ...(policy ? { policy } : {}), ...(sources ? { sources } : {}) }),
+  );
+}
 
 /** Render one gate's decision as a check-run output, never above GitHub's byte limit. */
 export function renderCheck(result: GateResult, ctx: RenderContext, maxBytes = MAX_SUMMARY_BYTES): CheckOutput {

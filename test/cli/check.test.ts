@@ -189,6 +189,15 @@ describe("aims check on a local repository", () => {
     expect(report.gates.every((g) => g.conclusion !== "success")).toBe(true);
   });
 
+  it("names the invalid policy file in markdown, never the built-in defaults", async () => {
+    const repo = new Repo({ ...baseFiles(), ".github/aims.yml": "systems:\n  - id: Recommender\n    paths: []\n" }).change({ "README.md": "# Shop\nmore\n" });
+    const { code, stdout } = await aims(repo.dir, "check", "--format", "markdown");
+    expect(code).toBe(2);
+    expect(stdout).toContain(".github/aims.yml:2:");
+    expect(stdout).not.toContain("built-in defaults");
+    expect(stdout).toMatch(/Policy: `\.github\/aims\.yml` on `main`, not applied/);
+  });
+
   it("does not let the branch weaken its own policy", async () => {
     const repo = new Repo(baseFiles()).change({ ".github/aims.yml": "detect:\n  gate: []\n", "models/ranker.onnx": LFS_POINTER });
     const { code, report } = await checkJson(repo.dir);
