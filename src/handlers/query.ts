@@ -7,6 +7,7 @@ import { appBotLogin, isOwnComment } from "../github/identity.js";
 import type { GitHub } from "../github/pull-request-context.js";
 import { queryRefusal, renderQueryReply } from "../render/query.js";
 import type { AppSettings } from "../settings.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
 
 export const QUERY_EVENTS = ["issue_comment.created"] as const;
 
@@ -24,18 +25,7 @@ export interface QueryComment {
 export type QueryOutcome = "ignored" | "already-replied" | "refused" | "usage" | "answered";
 
 /** Work per comment within this process: a second delivery waits for the first, then finds its reply. */
-const inFlight = new Map<string, Promise<unknown>>();
-
-async function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const previous = inFlight.get(key) ?? Promise.resolve();
-  const mine = previous.catch(() => undefined).then(fn);
-  inFlight.set(key, mine);
-  try {
-    return await mine;
-  } finally {
-    if (inFlight.get(key) === mine) inFlight.delete(key);
-  }
-}
+const perComment = new KeyedMutex();
 
 function webUrl(octokit: GitHub): string {
   const base = String((octokit.request.endpoint.DEFAULTS as { baseUrl?: string }).baseUrl ?? "https://api.github.com");
@@ -68,7 +58,7 @@ export async function answerQuery(octokit: GitHub, c: QueryComment, settings: Ap
   const { owner, repo } = c.repository;
   const evidenceRepo = `${owner}/${repo}`;
   const marker = queryReplyMarker(c.comment.id);
-  return serialised(`${evidenceRepo.toLowerCase()}#${c.comment.id}`, async () => {
+  return perComment.run(`${evidenceRepo.toLowerCase()}#${c.comment.id}`, async () => {
     const bot = await appBotLogin(octokit, settings);
     if (await alreadyReplied(octokit, c, marker, bot)) return "already-replied";
     let outcome: QueryOutcome;
