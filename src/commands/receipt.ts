@@ -33,3 +33,34 @@ export function revokeReceiptText(r: RevokeReceipt): string {
     "Editing or deleting that comment does not undo it; a new `/aims sign-off` is needed for a sign-off to count again.",
   ].join("\n");
 }
+
+/**
+ * Review-edit receipts. GitHub's REST API does not say when a review's text was edited, and anyone
+ * with write access can edit it; only the `pull_request_review.edited` webhook tells who did. When
+ * someone other than the reviewer edits it, the app records that in a comment of its own, and the
+ * review's text no longer counts as the reviewer's rationale.
+ */
+export interface ReviewEditReceipt {
+  review: number;
+  reviewer: string;
+  editor: string;
+}
+
+const REVIEW_EDIT = /<!-- aims:review-edited review=(\d+) reviewer=([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})) editor=([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?) -->/;
+
+export function reviewEditMarker(r: ReviewEditReceipt): string {
+  return `<!-- aims:review-edited review=${r.review} reviewer=${r.reviewer} editor=${r.editor} -->`;
+}
+
+export function parseReviewEditReceipt(body: string): ReviewEditReceipt | undefined {
+  const m = REVIEW_EDIT.exec(body);
+  return m ? { review: Number(m[1]), reviewer: m[2]!, editor: m[3]! } : undefined;
+}
+
+export function reviewEditText(r: ReviewEditReceipt): string {
+  return [
+    reviewEditMarker(r),
+    `Recorded: @${r.editor} edited the text of @${r.reviewer}'s review, so it no longer counts as @${r.reviewer}'s rationale.`,
+    `@${r.reviewer} can submit a new review, or comment \`/aims sign-off <rationale>\`.`,
+  ].join("\n");
+}

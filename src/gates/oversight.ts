@@ -19,6 +19,8 @@ export interface ReviewFact {
   at: string;
   body: string;
   url?: string;
+  /** Someone other than the reviewer edited the review's text (the app's receipt says so). */
+  editedBy?: string;
 }
 
 /** A comment holding an `/aims` sign-off, revoke or override command. */
@@ -285,7 +287,10 @@ function judgeSignOffs(tier: TierPolicy, tierName: string, facts: PullRequestFac
     for (const e of events) {
       if (e.kind === "review") {
         if (e.r.state === "APPROVED") {
-          current = { login: u.login, method: "review", sha: e.r.sha, at: e.r.at, rationale: e.r.body.trim(), edited: false, ...(e.r.url ? { url: e.r.url } : {}) };
+          // A review text someone else edited is not the reviewer's rationale; the approval itself is.
+          const rationale = e.r.editedBy ? "" : e.r.body.trim();
+          current = { login: u.login, method: "review", sha: e.r.sha, at: e.r.at, rationale, edited: false, ...(e.r.url ? { url: e.r.url } : {}) };
+          if (e.r.editedBy) out.dismissed.push(`${who}'s review text: edited by @${e.r.editedBy}, so it is not counted as ${who}'s rationale.`);
           revoked = undefined;
         } else if (current?.method === "review") {
           // CHANGES_REQUESTED or DISMISSED replaces an earlier approval.

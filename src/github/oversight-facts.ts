@@ -1,6 +1,6 @@
 import { Minimatch } from "minimatch";
 import { parseCommand } from "../commands/parse.js";
-import { parseRevokeReceipt } from "../commands/receipt.js";
+import { parseReviewEditReceipt, parseRevokeReceipt } from "../commands/receipt.js";
 import type { Policy } from "../config/policy.js";
 import { changedManifests } from "../detect/dependencies.js";
 import type { Detector } from "../detect/detect.js";
@@ -102,6 +102,12 @@ export async function gatherOversightFacts(
       ctx.comments(),
       ctx.existingChecks(),
     ]);
+    // Reviews whose text someone else edited, as the app's own unedited receipts record them.
+    const editedBy = new Map<number, string>();
+    for (const c of rawComments) {
+      const receipt = c.own && c.createdAt === c.updatedAt ? parseReviewEditReceipt(c.body) : undefined;
+      if (receipt) editedBy.set(receipt.review, receipt.editor);
+    }
     reviews = rawReviews.map((r) => ({
       id: r.id,
       login: r.login,
@@ -110,6 +116,7 @@ export async function gatherOversightFacts(
       sha: r.commitId,
       at: r.submittedAt,
       body: r.body,
+      ...(editedBy.has(r.id) ? { editedBy: editedBy.get(r.id)! } : {}),
     }));
     const seen = headSeenAt(runs);
     commands = rawComments.flatMap((c): CommandFact[] => {

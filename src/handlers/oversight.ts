@@ -2,7 +2,7 @@ import type { Context } from "probot";
 import { parseCommand, usageText, type AimsCommand } from "../commands/parse.js";
 import { eligibility, governanceText, isBot, oversightTier, principalsPlural } from "../gates/oversight.js";
 import { CHECK_NAMES } from "../gates/types.js";
-import { parseRevokeReceipt, revokeReceiptMarker, revokeReceiptText } from "../commands/receipt.js";
+import { parseReviewEditReceipt, parseRevokeReceipt, reviewEditMarker, reviewEditText, revokeReceiptMarker, revokeReceiptText } from "../commands/receipt.js";
 import { appBotLogin } from "../github/identity.js";
 import { standingOf } from "../github/oversight-facts.js";
 import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext } from "../github/pull-request-context.js";
@@ -68,8 +68,16 @@ export async function onReview(context: Context<"pull_request_review">, settings
       .then((policy) => (policy.ok ? standingOf(speculative, policy.policy, reviewer) : undefined))
       .catch(() => undefined);
   }
-  const ctx = await openPull(context.octokit, repo, payload.pull_request.number, settings, speculative);
+  let ctx = await openPull(context.octokit, repo, payload.pull_request.number, settings, speculative);
   if (!ctx) return;
+  const editor = payload.sender.login;
+  if (payload.action === "edited" && (payload as { changes?: { body?: unknown } }).changes?.body !== undefined && editor.toLowerCase() !== reviewer.toLowerCase()) {
+    const receipt = { review: payload.review.id, reviewer, editor };
+    const posted = await postOnce(context.octokit, ctx, reviewEditMarker(receipt), reviewEditText(receipt));
+    context.log.warn({ pr: ctx.pull.number, review: payload.review.id, reviewer, editor, recorded: posted }, "a review's text was edited by someone other than the reviewer");
+    // Evaluate with the receipt: the context above read the comments before it was posted.
+    if (posted) ctx = createPullRequestContext(context.octokit, ctx.pull, settings);
+  }
   const { published } = await runPullRequest(context.octokit, ctx);
   context.log.info({ pr: ctx.pull.number, review: payload.review.id, action: payload.action, checks: published }, "aims gates re-evaluated for a review");
 }
@@ -157,15 +165,17 @@ async function recordRevoke(octokit: GitHub, ctx: PullRequestContext, commentId:
   await postOnce(octokit, ctx, revokeReceiptMarker(receipt), revokeReceiptText(receipt));
 }
 
-/** Someone edited or deleted one of the app's comments: a revoke receipt is posted again (others need nothing). */
+/** Someone edited or deleted one of the app's comments: a receipt is posted again (other comments need nothing). */
 async function restoreReceipt(context: Context<"issue_comment">, settings: AppSettings, payload: CommentPayload): Promise<void> {
-  const written = payload.action === "deleted" ? payload.comment.body : payload.changes?.body?.from;
-  const receipt = parseRevokeReceipt(written ?? "");
-  if (!receipt) return;
+  const written = (payload.action === "deleted" ? payload.comment.body : payload.changes?.body?.from) ?? "";
+  const revoke = parseRevokeReceipt(written);
+  const reviewEdit = revoke ? undefined : parseReviewEditReceipt(written);
+  const marker = revoke ? revokeReceiptMarker(revoke) : reviewEdit ? reviewEditMarker(reviewEdit) : undefined;
+  if (!marker) return;
   const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, settings);
   if (!ctx) return;
-  const posted = await postOnce(context.octokit, ctx, revokeReceiptMarker(receipt), revokeReceiptText(receipt));
-  context.log.warn({ pr: ctx.pull.number, comment: payload.comment.id, action: payload.action, by: payload.sender.login, revoker: receipt.login, reposted: posted }, "a revoke receipt was edited or deleted; posted again");
+  const posted = await postOnce(context.octokit, ctx, marker, revoke ? revokeReceiptText(revoke) : reviewEditText(reviewEdit!));
+  context.log.warn({ pr: ctx.pull.number, comment: payload.comment.id, action: payload.action, by: payload.sender.login, reposted: posted }, "a receipt of the app's was edited or deleted; posted again");
   if (!posted) return;
   // A context of its own: the one above read the comments before the receipt was posted again.
   const after = await openPull(context.octokit, context.repo(), payload.issue.number, settings);

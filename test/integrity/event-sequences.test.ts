@@ -40,6 +40,7 @@ type Action =
   | { kind: "edit"; pick: number; byBot: boolean }
   | { kind: "delete"; pick: number; byBot: boolean }
   | { kind: "dismiss"; pick: number; byBot: boolean }
+  | { kind: "edit-review"; pick: number; byReviewer: boolean }
   | { kind: "leave-team"; who: "carol" | "dave" }
   | { kind: "lose-write"; who: "carol" | "dave" }
   | { kind: "redeliver"; pick: number };
@@ -54,6 +55,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant("edit" as const), pick: fc.nat(), byBot: fc.boolean() }),
   fc.record({ kind: fc.constant("delete" as const), pick: fc.nat(), byBot: fc.boolean() }),
   fc.record({ kind: fc.constant("dismiss" as const), pick: fc.nat(), byBot: fc.boolean() }),
+  fc.record({ kind: fc.constant("edit-review" as const), pick: fc.nat(), byReviewer: fc.boolean() }),
   fc.record({ kind: fc.constant("leave-team" as const), who: fc.constantFrom("carol" as const, "dave" as const) }),
   fc.record({ kind: fc.constant("lose-write" as const), who: fc.constantFrom("carol" as const, "dave" as const) }),
   fc.record({ kind: fc.constant("redeliver" as const), pick: fc.nat() }),
@@ -157,6 +159,14 @@ describe("event sequences against the gates (property-based, stateful fake GitHu
           if (!target) break;
           fake.dismissReview(repo, pr.number, target.id);
           e = event("pull_request_review", { action: "dismissed", review: { id: target.id, state: "dismissed", user: user(target.user), commit_id: target.commitId, body: target.body }, pull_request: await pullJson(), ...envelope(a.byBot ? botSender() : user("mallory")) });
+          break;
+        }
+        case "edit-review": {
+          const target = reviews[a.pick % Math.max(1, reviews.length)];
+          if (!target) break;
+          const from = target.body;
+          target.body = `${from} Looked again.`;
+          e = event("pull_request_review", { action: "edited", review: { id: target.id, state: target.state.toLowerCase(), user: user(target.user), commit_id: target.commitId, body: target.body }, changes: { body: { from } }, pull_request: await pullJson(), ...envelope(user(a.byReviewer ? target.user : "mallory")) });
           break;
         }
         case "leave-team":

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { Probot } from "probot";
+import { uncell } from "../../src/render/markdown.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
 
@@ -133,6 +134,48 @@ describe("gate integrity against people with write access (in-process app, state
     fake.dismissReview(repo, pr.number, review.id);
     await receive(probot, "pull_request_review", await reviewPayload("dismissed", { login: "stale-reviews[bot]", id: 77, type: "Bot" }));
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
+  });
+
+  it("a review's text edited by someone else is not the reviewer's rationale, even when the receipt is deleted", async () => {
+    const high = fake.addRepo("acme/ranker", { files: { ".github/aims.yml": POLICY.replace("risk: limited", "risk: high").replace("limited:", "high:\n      required: 1\n      require_rationale: true") }, ownerType: "Organization" });
+    for (const login of ["alice", "carol", "mallory"]) fake.setPermission(high, login, "write");
+    const highRepository = (await (await fetch(`${fake.apiBase}/repos/acme/ranker`)).json()) as Record<string, unknown>;
+    fake.commit(high, { branch: "rank", files: { "models/rank.onnx": "\u0000R" } });
+    const pr = fake.addPullRequest(high, { head: "rank", user: "alice" });
+    await receive(probot, "pull_request", await pullRequestPayload(fake, "acme/ranker", pr.number, "opened"));
+    const review = fake.addReview(high, pr.number, { user: "carol", state: "APPROVED", body: "" });
+    const reviewEvent = async (action: string, sender: string, extra: Record<string, unknown> = {}) => ({
+      action,
+      review: { id: review.id, state: "approved", user: user("carol"), commit_id: review.commitId, body: review.body },
+      pull_request: await (await fetch(`${fake.apiBase}/repos/acme/ranker/pulls/${pr.number}`)).json(),
+      repository: highRepository,
+      installation: { id: fake.installationId },
+      sender: user(sender),
+      ...extra,
+    });
+    await receive(probot, "pull_request_review", await reviewEvent("submitted", "carol"));
+    const run = () => fake.checkRunsFor(high, { headSha: pr.head.sha, name: OVERSIGHT }).at(-1)!;
+    expect(run().conclusion).toBe("action_required");
+    expect(run().output.summary).toContain("no rationale");
+
+    // mallory writes a rationale into carol's approval.
+    review.body = "Reviewed the ranking evaluation and the rollback plan.";
+    await receive(probot, "pull_request_review", await reviewEvent("edited", "mallory", { changes: { body: { from: "" } } }));
+    expect(run().conclusion).toBe("action_required");
+    expect(uncell(run().output.summary!)).toContain("@carol's review text: edited by @mallory, so it is not counted as @carol's rationale.");
+    const receipt = fake.getIssue(high, pr.number).comments.find((c) => c.user === fake.botLogin && c.body.includes("aims:review-edited"))!;
+    expect(receipt.body).toContain("@mallory edited the text of @carol's review");
+
+    // mallory deletes the receipt: the app posts it again and the rationale still does not count.
+    fake.deleteComment(high, receipt.id);
+    await receive(probot, "issue_comment", { action: "deleted", issue: { number: pr.number, pull_request: { url: "x" }, user: user("alice") }, comment: { id: receipt.id, body: receipt.body, user: user(fake.botLogin) }, repository: highRepository, installation: { id: fake.installationId }, sender: user("mallory") });
+    expect(fake.getIssue(high, pr.number).comments.filter((c) => c.user === fake.botLogin && c.body.includes("aims:review-edited"))).toHaveLength(1);
+    expect(run().conclusion).toBe("action_required");
+
+    // carol's own edit of her review is hers: a new review with a rationale counts.
+    fake.addReview(high, pr.number, { user: "carol", state: "APPROVED", body: "Reviewed it myself: evaluation and rollback are fine." });
+    await receive(probot, "pull_request_review", await reviewEvent("submitted", "carol"));
+    expect(run().conclusion).toBe("success");
   });
 
   it("a signer who loses write access or leaves the listed team no longer counts, at once", async () => {
