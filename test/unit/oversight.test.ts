@@ -107,6 +107,17 @@ describe("oversight gate: tiers and eligibility", () => {
     expect([two.conclusion, two.title]).toEqual(["success", "Signed off by @carol, @erin (high risk)"]);
   });
 
+  it("an approval whose text someone else edited counts without a rationale, and says who edited it", () => {
+    const edited = gate(policy, facts("models", { reviews: [review("erin", "APPROVED", { editedBy: "mallory" })], commands: [signOff("carol")], standing: { carol: writer, erin: writer } }));
+    expect(edited.conclusion).toBe("action_required");
+    expect(text(edited)).toContain("@erin's review text: edited by @mallory, so it is not counted as @erin's rationale.");
+    expect(text(edited)).toContain("@erin's approval (2026-06-01 at aaaaaaa): no rationale; the high tier requires one");
+    // Where no rationale is required the approval itself still counts, without the edited text.
+    const limited = gate(policy, facts("chat", { reviews: [review("erin", "APPROVED", { editedBy: "mallory" })], standing: { erin: writer } }));
+    expect(limited.conclusion).toBe("success");
+    expect(limited.signOffs?.[0]?.rationale).toBeUndefined();
+  });
+
   it("takes the higher of registry and assessment risk (an unregistered change counts as high)", () => {
     const r = gate(policy, facts("unregistered", { reviews: [review("carol", "APPROVED")], standing: { carol: writer } }));
     expect(r.title).toBe("Human sign-off required: 1 of 2 signed");
