@@ -1,4 +1,5 @@
 import { ProbotOctokit } from "probot";
+import { ConditionalCache, conditionalFetch } from "./conditional-cache.js";
 
 /**
  * How aims-bot talks to GitHub under load and faults. Probot 14's own throttle options retry a
@@ -34,6 +35,8 @@ export interface OctokitSettings {
    * finished (retries included). Default 1000 ms, below GitHub's 80 a minute.
    */
   contentIntervalMs: number;
+  /** Revalidate GETs with ETags and serve unchanged answers from memory (`AIMS_HTTP_CACHE=off` turns it off). */
+  conditionalCache: boolean;
 }
 
 export const DEFAULT_OCTOKIT_SETTINGS: OctokitSettings = {
@@ -44,6 +47,7 @@ export const DEFAULT_OCTOKIT_SETTINGS: OctokitSettings = {
   requestTimeoutMs: 30_000,
   writePacing: true,
   contentIntervalMs: 1000,
+  conditionalCache: true,
 };
 
 function numberFrom(value: string | undefined, fallback: number, min = 0): number {
@@ -63,6 +67,7 @@ export function octokitSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Oc
     requestTimeoutMs: numberFrom(env.AIMS_REQUEST_TIMEOUT_MS, d.requestTimeoutMs, 1),
     contentIntervalMs: numberFrom(env.AIMS_CONTENT_INTERVAL_MS, d.contentIntervalMs),
     writePacing: !/^(off|false|0|no)$/i.test(env.AIMS_WRITE_PACING ?? ""),
+    conditionalCache: !/^(off|false|0|no)$/i.test(env.AIMS_HTTP_CACHE ?? ""),
   };
 }
 
@@ -167,7 +172,7 @@ export function pacedFetch(key: string, intervalMs: number, base: typeof fetch):
  * handler both for the app client and for every installation client Probot derives from it.
  * An explicit `throttle: { enabled: false }` or `retry: { enabled: false }` (tests) is kept.
  */
-export function createAimsOctokit(settings: OctokitSettings = DEFAULT_OCTOKIT_SETTINGS): typeof ProbotOctokit {
+export function createAimsOctokit(settings: OctokitSettings = DEFAULT_OCTOKIT_SETTINGS, cache: ConditionalCache = new ConditionalCache()): typeof ProbotOctokit {
   return ProbotOctokit.defaults((options: Record<string, any>) => {
     const throttle = options.throttle ?? {};
     const retry = options.retry ?? {};
@@ -176,9 +181,10 @@ export function createAimsOctokit(settings: OctokitSettings = DEFAULT_OCTOKIT_SE
     // once, keyed by installation.
     const base: typeof fetch = request.aimsBaseFetch ?? request.fetch ?? fetch;
     const key = String(options.auth?.installationId ?? "app");
+    const revalidating = (f: typeof fetch): typeof fetch => (settings.conditionalCache ? conditionalFetch(cache, f) : f);
     return {
       ...options,
-      request: { ...request, aimsBaseFetch: base, fetch: pacedFetch(key, settings.contentIntervalMs, fetchWithTimeout(settings.requestTimeoutMs, base)) },
+      request: { ...request, aimsBaseFetch: base, fetch: revalidating(pacedFetch(key, settings.contentIntervalMs, fetchWithTimeout(settings.requestTimeoutMs, base))) },
       retry:
         retry.enabled === false
           ? retry

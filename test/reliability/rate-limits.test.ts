@@ -11,6 +11,7 @@ const SETTINGS: OctokitSettings = {
   requestTimeoutMs: 1500,
   writePacing: false,
   contentIntervalMs: 0,
+  conditionalCache: false,
 };
 
 const secondary = (retryAfter = "1"): FaultResult => ({

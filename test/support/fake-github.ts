@@ -351,6 +351,7 @@ export class FakeGitHub {
   private clockOffset: number;
   private lastStamp = 0;
   private requestCount = 0;
+  private notModifiedCount = 0;
   private readonly pending = new Set<ServerResponse>();
   private readonly routes = new Map<string, Handler>();
   private readonly diffCache = new Map<string, FakePullFile[]>();
@@ -417,6 +418,7 @@ export class FakeGitHub {
     this.responseViolations.length = 0;
     this.unhandled.length = 0;
     this.requestCount = 0;
+    this.notModifiedCount = 0;
   }
 
   /** GET/HEAD requests logged, optionally only those whose path or operationId matches. */
@@ -1094,8 +1096,8 @@ export class FakeGitHub {
     } else {
       reply = this.dispatch(method, path, body, req, fakeReq, match, actor);
     }
-    this.send(res, method, path, url, reply);
-    log(reply.status);
+    const status = this.send(res, method, path, url, reply, String(req.headers["if-none-match"] ?? ""));
+    log(status);
   }
 
   private dispatch(method: string, path: string, body: unknown, req: IncomingMessage, fakeReq: FakeRequest, match: MatchedOperation, actor: Actor): Reply {
@@ -1118,7 +1120,8 @@ export class FakeGitHub {
     }
   }
 
-  private send(res: ServerResponse, method: string, path: string, url: URL, reply: Reply): void {
+  /** Writes the answer; a GET whose `If-None-Match` names the answer's ETag gets 304 and no body, as on GitHub. */
+  private send(res: ServerResponse, method: string, path: string, url: URL, reply: Reply, ifNoneMatch = ""): number {
     const headers: Record<string, string> = {
       "x-github-request-id": randomBytes(8).toString("hex").toUpperCase(),
       "x-github-media-type": "github.v3; format=json",
@@ -1140,8 +1143,25 @@ export class FakeGitHub {
         this.responseViolations.push(...validateResponse({ method, url: `${path}${url.search}`, status: reply.status, body: reply.body }));
       }
     }
+    if (method === "GET" && reply.status === 200) {
+      const etag = `"${createHash("sha1").update(payload).digest("hex")}"`;
+      headers.etag = etag;
+      if (ifNoneMatch === etag) {
+        this.notModifiedCount++;
+        delete headers["content-type"];
+        res.writeHead(304, headers);
+        res.end();
+        return 304;
+      }
+    }
     res.writeHead(reply.status, { ...headers, "content-length": String(Buffer.byteLength(payload)) });
     res.end(method === "HEAD" ? undefined : payload);
+    return reply.status;
+  }
+
+  /** GETs answered 304 Not Modified (they cost no rate limit on GitHub). */
+  get notModified(): number {
+    return this.notModifiedCount;
   }
 
   private actorOf(authorization: string | undefined): Actor {

@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Conditional requests: GitHub answers a GET carrying the ETag of the copy we hold with 304 Not
+ * Modified when nothing changed, and a 304 does not count against the rate limit. The copy is then
+ * served as GitHub's answer, so an unchanged pull request, comment list or file costs no budget
+ * on the next event. Nothing is ever served without asking GitHub first: correctness does not rest
+ * on the cache.
+ */
+export interface ConditionalCacheLimits {
+  /** Responses kept, least recently used dropped first. */
+  maxEntries: number;
+  /** Bytes of bodies kept in all. */
+  maxBytes: number;
+  /** A single body above this is not kept. */
+  maxEntryBytes: number;
+}
+
+export const DEFAULT_CONDITIONAL_CACHE_LIMITS: ConditionalCacheLimits = { maxEntries: 2000, maxBytes: 64 * 1024 * 1024, maxEntryBytes: 2 * 1024 * 1024 };
+
+interface Entry {
+  etag: string;
+  body: ArrayBuffer;
+  headers: Array<[string, string]>;
+}
+
+export interface ConditionalCacheStats {
+  entries: number;
+  bytes: number;
+  /** Answers served from the cache after GitHub said 304. */
+  revalidated: number;
+}
+
+/** Bounded, least-recently-used store of GET answers by who asked (a hash of the token) and what. */
+export class ConditionalCache {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  private revalidated = 0;
+
+  constructor(private readonly limits: ConditionalCacheLimits = DEFAULT_CONDITIONAL_CACHE_LIMITS) {}
+
+  get(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  set(key: string, entry: Entry): void {
+    this.delete(key);
+    if (entry.body.byteLength > this.limits.maxEntryBytes) return;
+    this.entries.set(key, entry);
+    this.bytes += entry.body.byteLength;
+    for (const [oldest, e] of this.entries) {
+      if (this.entries.size <= this.limits.maxEntries && this.bytes <= this.limits.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= e.body.byteLength;
+    }
+  }
+
+  delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.bytes -= entry.body.byteLength;
+  }
+
+  countRevalidation(): void {
+    this.revalidated++;
+  }
+
+  stats(): ConditionalCacheStats {
+    return { entries: this.entries.size, bytes: this.bytes, revalidated: this.revalidated };
+  }
+}
+
+/** Headers of a fresh 304 that describe the request rather than the resource: they replace the kept ones. */
+const FRESH = /^(x-ratelimit-|x-github-request-id$|date$)/i;
+
+function urlOf(input: Parameters<typeof fetch>[0]): string {
+  return typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+}
+
+/**
+ * fetch that revalidates GETs with `If-None-Match` and serves the kept answer on 304. Answers are
+ * kept per token (hashed), Accept header and URL, so one installation never sees another's.
+ */
+export function conditionalFetch(cache: ConditionalCache, base: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const method = String(init?.method ?? "GET").toUpperCase();
+    const headers = new Headers(init?.headers);
+    if (method !== "GET" || headers.has("if-none-match") || headers.has("if-modified-since")) return base(input, init);
+    const who = createHash("sha256").update(headers.get("authorization") ?? "").digest("hex").slice(0, 32);
+    const key = `${who}\u0000${headers.get("accept") ?? ""}\u0000${urlOf(input)}`;
+    const kept = cache.get(key);
+    if (kept) headers.set("if-none-match", kept.etag);
+    const res = await base(input, { ...init, headers });
+    if (res.status === 304 && kept) {
+      cache.countRevalidation();
+      const merged = new Headers(kept.headers);
+      for (const [name, value] of res.headers) if (FRESH.test(name)) merged.set(name, value);
+      return withUrl(new Response(kept.body.slice(0), { status: 200, statusText: "OK", headers: merged }), res.url || urlOf(input));
+    }
+    const etag = res.headers.get("etag");
+    if (res.status !== 200 || !etag) {
+      cache.delete(key);
+      return res;
+    }
+    const body = await res.arrayBuffer();
+    cache.set(key, { etag, body: body.slice(0), headers: [...res.headers] });
+    return withUrl(new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers }), res.url || urlOf(input));
+  };
+}
+
+/** A made Response has no URL; Octokit reads it (pagination, errors), so give it the request's. */
+function withUrl(response: Response, url: string): Response {
+  Object.defineProperty(response, "url", { value: url });
+  return response;
+}
