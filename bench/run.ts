@@ -149,7 +149,9 @@ const isCheckWrite = (r: LoggedRequest) => !isRead(r) && r.path.includes("/check
 
 interface EventMeasure {
   status: number;
+  /** Reads GitHub counts against the rate limit (a 304 Not Modified does not count). */
   reads: number;
+  notModified: number;
   writes: number;
   tokenExchanges: number;
   sequential: number;
@@ -168,7 +170,8 @@ async function measure(server: Server, fake: FakeGitHub, d: Delivery): Promise<E
   const end = checkWrites.length > 0 ? Math.max(...checkWrites.map((r) => r.endedAt)) : Math.max(t0, ...api.map((r) => r.endedAt));
   return {
     status,
-    reads: api.filter(isRead).length,
+    reads: api.filter((r) => isRead(r) && r.status !== 304).length,
+    notModified: api.filter((r) => r.status === 304).length,
     writes: api.filter((r) => !isRead(r)).length,
     tokenExchanges: all.length - api.length,
     sequential: sequentialDepth(api),
@@ -268,7 +271,7 @@ async function main(): Promise<void> {
         const again = await measure(server, fake, await scenario.again(fake, api, first));
         fake.latencyMs = 0;
         row[`latency${latency}`] = { first: m, again };
-        process.stdout.write(`  ${scenario.id} @${latency} ms: ${m.reads} reads, ${m.writes} writes, ${m.sequential} sequential, ${m.latencyMs} ms; again ${again.reads}/${again.writes}\n`);
+        process.stdout.write(`  ${scenario.id} @${latency} ms: ${m.reads} reads, ${m.notModified} not modified, ${m.writes} writes, ${m.sequential} sequential, ${m.latencyMs} ms; again ${again.reads}/${again.writes}\n`);
         if (VERBOSE) process.stdout.write(`${m.operations.map((o) => `      ${o}`).join("\n")}\n`);
       }
       perScenario.push(row);
@@ -333,9 +336,9 @@ function printTable(results: Record<string, any>): void {
   const lines: string[] = [];
   lines.push("");
   lines.push(
-    `${pad("scenario", 34)}${padL("reads", 6)}${padL("writes", 7)}${padL("seq RT", 7)}${padL("again r/w", 10)}${padL("latency 0ms", 12)}${padL("@50ms", 8)}${padL("events/h", 10)}`,
+    `${pad("scenario", 34)}${padL("reads", 6)}${padL("304", 5)}${padL("writes", 7)}${padL("seq RT", 7)}${padL("again r/w/304", 14)}${padL("latency 0ms", 12)}${padL("@50ms", 8)}${padL("events/h", 10)}`,
   );
-  lines.push("-".repeat(94));
+  lines.push("-".repeat(103));
   for (const s of results.scenarios as any[]) {
     const a = s.latency0.first;
     const b = s.latency50.first;
@@ -344,11 +347,12 @@ function printTable(results: Record<string, any>): void {
     // repository's evidence labels, which happens once per label and repository, not per event.
     const perHour = Math.floor(RATE_LIMIT_PER_HOUR / Math.max(1, b.reads + b.writes));
     lines.push(
-      `${pad(s.title, 34)}${padL(b.reads, 6)}${padL(b.writes, 7)}${padL(b.sequential, 7)}${padL(`${again.reads}/${again.writes}`, 10)}${padL(`${a.latencyMs} ms`, 12)}${padL(`${b.latencyMs} ms`, 8)}${padL(perHour, 10)}`,
+      `${pad(s.title, 34)}${padL(b.reads, 6)}${padL(b.notModified ?? 0, 5)}${padL(b.writes, 7)}${padL(b.sequential, 7)}${padL(`${again.reads}/${again.writes}/${again.notModified ?? 0}`, 14)}${padL(`${a.latencyMs} ms`, 12)}${padL(`${b.latencyMs} ms`, 8)}${padL(perHour, 10)}`,
     );
   }
   lines.push("");
   lines.push("reads/writes: GitHub requests for the first evaluation of a new head (installation token cached);");
+  lines.push("304: reads GitHub answered Not Modified from the process's conditional cache (not counted against the rate limit);");
   lines.push("again: the same event redelivered; seq RT: sequential round trips at 50 ms per request;");
   lines.push(`events/h: ${RATE_LIMIT_PER_HOUR} requests/hour ÷ requests per event.`);
   const t = results.throughput;
