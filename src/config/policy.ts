@@ -1,6 +1,21 @@
 import { readFileSync } from "node:fs";
+import { gitBlobSha } from "../util/digest.js";
 import { parseConfigText, mergeConfigs, formatProblem, sortProblems, type ConfigProblem } from "./parse.js";
-import type { ConfigFile, ExtraPackage, GateableCategory, SystemConfig, TierConfig } from "./schema.js";
+import type { ConfigFile, ExtraPackage, GateableCategory, IMPLEMENTATION_STATUSES, SystemConfig, TierConfig } from "./schema.js";
+
+/** A check run the policy names (controls.verification, controls.data_quality). */
+export interface NamedCheck {
+  name: string;
+  /** Slug of the GitHub App that creates it. */
+  app: string;
+}
+
+export interface ControlImplementation {
+  status: (typeof IMPLEMENTATION_STATUSES)[number];
+  owner?: string;
+  evidence?: string;
+  justification?: string;
+}
 
 export const CONFIG_PATH = ".github/aims.yml";
 const MAX_EXTENDS_DEPTH = 5;
@@ -12,6 +27,8 @@ export interface PolicySource {
   /** Branch or ref read; absent for the repository's default branch and the built-in default. */
   ref?: string;
   builtIn?: boolean;
+  /** Git blob id of the text read: pins the exact version the policy was judged under. */
+  blobSha?: string;
 }
 
 type CategoryRules = { include: string[]; ignore: string[] };
@@ -57,7 +74,14 @@ export interface Policy {
     governance: Principals;
   };
   evidence: { repository?: string; enabled: boolean };
-  controls: { exclude: Array<{ id: string; justification: string }> };
+  controls: {
+    exclude: Array<{ id: string; justification: string }>;
+    verification: { checks: NamedCheck[] };
+    data_quality: { checks: NamedCheck[] };
+    nonconformity: { owner?: string; due_days: number };
+    statement: { version?: string; approved_by?: string; approved_on?: string };
+    implementation: Record<string, ControlImplementation>;
+  };
   sources: PolicySource[];
 }
 
@@ -117,7 +141,7 @@ export async function loadPolicy(
         return invalid([{ file: label, message: `_extends is nested more than ${MAX_EXTENDS_DEPTH} levels deep` }], sources);
       }
       seen.add(key);
-      sources.push({ repository: `${current.owner}/${current.repo}`, path: current.path, ...(current.ref ? { ref: current.ref } : {}) });
+      sources.push({ repository: `${current.owner}/${current.repo}`, path: current.path, ...(current.ref ? { ref: current.ref } : {}), blobSha: gitBlobSha(text) });
       const parsed = parseConfigText(text, label);
       if (!parsed.ok) return invalid(parsed.problems, sources);
       layers.unshift(parsed.config);
@@ -236,7 +260,17 @@ export function resolvePolicy(config: ConfigFile, sources: PolicySource[]): Poli
       ...(config.evidence?.repository ? { repository: config.evidence.repository } : {}),
       enabled: config.evidence?.enabled ?? true,
     },
-    controls: { exclude: config.controls?.exclude ?? [] },
+    controls: {
+      exclude: config.controls?.exclude ?? [],
+      verification: { checks: config.controls?.verification?.checks ?? [] },
+      data_quality: { checks: config.controls?.data_quality?.checks ?? [] },
+      nonconformity: {
+        ...(config.controls?.nonconformity?.owner ? { owner: config.controls.nonconformity.owner.replace(/^@/, "") } : {}),
+        due_days: config.controls?.nonconformity?.due_days ?? 30,
+      },
+      statement: { ...(config.controls?.statement ?? {}) },
+      implementation: { ...(config.controls?.implementation ?? {}) },
+    },
     sources,
   };
 }

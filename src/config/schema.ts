@@ -139,13 +139,56 @@ const evidenceSchema = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
+const controlId = z.string().regex(/^A\.\d+\.\d+(\.\d+)?$/, "an Annex A control id such as A.6.2.5");
+
+/** A check run named by the policy: its name and the slug of the GitHub App that runs it. */
+const namedCheck = z.strictObject({
+  name: z.string().min(1).max(200),
+  app: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "the slug of the GitHub App that creates the check run, e.g. github-actions"),
+});
+const namedChecks = z.strictObject({ checks: z.array(namedCheck).max(50).optional() });
+
+export const IMPLEMENTATION_STATUSES = ["implemented", "partially", "planned", "organisational"] as const;
+
 const controlsSchema = z.strictObject({
   /** Annex A controls excluded from the statement of applicability, each with its justification. */
   exclude: z
     .array(
       z.strictObject({
-        id: z.string().regex(/^A\.\d+\.\d+(\.\d+)?$/, "an Annex A control id such as A.6.2.5"),
+        id: controlId,
         justification: z.string().min(10, "give a justification of at least a sentence"),
+      }),
+    )
+    .optional(),
+  /** Check runs that are verification and validation of the AI system (A.6.2.4). */
+  verification: namedChecks.optional(),
+  /** Check runs that validate data quality (A.7.4). */
+  data_quality: namedChecks.optional(),
+  /** Corrective action opened for every override (a nonconformity, clause 10.2). */
+  nonconformity: z
+    .strictObject({
+      owner: z.union([login, teamRef]).optional(),
+      due_days: z.number().int().min(1).max(365).optional(),
+    })
+    .optional(),
+  /** The statement of applicability's own document control (clause 6.1.3 d). */
+  statement: z
+    .strictObject({
+      version: z.string().min(1).max(50).optional(),
+      approved_by: z.string().min(1).max(100).optional(),
+      approved_on: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD").optional(),
+    })
+    .optional(),
+  /** Per control: how it is implemented, by whom, and where evidence kept outside GitHub lives. */
+  implementation: z
+    .record(
+      controlId,
+      z.strictObject({
+        status: z.enum(IMPLEMENTATION_STATUSES),
+        owner: z.string().min(1).max(100).optional(),
+        /** A pointer to evidence outside GitHub (a document id, a URL). */
+        evidence: z.string().min(1).max(500).optional(),
+        justification: z.string().min(10).max(1000).optional(),
       }),
     )
     .optional(),

@@ -10,22 +10,14 @@ import { z } from "zod";
 
 /** Facts a control can be evidenced by; src/controls/mapping.ts turns each into a reason. */
 export const EVIDENCE_FACTS = [
-  "governance-policy",
   "sign-off",
-  "model",
   "model-metadata",
-  "prompt",
   "dataset",
-  "dataset-hash",
-  "dataset-source",
-  "dependency",
-  "inference-runtime",
-  "new-supplier",
+  "dataset-card",
   "assessment-approved",
-  "gates-evaluated",
-  "checks-succeeded",
-  "data-checks-succeeded",
-  "merged-after-gates",
+  "gates-passed",
+  "verification-checks",
+  "data-quality-checks",
 ] as const;
 export type EvidenceFact = (typeof EVIDENCE_FACTS)[number];
 
@@ -43,30 +35,50 @@ const controlSchema = z
     pr_evidence: z.enum(PR_EVIDENCE),
     evidenced_by: z.array(z.enum(EVIDENCE_FACTS)).optional(),
     reason: z.string().trim().min(10).optional(),
+    basis: z.string().trim().min(20).optional(),
   })
   .superRefine((c, ctx) => {
-    const facts = c.evidenced_by ?? [];
-    if (c.pr_evidence === "none" && facts.length > 0) {
-      ctx.addIssue({ code: "custom", path: ["evidenced_by"], message: "a control pull requests cannot evidence lists no facts" });
-    }
-    if ((c.pr_evidence === "none" || facts.length === 0) && !c.reason) {
-      ctx.addIssue({ code: "custom", path: ["reason"], message: "say why pull requests do not evidence this control" });
-    }
+    basisProblems(c).forEach((p) => ctx.addIssue({ code: "custom", ...p }));
     if (!c.id.startsWith(`${c.objective}.`)) {
       ctx.addIssue({ code: "custom", path: ["objective"], message: `${c.id} does not belong to objective ${c.objective}` });
     }
   });
 
-const clauseSchema = z.strictObject({
-  id: z.string().regex(/^\d+(?:\.\d+)*$/),
-  title: z.string().trim().min(1),
-  description: z.string().trim().min(10),
-  pr_evidence: z.enum(PR_EVIDENCE),
-  evidenced_by: z.array(z.enum(EVIDENCE_FACTS)).optional(),
-});
+const clauseSchema = z
+  .strictObject({
+    id: z.string().regex(/^\d+(?:\.\d+)*$/),
+    title: z.string().trim().min(1),
+    description: z.string().trim().min(10),
+    pr_evidence: z.enum(PR_EVIDENCE),
+    evidenced_by: z.array(z.enum(EVIDENCE_FACTS)).optional(),
+    reason: z.string().trim().min(10).optional(),
+    basis: z.string().trim().min(20).optional(),
+  })
+  .superRefine((c, ctx) => basisProblems(c).forEach((p) => ctx.addIssue({ code: "custom", ...p })));
+
+/**
+ * Every entry states its basis: facts are listed exactly when pull requests evidence it, with the
+ * basis saying why they are enough; otherwise a reason says why not. A strong or partial entry
+ * without facts would read as "evidenced" while never being claimed.
+ */
+function basisProblems(c: { pr_evidence: PrEvidence; evidenced_by?: readonly string[] | undefined; reason?: string | undefined; basis?: string | undefined }): Array<{ path: string[]; message: string }> {
+  const facts = c.evidenced_by ?? [];
+  const out: Array<{ path: string[]; message: string }> = [];
+  if (c.pr_evidence === "none") {
+    if (facts.length > 0) out.push({ path: ["evidenced_by"], message: "a control pull requests do not evidence lists no facts" });
+    if (!c.reason) out.push({ path: ["reason"], message: "say why pull requests do not evidence this control" });
+    if (c.basis) out.push({ path: ["basis"], message: "a basis belongs to a control that is claimed; give a reason instead" });
+  } else {
+    if (facts.length === 0) out.push({ path: ["evidenced_by"], message: `a ${c.pr_evidence} control lists the facts that evidence it; with none, mark it pr_evidence: none and give a reason` });
+    if (!c.basis) out.push({ path: ["basis"], message: "say why the listed facts are enough to claim this control" });
+    if (c.reason) out.push({ path: ["reason"], message: "a reason belongs to a control that is not claimed; give a basis instead" });
+  }
+  return out;
+}
 
 const catalogueSchema = z
   .strictObject({
+    version: z.string().trim().min(1),
     objectives: z.array(z.strictObject({ id: z.string().regex(/^A\.(?:[2-9]|10)$/), title: z.string().min(1), description: z.string().min(10) })),
     controls: z.array(controlSchema),
     clauses: z.array(clauseSchema),
@@ -90,8 +102,10 @@ export interface Control {
   description: string;
   prEvidence: PrEvidence;
   evidencedBy: EvidenceFact[];
-  /** Why pull requests do not (or aims-bot does not yet) evidence it. */
+  /** Why pull requests do not (or aims-bot does not yet) evidence it; set exactly when prEvidence is none. */
   reason?: string;
+  /** Why the facts are enough to claim it; set exactly when prEvidence is not none. */
+  basis?: string;
 }
 export interface Clause {
   id: string;
@@ -99,8 +113,12 @@ export interface Clause {
   description: string;
   prEvidence: PrEvidence;
   evidencedBy: EvidenceFact[];
+  reason?: string;
+  basis?: string;
 }
 export interface Catalogue {
+  /** Changes whenever a basis, fact or strength changes; records name it. */
+  version: string;
   objectives: Objective[];
   controls: Control[];
   clauses: Clause[];
@@ -118,8 +136,9 @@ export function parseCatalogue(text: string, source = "policies/annex-a.yml"): C
     const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new Error(`${source} is not a valid Annex A catalogue:\n${lines.join("\n")}`);
   }
-  const { objectives, controls, clauses } = result.data;
+  const { version, objectives, controls, clauses } = result.data;
   return {
+    version,
     objectives,
     controls: controls.map((c) => ({
       id: c.id,
@@ -129,8 +148,17 @@ export function parseCatalogue(text: string, source = "policies/annex-a.yml"): C
       prEvidence: c.pr_evidence,
       evidencedBy: c.evidenced_by ?? [],
       ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.basis ? { basis: c.basis } : {}),
     })),
-    clauses: clauses.map((c) => ({ id: c.id, title: c.title, description: c.description, prEvidence: c.pr_evidence, evidencedBy: c.evidenced_by ?? [] })),
+    clauses: clauses.map((c) => ({
+      id: c.id,
+      title: c.title,
+      description: c.description,
+      prEvidence: c.pr_evidence,
+      evidencedBy: c.evidenced_by ?? [],
+      ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.basis ? { basis: c.basis } : {}),
+    })),
   };
 }
 
@@ -140,6 +168,11 @@ let loaded: Catalogue | undefined;
 export function loadCatalogue(): Catalogue {
   loaded ??= parseCatalogue(readFileSync(fileURLToPath(new URL("../../policies/annex-a.yml", import.meta.url)), "utf8"));
   return loaded;
+}
+
+/** How the statement of applicability and the dashboard state a control's basis in one line. */
+export function statedBasis(c: Pick<Control, "prEvidence" | "reason" | "basis">): string {
+  return c.prEvidence === "none" ? `not evidenced by pull requests: ${c.reason ?? ""}` : `evidenced by merged pull requests (${c.prEvidence}): ${c.basis ?? ""}`;
 }
 
 export function controlById(id: string, catalogue: Catalogue = loadCatalogue()): Control | undefined {

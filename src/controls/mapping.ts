@@ -1,3 +1,4 @@
+import type { NamedCheck } from "../config/policy.js";
 import type { AiChange, Category } from "../detect/types.js";
 import type { Conclusion, Override, SignOff } from "../gates/types.js";
 import { compareControlIds, loadCatalogue, type Catalogue, type EvidenceFact } from "./catalogue.js";
@@ -32,9 +33,10 @@ export interface ControlFacts {
   };
   oversight: { conclusion: Conclusion; signOffs: readonly SignOff[] };
   override: Override | null;
-  merged: boolean;
-  /** Other check runs on the head SHA (never the aims gates), with their conclusions. */
-  checks: ReadonlyArray<{ name: string; status: string; conclusion: string | null }>;
+  /** The pull request's state: closed means closed without merging. */
+  state: "open" | "merged" | "closed";
+  /** Other check runs on the head SHA (never the aims gates), with their conclusions and the app that ran them. */
+  checks: ReadonlyArray<{ name: string; status: string; conclusion: string | null; app?: string }>;
 }
 
 export interface ControlEvidence {
@@ -47,22 +49,17 @@ export interface MappingOptions {
   /** Control ids excluded from the statement of applicability. */
   exclude?: readonly string[];
   catalogue?: Catalogue;
+  /** Check runs the policy names as verification and validation (controls.verification.checks). */
+  verification?: readonly NamedCheck[];
+  /** Check runs the policy names as data-quality checks (controls.data_quality.checks). */
+  dataQuality?: readonly NamedCheck[];
 }
-
-const DATA_CHECK = /data|valid|expectation|quality|pandera|schema|drift/i;
 
 function short(sha: string | undefined): string {
   return sha ? sha.slice(0, 7) : "";
 }
 
-function clipText(s: string, max: number): string {
-  const one = s.replace(/\s+/g, " ").trim();
-  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
-}
 
-function hashPrefix(h: string): string {
-  return `${h.slice(0, 4)}…`;
-}
 
 function more(n: number, noun: string): string {
   return n > 0 ? ` (+${n} more ${noun}${n === 1 ? "" : "s"})` : "";
@@ -94,74 +91,37 @@ function counted(changes: ControlFacts["changes"], categories: readonly Category
   return parts.join(", ");
 }
 
-function dependencyText(d: NonNullable<AiChange["dependency"]>): string {
-  const version = d.change === "added" ? (d.to ? ` ${d.to}` : "") : d.change === "removed" ? "" : ` ${d.from ?? "?"} → ${d.to ?? "?"}`;
-  return `${d.ecosystem} ${d.name} ${d.change}${version}`;
+
+/** Named checks that ran on the head, and whether every one of them succeeded. */
+function namedRuns(checks: ControlFacts["checks"], named: readonly NamedCheck[]): { names: string[]; allSucceeded: boolean } {
+  const runs = checks.filter((c) => c.app !== undefined && named.some((n) => n.name === c.name && n.app.toLowerCase() === c.app!.toLowerCase()));
+  return { names: runs.map((r) => `${r.name} (${r.app})`), allSucceeded: runs.length > 0 && runs.every((r) => r.status === "completed" && r.conclusion === "success") };
 }
 
-/** Every claim the facts support, before the catalogue and the exclusions filter them. */
-function claims(f: ControlFacts): ControlEvidence[] {
+/**
+ * Every claim the facts support, before the catalogue and the exclusions filter them. A pull
+ * request closed without merging, or one under an override, claims nothing: the first never
+ * brought a change into the product, the second bypassed the controls (a nonconformity, recorded
+ * as such on the record, clause 10.2).
+ */
+function claims(f: ControlFacts, options: MappingOptions): ControlEvidence[] {
+  if (f.state === "closed" || f.override !== null) return [];
   const out: ControlEvidence[] = [];
   const claim = (id: string, fact: EvidenceFact, reason: string) => out.push({ id, fact, reason: `${id} ${reason}` });
   const gated = f.changes.filter((c) => c.gated);
+  if (gated.length === 0) return [];
   const of = (cat: Category) => gated.filter((c) => c.category === cat);
   const models = of("model");
   const cards = of("model-metadata");
   const datasets = of("dataset");
-  const prompts = of("prompt");
-  const deps = of("dependency").filter((c) => c.dependency);
-  const policies = of("governance-policy");
-  const systems = [...new Set(gated.map((c) => c.system))];
   const head = short(f.headSha);
-  // Under an override both gates conclude success without having passed: no control is claimed as
-  // operating because of them (A.2.4, A.5.2, A.6.2.5, A.9.2, 6.1.4, 8.4), and A.6.1.3 says who overrode.
-  const overridden = f.override !== null;
-  const bothPassed = f.assessment.conclusion === "success" && f.oversight.conclusion === "success" && !overridden;
-  const byOverride = f.override ? `overridden by @${f.override.login}: ${clipText(f.override.reason, 300)}` : "";
+  const merged = f.state === "merged";
+  const bothPassed = f.assessment.conclusion === "success" && f.oversight.conclusion === "success";
 
-  // Governance policy
-  if (policies.length > 0) {
-    claim("A.2.2", "governance-policy", `AI governance policy ${list(policies.map((c) => c.path))} changed through a governed pull request`);
-    if (f.merged && bothPassed) {
-      claim("A.2.4", "governance-policy", `AI governance policy ${list(policies.map((c) => c.path))} revised and merged after assessment and sign-off`);
-    }
-  }
-
-  // People
-  if (f.oversight.signOffs.length > 0) {
-    const who = f.oversight.signOffs.map((s) => `@${s.login}${s.team ? ` (${s.team})` : ""}`);
-    claim("A.3.2", "sign-off", `sign-off by ${who.join(", ")}, ${who.length > 1 ? "eligible reviewers" : "an eligible reviewer"} other than the author`);
-    if (f.oversight.conclusion === "success" && !overridden) {
-      claim("A.9.2", "sign-off", `human oversight: ${who.join(", ")} signed off at ${short(f.oversight.signOffs[0]!.sha)}`);
-    }
-  }
-
-  // Resources
-  const resources = [...models, ...datasets, ...deps];
-  if (resources.length > 0) {
-    claim("A.4.2", resources[0]!.category as EvidenceFact, `resources of ${systems.join(", ")} recorded: ${counted(resources, ["model", "dataset", "dependency"])}`);
-  }
-  if (datasets.length > 0) {
-    claim("A.4.3", "dataset", `data resource ${list(datasets.map((c) => c.path), 2)} of ${[...new Set(datasets.map((c) => c.system))].join(", ")}`);
-    claim("A.7.2", "dataset", `dataset ${list(datasets.map((c) => c.path), 2)} changed under the impact assessment and oversight gates`);
-  }
-  if (deps.length > 0) {
-    const first = deps[0]!.dependency!;
-    claim("A.4.4", "dependency", `AI tooling ${dependencyText(first)} (${first.supplier})${more(deps.length - 1, "package")}`);
-    const runtimes = deps.filter((c) => c.dependency!.kind === "inference-runtime");
-    if (runtimes.length > 0) claim("A.4.5", "inference-runtime", `inference runtime ${dependencyText(runtimes[0]!.dependency!)}${more(runtimes.length - 1, "runtime")}`);
-    // A supplier is new when a package of it is added and none of its packages is removed here (a swap).
-    const removedSuppliers = new Set(deps.filter((c) => c.dependency!.change === "removed").map((c) => c.dependency!.supplier.toLowerCase()));
-    const bySupplier = new Map<string, string[]>();
-    for (const c of deps) {
-      const d = c.dependency!;
-      if (d.change !== "added" || removedSuppliers.has(d.supplier.toLowerCase())) continue;
-      bySupplier.set(d.supplier, [...(bySupplier.get(d.supplier) ?? []), d.name]);
-    }
-    if (bySupplier.size > 0) {
-      const parts = [...bySupplier].map(([supplier, names]) => `${supplier} via ${names.join(", ")}`);
-      claim("A.10.3", "new-supplier", `new supplier${parts.length > 1 ? "s" : ""} ${parts.join("; ")}`);
-    }
+  // People: sign-offs that counted under the policy's tiers.
+  if (f.oversight.conclusion === "success" && f.oversight.signOffs.length > 0) {
+    const who = f.oversight.signOffs.map((s) => `@${s.login} (${s.team ? `member of ${s.team}` : "eligible reviewer"})`);
+    claim("A.3.2", "sign-off", `human-oversight sign-off by ${who.join(", ")} at ${short(f.oversight.signOffs[0]!.sha)}, other than the author`);
   }
 
   // Impact assessment
@@ -170,62 +130,39 @@ function claims(f: ControlFacts): ControlEvidence[] {
     const named = f.assessment.approved.map((x) => x.id).join(", ");
     const by = a.approvedBy.map((x) => `@${x.login} on ${x.at.slice(0, 10)}`).join(", ");
     const where = `${a.ref}${a.sha ? ` at ${short(a.sha)}` : ""}`;
-    if (!overridden) claim("A.5.2", "assessment-approved", `impact assessment ${named} required and approved before the change could pass`);
+    const when = merged ? "before merge" : "while the pull request is open";
+    claim("A.5.2", "assessment-approved", `impact assessment ${named} required and approved ${when}`);
     claim("A.5.3", "assessment-approved", `${a.id}${a.version !== undefined ? ` v${a.version}` : ""} (${where}) approved${by ? ` by ${by}` : ""}${more(f.assessment.approved.length - 1, "assessment")}`);
     if (f.assessment.controls.includes("A.5.4")) claim("A.5.4", "assessment-approved", `${named} assesses the impact on affected individuals and groups`);
     if (f.assessment.controls.includes("A.5.5")) claim("A.5.5", "assessment-approved", `${named} assesses societal impacts`);
-    if (f.assessment.controls.includes("A.9.4")) claim("A.9.4", "assessment-approved", `${named} states the intended purpose of ${[...new Set(f.assessment.approved.flatMap((x) => x.systems))].join(", ")}`);
     const significant = counted(gated, ["model", "dataset", "prompt", "dependency", "governance-policy", "model-metadata"]);
-    if (!overridden) {
-      claim("6.1.4", "assessment-approved", `impact assessment ${named} planned for this change`);
-      claim("8.4", "assessment-approved", `significant change (${significant}) assessed by ${named} before merge`);
-    }
+    claim("6.1.4", "assessment-approved", `impact assessment ${named} planned for this change`);
+    claim("8.4", "assessment-approved", `significant change (${significant}) assessed by ${named} ${when}`);
   }
 
   // Life cycle
-  if (f.gatesEvaluated && gated.length > 0) {
-    claim(
-      "A.6.1.3",
-      "gates-evaluated",
-      overridden
-        ? `impact-assessment and human-oversight gates evaluated this change at ${head}; both ${byOverride}`
-        : `impact-assessment (${f.assessment.conclusion}) and human-oversight (${f.oversight.conclusion}) gates evaluated this change at ${head}`,
-    );
+  if (f.gatesEvaluated && bothPassed) {
+    claim("A.6.1.3", "gates-passed", `impact-assessment and human-oversight gates passed at ${head} under the policy at the base commit`);
   }
-  const designed = [...models, ...prompts, ...datasets, ...deps];
-  if (designed.length > 0) {
-    claim("A.6.2.3", designed[0]!.category as EvidenceFact, `design and development of ${systems.join(", ")} recorded in this pull request: ${counted(designed, ["model", "prompt", "dataset", "dependency"])}`);
+  const verification = namedRuns(f.checks, options.verification ?? []);
+  if (verification.allSucceeded) {
+    claim("A.6.2.4", "verification-checks", `verification check${verification.names.length > 1 ? "s" : ""} ${list(verification.names, 4)} named by the policy succeeded on the ${merged ? "merged " : ""}head ${head}`);
   }
-  const succeeded = f.checks.filter((c) => c.conclusion === "success").map((c) => c.name);
-  const failed = f.checks.filter((c) => c.conclusion === "failure" || c.conclusion === "timed_out" || c.conclusion === "cancelled" || c.conclusion === "action_required");
-  if (succeeded.length > 0 && failed.length === 0 && gated.length > 0) {
-    claim("A.6.2.4", "checks-succeeded", `check${succeeded.length > 1 ? "s" : ""} ${list(succeeded, 4)} succeeded on the ${f.merged ? "merged " : ""}head SHA ${head}`);
-    const dataChecks = succeeded.filter((n) => DATA_CHECK.test(n));
-    if (datasets.length > 0 && dataChecks.length > 0) {
-      claim("A.7.4", "data-checks-succeeded", `data check${dataChecks.length > 1 ? "s" : ""} ${list(dataChecks)} succeeded on the dataset change`);
-    }
-  }
-  if (f.merged && bothPassed && gated.length > 0) {
-    const nouns = [...new Set(gated.map((c) => CATEGORY_NOUN[c.category]))];
-    const what = nouns.length <= 1 ? nouns.join("") : `${nouns.slice(0, -1).join(", ")} and ${nouns.at(-1)}`;
-    claim("A.6.2.5", "merged-after-gates", `${what} change merged after both gates passed at ${head}`);
-  }
-  if (cards.length > 0) {
-    if (models.length > 0) claim("A.6.2.7", "model-metadata", `model card ${list(cards.map((c) => c.path), 2)} updated with the model`);
-    claim("A.8.2", "model-metadata", `model card ${list(cards.map((c) => c.path), 2)} updated for its readers`);
-  }
+  if (cards.length > 0 && models.length > 0) claim("A.6.2.7", "model-metadata", `model card ${list(cards.map((c) => c.path), 2)} updated with the model`);
 
   // Data
+  if (datasets.length > 0 && bothPassed) {
+    claim("A.7.2", "dataset", `dataset ${list(datasets.map((c) => c.path), 2)} changed after an approved impact assessment and human sign-off`);
+  }
   const cardsOfData = datasets.filter((c) => c.rule === "dataset.card");
-  if (cardsOfData.length > 0) claim("A.7.3", "dataset-source", `dataset card ${list(cardsOfData.map((c) => c.path), 2)} updated with the data`);
-  const hashed = datasets.filter((c) => c.lfs || c.dvc?.some((o) => o.md5 || o.hash));
-  if (hashed.length > 0) {
-    const c = hashed[0]!;
-    const out = c.dvc?.find((o) => o.md5 || o.hash);
-    const fact = out
-      ? `records ${out.md5 ? `md5 ${hashPrefix(out.md5)}` : `hash ${hashPrefix(out.hash!)}`}${out.remote ? ` and remote ${out.remote}` : ""}`
-      : `is a Git LFS pointer to sha256 ${hashPrefix(c.lfs!.oid)} (${c.lfs!.size} bytes)`;
-    claim("A.7.5", "dataset-hash", `${c.path} ${fact}${more(hashed.length - 1, "dataset")}`);
+  if (cardsOfData.length > 0) {
+    const systems = [...new Set(cardsOfData.map((c) => c.system))].join(", ");
+    claim("A.4.3", "dataset-card", `dataset card ${list(cardsOfData.map((c) => c.path), 2)} of ${systems} changed with the data`);
+    claim("A.7.3", "dataset-card", `dataset card ${list(cardsOfData.map((c) => c.path), 2)} records the data's source and licence`);
+  }
+  const quality = namedRuns(f.checks, options.dataQuality ?? []);
+  if (datasets.length > 0 && quality.allSucceeded) {
+    claim("A.7.4", "data-quality-checks", `data-quality check${quality.names.length > 1 ? "s" : ""} ${list(quality.names)} named by the policy succeeded on the dataset change`);
   }
   return out;
 }
@@ -240,7 +177,7 @@ export function mapControls(facts: ControlFacts, options: MappingOptions = {}): 
   };
   const seen = new Set<string>();
   const result: ControlEvidence[] = [];
-  for (const c of claims(facts)) {
+  for (const c of claims(facts, options)) {
     if (excluded.has(c.id) || seen.has(c.id) || !allowed(c.id, c.fact)) continue;
     seen.add(c.id);
     result.push(c);

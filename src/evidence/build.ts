@@ -4,8 +4,9 @@ import { loadCatalogue } from "../controls/catalogue.js";
 import type { AiChange, Category } from "../detect/types.js";
 import { higherRisk, systemRisks, type Assessment, type AssessmentFacts } from "../gates/assessment.js";
 import type { RecordParse } from "../gates/assessment-record.js";
-import type { Conclusion, GateResult, PullRequestFacts } from "../gates/types.js";
-import { fitRecord, recordId, type AssessmentRef, type EvidenceChange, type EvidenceRecord, type RecordState } from "./record.js";
+import type { AssessmentApprovals, Conclusion, GateResult, Override, PullRequestFacts } from "../gates/types.js";
+import { AIMS_VERSION } from "../version.js";
+import { EVIDENCE_SCHEMA_VERSION, fitRecord, recordId, type AssessmentRef, type EvidenceChange, type EvidenceRecord, type RecordState } from "./record.js";
 
 /**
  * Building an evidence record from an evaluation (pure): what the pipeline decided, plus what is
@@ -35,9 +36,22 @@ export interface RecordInput {
   mergeSha: string | null;
   closedAt: string | null;
   /** Other check runs on the head SHA (collected at finalisation); the aims gates are left out. */
-  checks: Array<{ name: string; status: string; conclusion: string | null }>;
+  checks: RecordCheck[];
   /** GitHub's web host, for the pull request URL. */
   webUrl?: string;
+  /** The corrective-action issue opened for an override (the ledger opens it). */
+  correctiveAction?: NonNullable<EvidenceRecord["nonconformity"]>["correctiveAction"];
+}
+
+/** A check run on the head, with the app that ran it and where to see it. */
+export interface RecordCheck {
+  name: string;
+  status: string;
+  conclusion: string | null;
+  app?: string;
+  appId?: number;
+  runId?: number;
+  url?: string;
 }
 
 const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
@@ -88,18 +102,24 @@ function toChange(c: AiChange): EvidenceChange {
 interface VersionUsed {
   parse: RecordParse;
   sha?: string;
+  content?: { blobSha?: string; sha256: string; updatedAt?: string };
 }
 
 /** The version of an assessment the gate relies on: the PR's edit when an assessor approved it at the head, else the base. */
 function usedVersion(a: Assessment, af: AssessmentFacts, author: string): VersionUsed | undefined {
-  if (a.kind === "issue") return a.read.status === "read" ? { parse: a.read.parse } : undefined;
+  if (a.kind === "issue") return a.read.status === "read" ? { parse: a.read.parse, ...(a.read.content ? { content: a.read.content } : {}) } : undefined;
   const approvers = af.headApprovers.filter((l) => l.toLowerCase() !== author.toLowerCase() && af.authority[l.toLowerCase()]?.authorised);
-  if (a.change && a.change !== "removed" && approvers.length > 0 && a.head?.read.status === "read") return { parse: a.head.read.parse, sha: a.head.sha };
-  return a.base.read.status === "read" ? { parse: a.base.read.parse, sha: a.base.sha } : undefined;
+  const version = a.change && a.change !== "removed" && approvers.length > 0 && a.head?.read.status === "read" ? a.head : a.base;
+  return version.read.status === "read" ? { parse: version.read.parse, sha: version.sha, ...(version.content ? { content: version.content } : {}) } : undefined;
 }
 
-/** Assessments the facts hold: which record and version, its status and who approved it. */
-export function assessmentRefs(facts: PullRequestFacts, auto: boolean): AssessmentRef[] {
+/**
+ * Assessments the facts hold: which record and version (pinned by blob and content hash), its
+ * status, the approval the gate accepted and those it rejected. Without the gate's judgement
+ * (`judged` has no entry for the assessment) no approval is listed: text in a file that says
+ * `approved` is not an approval until the gate accepts it.
+ */
+export function assessmentRefs(facts: PullRequestFacts, auto: boolean, judged: readonly AssessmentApprovals[] = []): AssessmentRef[] {
   const af = facts.assessment;
   if (!af) return [];
   const sources: Assessment[] = [...af.linked, ...(auto ? af.directory.filter((d) => !af.linked.some((l) => l.kind === "file" && l.path === d.path)) : [])];
@@ -111,10 +131,14 @@ export function assessmentRefs(facts: PullRequestFacts, auto: boolean): Assessme
     const r = used.parse.record;
     // Directory entries count only for the systems this change touches.
     if (a.kind === "file" && a.via === "directory" && !r.systems.some((s) => systems.has(s))) continue;
-    const approvedBy =
-      a.kind === "issue" && a.read.status === "read" && a.read.approval
-        ? [{ login: a.read.approval.login, at: a.read.approval.at, decision: "approve" }]
-        : r.approvals.filter((x) => x.decision !== "reject").map((x) => ({ login: x.login, at: x.at, decision: x.decision }));
+    const verdict = judged.find((j) => j.id === r.id);
+    const approvedBy = verdict ? [{ login: verdict.accepted.login, at: verdict.accepted.at, decision: "approve", via: clip(verdict.accepted.via, 200) }] : [];
+    const rejected = verdict
+      ? verdict.rejected
+      : a.kind === "issue"
+        ? []
+        : r.approvals.map((x) => ({ login: x.login, at: x.at, reason: x.decision === "reject" ? "a rejection" : "not accepted by the gate" }));
+    const content = used.content;
     refs.push({
       id: clip(r.id, 200),
       ...(r.version !== undefined ? { version: r.version } : {}),
@@ -124,11 +148,20 @@ export function assessmentRefs(facts: PullRequestFacts, auto: boolean): Assessme
       status: r.status,
       systems: r.systems.slice(0, 100),
       risk: r.riskLevel,
-      approvedBy: approvedBy.slice(0, 20),
+      ...(content?.blobSha ? { blobSha: content.blobSha } : {}),
+      ...(content ? { sha256: content.sha256 } : {}),
+      ...(content?.updatedAt ? { updatedAt: content.updatedAt } : {}),
+      approvedBy,
+      ...(rejected.length > 0 ? { rejected: rejected.slice(0, 20).map((x) => ({ login: clip(x.login, 60), at: clip(x.at, 40), reason: clip(x.reason, 300) })) } : {}),
     });
     if (refs.length >= 20) break;
   }
   return refs;
+}
+
+function nonconformitySummary(o: Override, state: RecordInput["state"]): string {
+  const what = state === "merged" ? "merged with both gates overridden" : state === "closed" ? "had both gates overridden and was closed without merging" : "has both gates overridden";
+  return `This pull request ${what} by @${o.login} on ${o.at.slice(0, 10)} at ${o.sha.slice(0, 7)} (reason: ${o.reason.replace(/\s+/g, " ").trim()}). A bypass is a nonconformity: no control is claimed as operating.`;
 }
 
 function gate(gates: GateResult[], id: GateResult["gate"]): GateResult | undefined {
@@ -145,12 +178,12 @@ export function buildRecord(input: RecordInput): EvidenceRecord {
   const override = assessmentGate?.override ?? oversightGate?.override ?? null;
   const signOffs = oversightGate?.signOffs ?? [];
   const risks = systemRisks(policy.policy, facts);
-  const refs = assessmentRefs(facts, policy.policy.assessment.link === "auto");
+  const refs = assessmentRefs(facts, policy.policy.assessment.link === "auto", assessmentGate?.approvals ?? []);
   const conclusionOf = (g: GateResult | undefined): Conclusion => g?.conclusion ?? "failure";
 
   const state: RecordState = input.state === "merged" && override ? "overridden" : input.state;
   const approved: ApprovedAssessment[] = refs
-    .filter((r) => r.status === "approved")
+    .filter((r) => r.status === "approved" && r.approvedBy.length > 0)
     .map((r) => ({ id: r.id, ...(r.version !== undefined ? { version: r.version } : {}), ref: r.ref, ...(r.sha ? { sha: r.sha } : {}), approvedBy: r.approvedBy, systems: r.systems }));
   const controls = mapControls(
     {
@@ -160,18 +193,24 @@ export function buildRecord(input: RecordInput): EvidenceRecord {
       assessment: { conclusion: conclusionOf(assessmentGate), controls: assessmentGate?.controls ?? [], approved },
       oversight: { conclusion: conclusionOf(oversightGate), signOffs },
       override,
-      merged: input.state === "merged",
+      state: input.state,
       checks: input.checks,
     },
-    { exclude: policy.policy.controls.exclude.map((e) => e.id), catalogue },
+    {
+      exclude: policy.policy.controls.exclude.map((e) => e.id),
+      catalogue,
+      verification: policy.policy.controls.verification.checks,
+      dataQuality: policy.policy.controls.data_quality.checks,
+    },
   );
 
   const byCategory: Partial<Record<Category, number>> = {};
   for (const c of facts.changes) byCategory[c.category] = (byCategory[c.category] ?? 0) + 1;
 
   const record: EvidenceRecord = {
-    schemaVersion: 1,
+    schemaVersion: EVIDENCE_SCHEMA_VERSION,
     id: recordId(repository, pull.number, input.round),
+    generator: { aimsBot: AIMS_VERSION, catalogue: catalogue.version },
     pullRequest: {
       repository,
       number: pull.number,
@@ -190,6 +229,7 @@ export function buildRecord(input: RecordInput): EvidenceRecord {
         path: s.path,
         ...(s.ref ? { ref: s.ref } : {}),
         ...(s.builtIn ? { builtIn: true } : {}),
+        ...(s.blobSha ? { blobSha: s.blobSha } : {}),
       })),
     },
     systems: risks.map((r) => ({ id: clip(r.system, 60), risk: r.effective })),
@@ -207,13 +247,23 @@ export function buildRecord(input: RecordInput): EvidenceRecord {
       sha: s.sha,
       at: s.at,
       ...(s.team ? { team: s.team } : {}),
+      ...(s.via ? { via: clip(s.via, 200) } : {}),
       ...(s.rationale ? { rationale: clip(s.rationale, 2000) } : {}),
       ...(s.url ? { url: clip(s.url, 500) } : {}),
     })),
     override: override ? { login: override.login, at: override.at, sha: override.sha, reason: clip(override.reason, 2000), ...(override.url ? { url: clip(override.url, 500) } : {}) } : null,
-    checks: input.checks.slice(0, 200).map((c) => ({ name: clip(c.name, 200), status: c.status, conclusion: c.conclusion })),
+    checks: input.checks.slice(0, 200).map((c) => ({
+      name: clip(c.name, 200),
+      status: c.status,
+      conclusion: c.conclusion,
+      ...(c.app ? { app: clip(c.app, 100) } : {}),
+      ...(c.appId !== undefined ? { appId: c.appId } : {}),
+      ...(c.runId !== undefined ? { runId: c.runId } : {}),
+      ...(c.url ? { url: clip(c.url, 500) } : {}),
+    })),
     controls: controls.map((c) => ({ id: c.id, reason: clip(c.reason, 1000) })),
     state,
+    nonconformity: override ? { clause: "10.2", kind: "override", summary: clip(nonconformitySummary(override, input.state), 1000), correctiveAction: input.correctiveAction ?? null } : null,
     seq: null,
     prev: null,
     hash: null,

@@ -124,7 +124,15 @@ async function headCheckRuns(octokit: GitHub, pull: PullRequestRef, appId?: numb
   const ours = runs.filter((r) => ourNames.has(r.name) && (appId === undefined || r.app?.id === appId));
   const others = runs
     .filter((r) => !ourNames.has(r.name))
-    .map((r) => ({ name: r.name, status: r.status, conclusion: r.conclusion ?? null }))
+    .map((r) => ({
+      name: r.name,
+      status: r.status,
+      conclusion: r.conclusion ?? null,
+      ...(r.app?.slug ? { app: r.app.slug } : {}),
+      ...(r.app?.id !== undefined ? { appId: r.app.id } : {}),
+      runId: r.id,
+      ...(r.html_url ? { url: r.html_url } : {}),
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
   return { ours, others };
 }

@@ -9,10 +9,14 @@ import { cell, code } from "../render/markdown.js";
  * (a readable summary, a hidden marker with the record id and a fenced JSON block) with its parser.
  *
  * Tools that read records (query, dashboard, `aims export`, `aims verify`) use parseRecordBody and
- * the types here; only schemaVersion 1 exists so far. A new version must keep parsing old ones.
+ * the types here. Version 2 adds what makes a record re-performable (policy and assessment blobs,
+ * content hashes, versions, check-run ids, why each approver counted), the nonconformity of an
+ * override and the Ed25519 signature; every v2 field is optional so v1 records still parse.
  */
 
-export const EVIDENCE_SCHEMA_VERSION = 1;
+export const EVIDENCE_SCHEMA_VERSION = 2;
+/** Versions this code reads: v1 records (before pinning and signatures) stay readable. */
+const READABLE_VERSIONS = [1, 2] as const;
 
 /** Label on every evidence issue; the store lists issues by it. */
 export const EVIDENCE_LABEL = "aims:evidence";
@@ -22,6 +26,8 @@ export const EVIDENCE_LABEL = "aims:evidence";
  * open pull request passing under an override is found with this label.
  */
 export const OVERRIDE_LABEL = "aims:override";
+/** On every record whose pull request bypassed the gates: a nonconformity (clause 10.2). */
+export const NONCONFORMITY_LABEL = "aims:nonconformity";
 
 /** GitHub rejects bodies above 65,536 characters; stay clearly below. */
 export const MAX_BODY_CHARS = 60_000;
@@ -38,6 +44,7 @@ const isoTime = z.string().min(10).max(40);
 const text = (max: number) => z.string().max(max);
 const risk = z.enum(["minimal", "limited", "high", "prohibited"]);
 const conclusion = z.enum(["success", "failure", "action_required"]);
+const blobSha = z.string().regex(/^[0-9a-f]{40}$/, "a 40-character Git blob id");
 
 const lfsSchema = z.strictObject({ oid: z.string().max(100), size: z.number().int().nonnegative() });
 const dvcSchema = z.strictObject({
@@ -83,7 +90,16 @@ export const assessmentRefSchema = z.strictObject({
   status: text(40),
   systems: z.array(text(60)).max(100),
   risk: risk.optional(),
-  approvedBy: z.array(z.strictObject({ login: text(60), at: text(40), decision: text(40).optional() })).max(20),
+  /** Git blob id of the file version relied on (files only). */
+  blobSha: blobSha.optional(),
+  /** sha256 of the exact text relied on: the file, or the issue body. */
+  sha256: hash.optional(),
+  /** Issues only: when GitHub last saw the body edited, as read. */
+  updatedAt: isoTime.optional(),
+  /** Approvals the gate accepted, each with why the approver counted (`via`). */
+  approvedBy: z.array(z.strictObject({ login: text(60), at: text(40), decision: text(40).optional(), via: text(200).optional() })).max(20),
+  /** Approvals written in the assessment that the gate did not accept, with why. */
+  rejected: z.array(z.strictObject({ login: text(60), at: text(40), reason: text(300) })).max(20).optional(),
 });
 
 export const signOffSchema = z.strictObject({
@@ -92,6 +108,8 @@ export const signOffSchema = z.strictObject({
   sha,
   at: isoTime,
   team: text(200).optional(),
+  /** Why the signer counted, as GitHub reported it at evaluation: team membership, listed user, permission. */
+  via: text(200).optional(),
   rationale: text(2000).optional(),
   url: text(500).optional(),
 });
@@ -104,8 +122,40 @@ export const overrideSchema = z.strictObject({
   url: text(500).optional(),
 });
 
+export const checkSchema = z.strictObject({
+  name: text(200),
+  status: text(20),
+  conclusion: text(20).nullable(),
+  /** Slug and id of the GitHub App that ran it: a check counts as verification only from the app the policy names. */
+  app: text(100).optional(),
+  appId: z.number().int().nonnegative().optional(),
+  runId: z.number().int().nonnegative().optional(),
+  url: text(500).optional(),
+});
+
+export const nonconformitySchema = z.strictObject({
+  clause: z.literal("10.2"),
+  kind: z.literal("override"),
+  /** What happened, in one line. */
+  summary: text(1000),
+  /** The corrective-action issue, once opened. */
+  correctiveAction: z
+    .strictObject({ repository: text(200), issue: z.number().int().positive(), url: text(500), owner: text(100), due: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) })
+    .nullable(),
+});
+
+export const signatureSchema = z.strictObject({
+  alg: z.literal("ed25519"),
+  /** First 16 hex digits of the sha256 of the public key (SPKI DER). */
+  keyId: z.string().regex(/^[0-9a-f]{16}$/),
+  /** Base64 Ed25519 signature over `aims-evidence-record v1\n<hash>`. */
+  value: z.string().regex(/^[A-Za-z0-9+/]{86}==$/),
+});
+
 export const recordSchema = z.strictObject({
-  schemaVersion: z.literal(EVIDENCE_SCHEMA_VERSION),
+  schemaVersion: z.union(READABLE_VERSIONS.map((v) => z.literal(v)) as [z.ZodLiteral<1>, z.ZodLiteral<2>]),
+  /** aims-bot and Annex A catalogue versions the record was judged with. */
+  generator: z.strictObject({ aimsBot: text(40), catalogue: text(40) }).optional(),
   /** `owner/repo#number`, `owner/repo#number~2` for the record of a reopened pull request. */
   id: text(300),
   pullRequest: z.strictObject({
@@ -125,7 +175,7 @@ export const recordSchema = z.strictObject({
   /** Where the policy that judged the pull request came from: the base branch at baseSha. */
   policy: z.strictObject({
     sources: z
-      .array(z.strictObject({ repository: text(200), path: text(500), ref: text(300).optional(), builtIn: z.boolean().optional() }))
+      .array(z.strictObject({ repository: text(200), path: text(500), ref: text(300).optional(), builtIn: z.boolean().optional(), blobSha: blobSha.optional() }))
       .max(10),
   }),
   /** AI systems the change touches with their effective risk tier. */
@@ -150,14 +200,18 @@ export const recordSchema = z.strictObject({
   signOffs: z.array(signOffSchema).max(50),
   override: overrideSchema.nullable(),
   /** Other check runs on the head SHA at finalisation (tests, evaluations), by name. */
-  checks: z.array(z.strictObject({ name: text(200), status: text(20), conclusion: text(20).nullable() })).max(200),
+  checks: z.array(checkSchema).max(200),
   /** Annex A controls this pull request evidences, each with the fact behind it. */
   controls: z.array(z.strictObject({ id: z.string().regex(/^(?:A\.\d+\.\d+(?:\.\d+)?|\d+(?:\.\d+)*)$/), reason: text(1000) })).max(60),
   state: z.enum(RECORD_STATES),
+  /** Set when the gates were overridden: the record evidences a nonconformity, no control. */
+  nonconformity: nonconformitySchema.nullable().optional(),
   /** Chain fields: set when the record is finalised, null while open. */
   seq: z.number().int().positive().nullable(),
   prev: hash.nullable(),
   hash: hash.nullable(),
+  /** Ed25519 signature of the hash by the app's key; null when the app holds no key. */
+  signature: signatureSchema.nullable().optional(),
 });
 
 export type EvidenceRecord = z.infer<typeof recordSchema>;
@@ -206,9 +260,9 @@ export function canonicalJson(value: unknown): string {
   throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
 }
 
-/** sha256 (hex) of the record's canonical JSON without its `hash` member. */
+/** sha256 (hex) of the record's canonical JSON without its `hash` and `signature` members: every claim field counts. */
 export function recordHash(record: EvidenceRecord): string {
-  const { hash: _omit, ...rest } = record;
+  const { hash: _omit, signature: _signature, ...rest } = record;
   return createHash("sha256").update(canonicalJson(rest), "utf8").digest("hex");
 }
 
@@ -222,7 +276,8 @@ export interface ChainLink {
 /** Seal a finalised record into the chain: set prev and seq, then hash. */
 export function sealRecord(record: EvidenceRecord, link: ChainLink): EvidenceRecord {
   if (!isFinal(record)) throw new Error(`record ${record.id} is ${record.state}: only finalised records are chained`);
-  const linked: EvidenceRecord = { ...record, prev: link.prev, seq: link.seq, hash: null };
+  const { signature: _unsigned, ...bare } = record;
+  const linked: EvidenceRecord = { ...bare, prev: link.prev, seq: link.seq, hash: null };
   return { ...linked, hash: recordHash(linked) };
 }
 
@@ -260,6 +315,7 @@ export function recordLabels(record: EvidenceRecord, controlTitle: (id: string) 
   if (record.risk) labels.push({ name: `risk:${record.risk}`, color: RISK_COLORS[record.risk], description: `Highest risk tier of the AI systems changed: ${record.risk}` });
   labels.push({ name: `state:${record.state}`, color: "bfdadc", description: STATE_DESCRIPTIONS[record.state] });
   if (record.override) labels.push({ name: OVERRIDE_LABEL, color: "b60205", description: "The gates were overridden with /aims override (break glass)" });
+  if (record.nonconformity) labels.push({ name: NONCONFORMITY_LABEL, color: "d93f0b", description: "Nonconformity (ISO/IEC 42001 10.2): the gates were bypassed" });
   const seen = new Set<string>();
   return labels.filter((l) => {
     const key = l.name.toLowerCase();
@@ -316,6 +372,22 @@ function changeFact(c: EvidenceChange): string {
   return cell(c.rule);
 }
 
+function policySourceText(s: EvidenceRecord["policy"]["sources"][number]): string {
+  if (s.builtIn) return "built-in default";
+  return `${code(`${s.repository}:${s.path}`)}${s.ref ? ` read at ${code(s.ref)}` : ""}${s.blobSha ? ` (blob ${code(s.blobSha)})` : ""}`;
+}
+
+function checkText(c: EvidenceRecord["checks"][number]): string {
+  const name = c.url ? `[${cell(c.name)}](${c.url})` : code(c.name);
+  return `${name}${c.app ? ` (${cell(c.app)}${c.runId !== undefined ? ` run ${c.runId}` : ""})` : ""} ${c.conclusion ?? c.status}`;
+}
+
+function noClaims(record: EvidenceRecord): string {
+  if (record.nonconformity || record.override) return "None: the gates were overridden, so this pull request evidences a nonconformity, not a control operating.";
+  if (record.state === "closed") return "None: the pull request was closed without merging, so no control operated on a change to the product.";
+  return "None yet: a control is listed only once a fact of this pull request evidences it.";
+}
+
 /** The readable part of the body, above the JSON block. */
 function renderSummary(record: EvidenceRecord, controlTitle: (id: string) => string | undefined): string {
   const pr = record.pullRequest;
@@ -333,28 +405,40 @@ function renderSummary(record: EvidenceRecord, controlTitle: (id: string) => str
   if (pr.closedAt) lines.push(`| ${pr.mergeSha ? "Merged" : "Closed"} at | ${pr.closedAt} |`);
   lines.push(`| Risk | ${record.risk ?? "—"} |`);
   lines.push(`| AI systems | ${record.systems.map((s) => `${s.id} (${s.risk})`).join(", ") || "—"} |`);
-  lines.push(`| Policy | ${record.policy.sources.map((s) => (s.builtIn ? "built-in default" : `${s.repository}:${s.path}${s.ref ? `@${s.ref}` : ""}`)).join(", ")} at base ${code(short(pr.baseSha))} |`);
+  lines.push(`| Base commit | ${code(pr.baseSha)} |`);
+  lines.push(`| Policy | ${record.policy.sources.map(policySourceText).join(", ")} |`);
+  if (record.generator) lines.push(`| Judged with | aims-bot ${cell(record.generator.aimsBot)}, Annex A catalogue ${cell(record.generator.catalogue)} |`);
   lines.push("");
   lines.push("### Gates");
   for (const g of record.gates) lines.push(`- **${g.name}**: ${g.conclusion}: ${cell(g.title)}`);
   for (const a of record.assessment.records) {
-    const by = a.approvedBy.map((x) => `@${x.login} (${x.at.slice(0, 10)})`).join(", ");
-    const status = a.status === "approved" && by ? `approved by ${by}` : `${a.status}${by ? `, approved by ${by}` : ""}`;
-    lines.push(`- Assessment ${code(a.id)}${a.version !== undefined ? ` v${a.version}` : ""} (${a.source} ${code(a.ref)}${a.sha ? ` at ${short(a.sha)}` : ""}): ${status}`);
+    const by = a.approvedBy.map((x) => `@${x.login} (${x.at.slice(0, 10)}${x.via ? `, ${cell(x.via)}` : ""})`).join(", ");
+    const status = a.status === "approved" && by ? `approved by ${by}` : `${cell(a.status)}${by ? `, approved by ${by}` : ""}`;
+    const pins = [a.sha ? `commit ${short(a.sha)}` : "", a.blobSha ? `blob ${code(a.blobSha)}` : "", a.sha256 ? `sha256 ${code(a.sha256)}` : "", a.updatedAt ? `edited ${a.updatedAt}` : ""].filter(Boolean).join(", ");
+    lines.push(`- Assessment ${code(a.id)}${a.version !== undefined ? ` v${a.version}` : ""} (${a.source} ${code(a.ref)}${pins ? `; ${pins}` : ""}): ${status}`);
+    for (const r of a.rejected ?? []) lines.push(`  - not counted: @${r.login} (${r.at.slice(0, 10)}): ${cell(r.reason)}`);
   }
   for (const s of record.signOffs) {
-    lines.push(`- Sign-off by @${s.login} (${s.method}${s.team ? `, ${s.team}` : ""}) at ${code(short(s.sha))} on ${s.at}${s.rationale ? `: ${cell(s.rationale)}` : ""}`);
+    const why = [s.method, s.team ? `member of ${s.team}` : s.via ? cell(s.via) : ""].filter(Boolean).join(", ");
+    lines.push(`- Sign-off by @${s.login} (${why}) at ${code(short(s.sha))} on ${s.at}${s.url ? ` [link](${s.url})` : ""}${s.rationale ? `: ${cell(s.rationale)}` : ""}`);
   }
   if (record.override) {
     const o = record.override;
     lines.push(`- **Override** by @${o.login} at ${code(short(o.sha))} on ${o.at}: ${cell(o.reason)}`);
   }
   if (record.checks.length > 0) {
-    lines.push(`- Other checks on the head: ${record.checks.map((c) => `${code(c.name)} ${c.conclusion ?? c.status}`).join(", ")}`);
+    lines.push(`- Other checks on the head: ${record.checks.map(checkText).join(", ")}`);
+  }
+  if (record.nonconformity) {
+    const n = record.nonconformity;
+    const ca = n.correctiveAction;
+    lines.push("");
+    lines.push(`### Nonconformity (clause ${n.clause})`);
+    lines.push(`${cell(n.summary)} ${ca ? `Corrective action: [${ca.repository}#${ca.issue}](${ca.url}), owner ${cell(ca.owner)}, due ${ca.due}.` : "Corrective action: not opened yet."}`);
   }
   lines.push("");
   lines.push(`### Annex A controls evidenced (${record.controls.length})`);
-  if (record.controls.length === 0) lines.push("None yet: a control is listed only once a fact of this pull request evidences it.");
+  if (record.controls.length === 0) lines.push(noClaims(record));
   for (const c of record.controls) {
     const title = controlTitle(c.id);
     const reason = c.reason.startsWith(`${c.id} `) ? c.reason.slice(c.id.length + 1) : c.reason;
@@ -377,6 +461,7 @@ function renderSummary(record: EvidenceRecord, controlTitle: (id: string) => str
   if (record.hash) {
     lines.push("");
     lines.push(`Chain: finalised record ${record.seq} of this evidence repository, sha256 ${code(record.hash)}, previous ${record.prev ? code(record.prev) : "none (first record)"}.`);
+    lines.push(record.signature ? `Signed with Ed25519 key ${code(record.signature.keyId)}.` : "Not signed: the app holds no signing key.");
   }
   return lines.join("\n");
 }
@@ -418,7 +503,7 @@ export function parseRecordBody(body: string | null | undefined): ParsedBody {
   const result = recordSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    return { ok: false, id, problem: `JSON block is not a schema v${EVIDENCE_SCHEMA_VERSION} record: ${issue.path.join(".") || "(root)"}: ${issue.message}` };
+    return { ok: false, id, problem: `JSON block is not an aims evidence record (schema v${READABLE_VERSIONS.join(" or v")}): ${issue.path.join(".") || "(root)"}: ${issue.message}` };
   }
   if (result.data.id !== id) return { ok: false, id, problem: `marker names ${id} but the JSON block is record ${result.data.id}` };
   return { ok: true, id, record: result.data };

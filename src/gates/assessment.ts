@@ -25,6 +25,8 @@ export interface FileVersion {
   /** Commit SHA the version was read at. */
   sha: string;
   read: RecordRead;
+  /** The Git blob id and sha256 of the text read, when the file exists. */
+  content?: { blobSha: string; sha256: string };
 }
 
 export interface FileAssessment {
@@ -57,6 +59,8 @@ export interface IssueAssessment {
         state: "open" | "closed";
         stateReason?: string | null;
         parse: RecordParse;
+        /** sha256 of the issue body read, and when GitHub last saw it edited. */
+        content?: { sha256: string; updatedAt: string };
         /** Who applied the approval label so that it is on now, per the issue's events. */
         approval?: LabelApproval;
         /** The label is on the issue but its events show no one applying it. */
@@ -241,7 +245,9 @@ interface Finding {
 interface Counted {
   record: AssessmentRecord;
   name: string;
-  approval: { login: string; at: string };
+  approval: { login: string; at: string; via: string };
+  /** Approvals in the record the gate did not accept, with why. */
+  rejected: Array<{ login: string; at: string; reason: string }>;
 }
 
 const DAY_MS = 86_400_000;
@@ -515,16 +521,21 @@ function judgeRecord(parse: RecordParse, where: string, origin: Origin, notes: R
   const decisions = [...record.approvals].sort((x, y) => Date.parse(x.at) - Date.parse(y.at));
   const now = Date.parse(af.now);
   const dismissed: string[] = [];
+  const rejected: Counted["rejected"] = [];
+  const dismiss = (d: (typeof decisions)[number], text: string, reason: string) => {
+    dismissed.push(text);
+    rejected.push({ login: d.login, at: d.at, reason });
+  };
   let standing: (typeof decisions)[number] | undefined;
   for (const d of decisions) {
     const key = d.login.toLowerCase();
     // A future date would dodge max_age_days.
     if (Date.parse(d.at) > now + DAY_MS) {
-      dismissed.push(`the approval by @${d.login} is dated ${day(d.at)}, in the future`);
+      dismiss(d, `the approval by @${d.login} is dated ${day(d.at)}, in the future`, "dated in the future");
       continue;
     }
     if (key === author.toLowerCase()) {
-      dismissed.push(`@${d.login} is the author of this pull request and cannot approve the assessment of their own change`);
+      dismiss(d, `@${d.login} is the author of this pull request and cannot approve the assessment of their own change`, "author of the pull request");
       continue;
     }
     const auth = af.authority[key];
@@ -538,9 +549,11 @@ function judgeRecord(parse: RecordParse, where: string, origin: Origin, notes: R
       return judged;
     }
     if (!auth?.authorised) {
-      dismissed.push(`@${d.login} is not an assessor (${auth?.via ?? "not checked"}); assessors are ${assessorsText(policy)}`);
+      dismiss(d, `@${d.login} is not an assessor (${auth?.via ?? "not checked"}); assessors are ${assessorsText(policy)}`, `not an assessor (${auth?.via ?? "not checked"})`);
       continue;
     }
+    // A later authorised decision replaces an earlier one; the earlier one no longer counts.
+    if (standing) rejected.push({ login: standing.login, at: standing.at, reason: `superseded by @${d.login}'s decision of ${day(d.at)}` });
     standing = d;
   }
   if (!standing) {
@@ -590,7 +603,7 @@ function judgeRecord(parse: RecordParse, where: string, origin: Origin, notes: R
   }
   if (judged.findings.length === 0) {
     const authority = af.authority[standing.login.toLowerCase()];
-    judged.counted = { record, name, approval: { login: standing.login, at: standing.at } };
+    judged.counted = { record, name, approval: { login: standing.login, at: standing.at, via: authority?.via ?? "assessor" }, rejected };
     judged.notes = [
       {
         status: "met",
@@ -820,7 +833,8 @@ export function assessmentGate(policy: Policy, facts: PullRequestFacts): GateRes
 
   const reasons: Reason[] = [...findings.flatMap((f) => f.reasons), ...dedupeReasons(notes), ...reportedOnly(facts)];
   const nextSteps = [...new Set(findings.flatMap((f) => f.steps))];
-  return { gate, name: CHECK_NAMES[gate], conclusion, title, reasons, nextSteps, controls };
+  const approvals = counted.map((c) => ({ id: c.record.id, accepted: c.approval, rejected: c.rejected }));
+  return { gate, name: CHECK_NAMES[gate], conclusion, title, reasons, nextSteps, controls, ...(conclusion === "success" ? { approvals } : {}) };
 }
 
 function dedupeReasons(reasons: Reason[]): Reason[] {

@@ -469,6 +469,7 @@ export function oversightGate(policy: Policy, facts: PullRequestFacts): GateResu
     sha: c.sha!,
     at: c.at,
     ...(team ? { team } : {}),
+    via: c.via,
     ...(c.rationale ? { rationale: c.rationale } : {}),
     ...(c.url ? { url: c.url } : {}),
   }));

@@ -36,6 +36,8 @@ export interface GateResult {
   controls: string[];
   /** human-oversight only: the sign-offs that counted, for the check run and the evidence record. */
   signOffs?: SignOff[];
+  /** impact-assessment only, when it passes: per counted assessment, the approval accepted and those rejected. */
+  approvals?: AssessmentApprovals[];
   /** Set on both gates when a governance lead overrode them (break glass). */
   override?: Override;
   /**
@@ -55,8 +57,20 @@ export interface SignOff {
   at: string;
   /** Eligible team (`org/slug`) the signer was an active member of when evaluated. */
   team?: string;
+  /** Why the signer was eligible when evaluated: `member of @acme/ml`, `listed user`, `write permission`. */
+  via?: string;
   rationale?: string;
   url?: string;
+}
+
+/** How the impact-assessment gate judged the approvals written in one assessment. */
+export interface AssessmentApprovals {
+  /** The assessment's own id. */
+  id: string;
+  /** The standing approval: who, when, and why they counted (team, listed assessor, permission). */
+  accepted: { login: string; at: string; via: string };
+  /** Approvals written in the assessment that did not count, each with why. */
+  rejected: Array<{ login: string; at: string; reason: string }>;
 }
 
 /** A recorded `/aims override <reason>`. */

@@ -1,3 +1,4 @@
+import { gitBlobSha, sha256Hex } from "../util/digest.js";
 import type { Policy } from "../config/policy.js";
 import type { ChangedFile } from "../detect/types.js";
 import {
@@ -41,7 +42,7 @@ async function readRecord(ctx: PullRequestContext, path: string, sha: string): P
   try {
     const text = await ctx.readFile(path, sha);
     const read: RecordRead = text === undefined ? { status: "missing" } : { status: "read", parse: parseAssessmentFile(text, path) };
-    return { sha, read };
+    return { sha, read, ...(text !== undefined ? { content: { blobSha: gitBlobSha(text), sha256: sha256Hex(text) } } : {}) };
   } catch (error) {
     return { sha, read: { status: "error", message: describeError(error) } };
   }
@@ -115,6 +116,7 @@ async function readIssueAssessment(ctx: PullRequestContext, policy: Policy, owne
       state: info.state,
       ...(info.stateReason !== undefined ? { stateReason: info.stateReason } : {}),
       parse: parseAssessmentIssue(info.body, approval),
+      content: { sha256: sha256Hex(info.body), updatedAt: info.updatedAt },
       ...(approval ? { approval } : {}),
       labelUnverified: labelOn && !application,
     },

@@ -50,12 +50,12 @@ describe("Annex A catalogue", () => {
   });
 
   it("rejects a catalogue with a duplicate, a missing reason or an unknown fact", () => {
-    const base = `objectives: [{id: A.2, title: Policies, description: "Direction for AI."}]\nclauses: []\ncontrols:\n`;
-    const ok = `  - {id: A.2.2, title: AI policy, objective: A.2, description: "Keep a written policy.", pr_evidence: partial, evidenced_by: [governance-policy]}\n`;
+    const base = `version: "1"\nobjectives: [{id: A.2, title: Policies, description: "Direction for AI."}]\nclauses: []\ncontrols:\n`;
+    const ok = `  - {id: A.2.2, title: AI policy, objective: A.2, description: "Keep a written policy.", pr_evidence: partial, evidenced_by: [sign-off], basis: "Sign-offs by the policy owner show it."}\n`;
     expect(parseCatalogue(base + ok).controls).toHaveLength(1);
     expect(() => parseCatalogue(base + ok + ok)).toThrow(/duplicate control A.2.2/);
     expect(() => parseCatalogue(base + `  - {id: A.2.3, title: X, objective: A.2, description: "Some description.", pr_evidence: none}\n`)).toThrow(/reason/);
     expect(() => parseCatalogue(base + `  - {id: A.2.3, title: X, objective: A.2, description: "Some description.", pr_evidence: strong, evidenced_by: [vibes]}\n`)).toThrow(/evidenced_by/);
-    expect(() => parseCatalogue(base + `  - {id: A.3.2, title: X, objective: A.2, description: "Some description.", pr_evidence: strong, evidenced_by: [sign-off]}\n`)).toThrow(/objective/);
+    expect(() => parseCatalogue(base + `  - {id: A.3.2, title: X, objective: A.2, description: "Some description.", pr_evidence: strong, evidenced_by: [sign-off], basis: "Sign-offs by the policy owner show it."}\n`)).toThrow(/objective/);
   });
 });

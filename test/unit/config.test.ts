@@ -205,7 +205,7 @@ describe("loadPolicy", () => {
       expect(result.policy.systems.map((s) => s.id)).toEqual(["support-chatbot"]);
       expect(result.policy.detect.gate).toEqual(["model", "dataset", "prompt", "dependency"]);
       expect(result.policy.ignore).toEqual(["generated/**"]);
-      expect(result.policy.sources[0]).toEqual({ repository: "acme/shop", path: ".github/aims.yml", ref: "release/2.0" });
+      expect(result.policy.sources[0]).toEqual({ repository: "acme/shop", path: ".github/aims.yml", ref: "release/2.0", blobSha: expect.stringMatching(/^[0-9a-f]{40}$/) });
     }
   });
 

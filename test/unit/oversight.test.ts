@@ -76,7 +76,7 @@ describe("oversight gate: tiers and eligibility", () => {
     const r = gate(policy, facts("chat", { reviews: [review("carol", "APPROVED")], standing: { carol: writer } }));
     expect([r.conclusion, r.title]).toEqual(["success", "Signed off by @carol (limited risk)"]);
     expect(r.controls).toEqual(["A.3.2", "A.9.2"]);
-    expect(r.signOffs).toEqual([{ login: "carol", method: "review", sha: HEAD, at: "2026-06-01T10:00:00Z", rationale: "Checked the evaluation report." }]);
+    expect(r.signOffs).toEqual([{ login: "carol", method: "review", sha: HEAD, at: "2026-06-01T10:00:00Z", rationale: "Checked the evaluation report.", via: "write permission" }]);
     expect(text(r)).toContain("Risk tier limited (systems: chatbot): 1 sign-off required from anyone with write access");
   });
 
