@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { loadCatalogue } from "../controls/catalogue.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { buildRecord, type RecordInput } from "./build.js";
+import { CORRECTIVE_ACTION_LABEL, correctiveActionOf, correctiveActionTitle, dueDate, renderCorrectiveAction, type CorrectiveAction } from "./corrective-action.js";
 import {
   hashMatches,
   isFinal,
@@ -129,7 +130,7 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
 
 /** Labels the ledger manages; any other label on a record (added by people) is kept. */
 function ownLabel(name: string): boolean {
-  return /^(?:aims:evidence$|aims:override$|annex-a:|ai-system:|risk:|state:)/i.test(name);
+  return /^(?:aims:evidence$|aims:override$|aims:nonconformity$|annex-a:|ai-system:|risk:|state:)/i.test(name);
 }
 
 function withOtherLabels(issue: EvidenceIssue | undefined, labels: string[]): string[] {
@@ -184,6 +185,37 @@ async function closeDuplicates(ledger: Ledger, records: PullRecord[], id: string
   return dupes.map((d) => d.issue.number);
 }
 
+/**
+ * An override is a nonconformity: find the pull request's corrective-action issue, or open it (with
+ * owner and due date), so the record can link it. Undefined when the gates were not overridden.
+ */
+async function ensureCorrectiveAction(ledger: Ledger, input: RecordInputWithoutRound, existing: EvidenceRecord | undefined): Promise<CorrectiveAction | undefined> {
+  const override = input.gates.find((g) => g.override)?.override;
+  if (!override) return undefined;
+  const known = existing?.nonconformity?.correctiveAction;
+  if (known) return known;
+  const repository = `${input.pull.owner}/${input.pull.repo}`;
+  const pullId = recordId(repository, input.pull.number);
+  const settings = input.policy.policy.controls.nonconformity;
+  const action = {
+    pullId,
+    pullUrl: `${input.webUrl ?? "https://github.com"}/${repository}/pull/${input.pull.number}`,
+    pullTitle: input.pull.title,
+    override,
+    owner: settings.owner ?? override.login,
+    due: dueDate(override, settings.due_days),
+  };
+  const evidenceRepo = `${ledger.repo.owner}/${ledger.repo.repo}`;
+  const listed = await ledger.store.list(ledger.repo, { state: "all", label: CORRECTIVE_ACTION_LABEL });
+  let issue = listed.find((i) => correctiveActionOf(i.body) === pullId);
+  if (!issue) {
+    await ledger.store.ensureLabels(ledger.repo, [{ name: CORRECTIVE_ACTION_LABEL, color: "d93f0b", description: "Corrective action for a nonconformity (ISO/IEC 42001 10.2)" }]);
+    issue = await ledger.store.create(ledger.repo, { title: correctiveActionTitle(action), body: renderCorrectiveAction(action), labels: [CORRECTIVE_ACTION_LABEL] });
+    ledger.log?.info({ pull: pullId, issue: issue.number }, "override recorded as a nonconformity: corrective-action issue opened");
+  }
+  return { repository: evidenceRepo, issue: issue.number, url: issue.htmlUrl, owner: action.owner, due: action.due };
+}
+
 async function createRecord(ledger: Ledger, record: EvidenceRecord): Promise<EvidenceIssue> {
   const r = render(record);
   await ledger.store.ensureLabels(ledger.repo, recordLabels(record, controlTitle));
@@ -236,7 +268,8 @@ export async function upsertOpenRecord(
     );
     let current = latest(records);
     if (current && current.issue.state === "open") {
-      const record = buildRecord({ ...input, round: current.round });
+      const correctiveAction = await ensureCorrectiveAction(ledger, input, current.record);
+      const record = buildRecord({ ...input, round: current.round, ...(correctiveAction ? { correctiveAction } : {}) });
       // Two open records of one round: another replica created the same record at the same moment.
       // The lower number is the record; the next event after the race closes the other (no extra read).
       const duplicates = await closeDuplicates(ledger, records, current.id);
@@ -263,7 +296,8 @@ export async function upsertOpenRecord(
       current = latest(records);
     }
     const round = current ? (current.issue.state === "open" ? current.round : current.round + 1) : 1;
-    const record = buildRecord({ ...input, round });
+    const correctiveAction = await ensureCorrectiveAction(ledger, input, undefined);
+    const record = buildRecord({ ...input, round, ...(correctiveAction ? { correctiveAction } : {}) });
     const created = await createRecord(ledger, record);
     // Within this process the record lock rules out a twin. A replica creating the same record at
     // the same moment leaves two open issues; the next event of the pull request (or its
@@ -361,7 +395,8 @@ export async function finaliseRecord(ledger: Ledger, input: RecordInputWithoutRo
 
     await closeDuplicates(ledger, records, current?.id ?? baseId);
     const round = current ? current.round : 1;
-    const record = buildRecord({ ...input, round });
+    const correctiveAction = await ensureCorrectiveAction(ledger, input, current?.record);
+    const record = buildRecord({ ...input, round, ...(correctiveAction ? { correctiveAction } : {}) });
     const labels = recordLabels(record, controlTitle);
     const stateReason = input.state === "merged" ? "completed" : "not_planned";
 

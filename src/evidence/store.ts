@@ -41,6 +41,8 @@ export interface ListOptions {
   direction?: "asc" | "desc";
   /** Called with each page as it arrives; return true to stop listing. */
   stop?: (page: EvidenceIssue[]) => boolean;
+  /** The label to list by; default aims:evidence. */
+  label?: string;
 }
 
 export interface EvidenceStore {
@@ -148,7 +150,7 @@ export function createGitHubStore(octokit: GitHub, options: GitHubStoreOptions =
       const params = {
         owner: repo.owner,
         repo: repo.repo,
-        labels: EVIDENCE_LABEL,
+        labels: opts.label ?? EVIDENCE_LABEL,
         state: opts.state,
         creator,
         sort: opts.sort ?? "created",

@@ -23,7 +23,7 @@ class MemoryStore implements EvidenceStore {
     return BOT;
   }
   async list(_repo: RepoRef, o: ListOptions) {
-    let out = this.issues.filter((i) => (o.state === "all" || i.state === o.state) && i.labels.includes("aims:evidence") && i.author === BOT);
+    let out = this.issues.filter((i) => (o.state === "all" || i.state === o.state) && i.labels.includes(o.label ?? "aims:evidence") && i.author === BOT);
     const key = (i: EvidenceIssue) => (o.sort === "updated" ? i.updatedAt : i.createdAt) + String(i.number).padStart(6, "0");
     out = out.sort((a, b) => (key(a) < key(b) ? 1 : -1)).map((i) => ({ ...i }));
     o.stop?.(out);
@@ -95,6 +95,32 @@ const verify = (store: MemoryStore) =>
   verifyChain(store.issues.map((i) => ({ number: i.number, author: i.author, body: i.body, state: i.state, stateReason: i.stateReason, labels: i.labels })), { appLogin: BOT });
 
 describe("evidence ledger", () => {
+  it("records an override as a nonconformity with one corrective-action issue (owner, due date), and claims no control", async () => {
+    const store = new MemoryStore();
+    const ledger = { store, repo: REPO };
+    const override = { login: "lead", at: "2026-11-30T10:00:00Z", sha: HEAD, reason: "Incident INC-42: roll back now", url: "https://github.com/acme/shop/pull/7#issuecomment-1" };
+    const overridden = (state: "open" | "merged") => {
+      const i = input(7, state, "success");
+      return { ...i, policy: { ok: true as const, policy: { ...policy, controls: { ...policy.controls, nonconformity: { owner: "acme/ai-governance", due_days: 14 } } } }, gates: i.gates.map((g) => ({ ...g, override })) };
+    };
+    await upsertOpenRecord(ledger, overridden("open"));
+    await upsertOpenRecord(ledger, overridden("open"));
+    await finaliseRecord(ledger, overridden("merged"));
+    const actions = store.issues.filter((i) => i.labels.includes("aims:corrective-action"));
+    expect(actions).toHaveLength(1);
+    expect(actions[0]!.body).toContain("| Owner | @acme/ai-governance |");
+    expect(actions[0]!.body).toContain("| Due | 2026-12-14 |");
+    expect(actions[0]!.body).toContain("Incident INC-42: roll back now");
+    const recordIssue = store.issues.find((i) => i.labels.includes("aims:evidence"))!;
+    const record = recordOf(recordIssue);
+    expect(record.state).toBe("overridden");
+    expect(record.controls).toEqual([]);
+    expect(record.nonconformity).toMatchObject({ clause: "10.2", kind: "override", correctiveAction: { repository: "acme/evidence", issue: actions[0]!.number, owner: "acme/ai-governance", due: "2026-12-14" } });
+    expect(recordIssue.labels).toEqual(expect.arrayContaining(["aims:nonconformity", "aims:override", "state:overridden"]));
+    expect(recordIssue.labels.filter((l) => l.startsWith("annex-a:"))).toEqual([]);
+    expect(recordIssue.body).toContain("### Nonconformity (clause 10.2)");
+  });
+
   it("creates once, then updates only on change", async () => {
     const store = new MemoryStore();
     const ledger = { store, repo: REPO };
