@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { signerFromEnv, type Signer } from "./evidence/signing.js";
+
 /** Process-wide settings read from the environment once at start-up. */
 export interface AppSettings {
   /** The GitHub App's id: check runs are looked up among this app's runs only. */
@@ -14,6 +17,8 @@ export interface AppSettings {
    * GitHub. Never set in production: a late, reordered or replayed delivery would decide the gate.
    */
   trustWebhookPayloads?: boolean;
+  /** Signs finalised evidence records and chain heads (`AIMS_SIGNING_KEY` or `AIMS_SIGNING_KEY_FILE`, Ed25519 PEM). */
+  signer?: Signer;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
@@ -21,7 +26,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettin
   const slug = env.APP_SLUG?.trim();
   const interval = env.AIMS_RECONCILE_INTERVAL_MINUTES?.trim();
   const minutes = interval === undefined || interval === "" ? undefined : Number(interval);
+  const signer = signerFromEnv(env, (path) => readFileSync(path, "utf8"));
   return {
+    ...(signer ? { signer } : {}),
     ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}),
     ...(slug ? { appSlug: slug } : {}),
     ...(minutes !== undefined && Number.isFinite(minutes) && minutes >= 0 ? { reconcileIntervalMinutes: minutes } : {}),

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Octokit } from "@octokit/rest";
@@ -7,8 +7,11 @@ import { formatProblem, parseConfigText } from "../config/parse.js";
 import { loadCatalogue } from "../controls/catalogue.js";
 import { cycloneDxBom, EXPORT_FILES, EXPORT_FORMATS, evidenceRows, statementOfApplicability, toCsv, toJson, type ExportFormat } from "../evidence/export.js";
 import { entryDate, type EvidenceEntry } from "../evidence/query.js";
-import { EVIDENCE_LABEL, parseRecordBody } from "../evidence/record.js";
+import { parseRecordBody } from "../evidence/record.js";
+import { createVerifier, type ChainHead, type Verifier } from "../evidence/signing.js";
 import { verifyChain, type ChainProblem, type StoredIssue, type VerifyResult } from "../evidence/verify.js";
+import { AIMS_VERSION } from "../version.js";
+import { CHAIN_HEAD_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE, RECORDS_FILE, VERIFY_REPORT_FILE, checkManifest, manifestOf, publishedHeadOf, type PackIssue } from "../evidence/pack.js";
 import { createProgress, type ProgressStream } from "./progress.js";
 
 /**
@@ -29,7 +32,7 @@ export class UsageError extends Error {}
 
 const REPO_RE = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
-const VERSION = "0.1.0";
+const VERSION = AIMS_VERSION;
 
 interface Common {
   owner: string;
@@ -59,6 +62,7 @@ interface Listed {
   number: number;
   html_url: string;
   created_at: string;
+  title?: string;
   body?: string | null;
   user: { login: string } | null;
   state: string;
@@ -120,6 +124,69 @@ async function exclusions(c: Common, configPath: string | undefined, io: AuditIo
   return parsed.config.controls?.exclude ?? [];
 }
 
+function toPackIssue(i: Listed): PackIssue {
+  return {
+    number: i.number,
+    url: i.html_url,
+    author: i.user?.login ?? "ghost",
+    title: i.title ?? "",
+    state: i.state === "closed" ? "closed" : "open",
+    stateReason: i.state_reason ?? null,
+    labels: labelNames(i),
+    createdAt: i.created_at,
+    body: i.body ?? null,
+  };
+}
+
+const toStored = (i: PackIssue): StoredIssue => ({ number: i.number, author: i.author, body: i.body, state: i.state, stateReason: i.stateReason, labels: i.labels });
+
+function controlTitle(id: string): string | undefined {
+  return loadCatalogue().controls.find((c) => c.id === id)?.title;
+}
+
+function readText(path: string, what: string, io: AuditIo): string {
+  const full = isAbsolute(path) ? path : resolve(io.cwd, path);
+  try {
+    return readFileSync(full, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+  }
+}
+
+function verifierFrom(path: string | undefined, io: AuditIo): Verifier | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return createVerifier(readText(path, "--public-key", io));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--public-key ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The chain head of an earlier pack, after checking that pack's manifest. */
+function headOfPack(dir: string, io: AuditIo, flag: string): ChainHead {
+  const full = isAbsolute(dir) ? dir : resolve(io.cwd, dir);
+  if (!existsSync(join(full, CHAIN_HEAD_FILE))) throw new UsageError(`${flag} ${dir} is not an audit pack: it has no ${CHAIN_HEAD_FILE}`);
+  const broken = checkManifest(full);
+  if (broken.length > 0) throw new UsageError(`${flag} ${dir} fails its own manifest, so its chain head cannot be trusted:\n  ${broken.join("\n  ")}`);
+  const head = JSON.parse(readFileSync(join(full, CHAIN_HEAD_FILE), "utf8")) as ChainHead;
+  if (typeof head.hash !== "string" || !/^[0-9a-f]{64}$/.test(head.hash) || !Number.isInteger(head.seq)) throw new UsageError(`${flag} ${dir}: ${CHAIN_HEAD_FILE} holds no chain head`);
+  return head;
+}
+
+/** Kinds that make a record untrustworthy: export leaves such records out and lists them. */
+const EXCLUDING: ReadonlySet<ChainProblem["kind"]> = new Set(["edited", "foreign", "forged", "unsigned", "state", "duplicate", "out-of-chain"]);
+
+function verifyIssues(repo: string, issues: readonly PackIssue[], appLogin: string, options: { verifier?: Verifier; since?: ChainHead; expectedHead?: string }): VerifyResult {
+  return verifyChain(issues.map(toStored), {
+    appLogin,
+    rerender: { version: AIMS_VERSION, controlTitle },
+    ...(options.verifier ? { verifier: options.verifier } : {}),
+    ...(options.since ? { since: options.since } : {}),
+    ...(options.expectedHead ? { expectedHead: options.expectedHead } : {}),
+  });
+}
+
 export async function exportCommand(args: string[], io: AuditIo): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -131,53 +198,70 @@ export async function exportCommand(args: string[], io: AuditIo): Promise<number
       out: { type: "string", default: "aims-audit-pack" },
       config: { type: "string" },
       app: { type: "string" },
+      "public-key": { type: "string" },
     },
   });
   const formats = (values.format ?? EXPORT_FORMATS).flatMap((f) => f.split(",")).map((f) => f.trim().toLowerCase()).filter(Boolean);
   const unknown = formats.filter((f) => !(EXPORT_FORMATS as string[]).includes(f));
   if (unknown.length > 0) throw new UsageError(`--format takes ${EXPORT_FORMATS.join(", ")} (got ${unknown.join(", ")})`);
+  const verifier = verifierFrom(values["public-key"], io);
   const c = common(values, io);
   const excluded = await exclusions(c, values.config, io);
-  const issues = await listIssues(c, io, EVIDENCE_LABEL);
+  // Every issue, as verify reads them: a record stripped of its labels still counts.
+  const issues = (await listIssues(c, io)).map(toPackIssue);
+  const evidenceRepo = `${c.owner}/${c.repo}`;
+  const generatedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const result = verifyIssues(evidenceRepo, issues, c.appLogin, verifier ? { verifier } : {});
+  const untrusted = new Set(result.problems.filter((p) => p.issue !== undefined && EXCLUDING.has(p.kind)).map((p) => p.issue!));
   const entries: EvidenceEntry[] = [];
-  let skipped = 0;
   for (const i of issues) {
-    if ((i.user?.login ?? "").toLowerCase() !== c.appLogin.toLowerCase()) continue;
-    if (i.state === "closed" && i.state_reason === "duplicate") continue;
+    if (i.author.toLowerCase() !== c.appLogin.toLowerCase() || untrusted.has(i.number)) continue;
+    if (i.state === "closed" && i.stateReason === "duplicate") continue;
     const parsed = parseRecordBody(i.body);
-    if (!parsed.ok) {
-      skipped++;
-      continue;
-    }
-    const entry = { issue: i.number, url: i.html_url, createdAt: i.created_at, record: parsed.record };
+    if (!parsed.ok) continue;
+    const entry = { issue: i.number, url: i.url, createdAt: i.createdAt, record: parsed.record };
     if (inWindow(entryDate(entry), c.since, c.until)) entries.push(entry);
   }
   const catalogue = loadCatalogue();
   const ctx = {
-    evidenceRepo: `${c.owner}/${c.repo}`,
+    evidenceRepo,
     catalogue,
     exclusions: excluded,
     ...(c.since ? { since: c.since } : {}),
     ...(c.until ? { until: c.until } : {}),
-    generatedAt: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    generatedAt,
     toolVersion: VERSION,
   };
   const out = isAbsolute(values.out!) ? values.out! : join(io.cwd, values.out!);
   mkdirSync(out, { recursive: true });
   const rows = evidenceRows(entries, catalogue);
   const written: string[] = [];
-  const write = (format: ExportFormat, text: string) => {
-    writeFileSync(join(out, EXPORT_FILES[format]), text);
-    written.push(EXPORT_FILES[format]);
+  const write = (name: string, text: string) => {
+    writeFileSync(join(out, name), text);
+    written.push(name);
   };
   const wanted = new Set(formats as ExportFormat[]);
-  if (wanted.has("md")) write("md", statementOfApplicability(entries, ctx));
-  if (wanted.has("csv")) write("csv", toCsv(rows));
-  if (wanted.has("json")) write("json", toJson(rows, ctx, entries.length));
-  if (wanted.has("cyclonedx")) write("cyclonedx", `${JSON.stringify(cycloneDxBom(entries, ctx, { serialNumber: `urn:uuid:${randomUUID()}` }), null, 2)}\n`);
-  io.stdout(`aims export ${ctx.evidenceRepo}: ${entries.length} record${entries.length === 1 ? "" : "s"}, ${rows.length} row${rows.length === 1 ? "" : "s"} (one per record and control) → ${values.out}/\n`);
+  if (wanted.has("md")) write(EXPORT_FILES.md, statementOfApplicability(entries, ctx));
+  if (wanted.has("csv")) write(EXPORT_FILES.csv, toCsv(rows));
+  if (wanted.has("json")) write(EXPORT_FILES.json, toJson(rows, ctx, entries.length));
+  if (wanted.has("cyclonedx")) write(EXPORT_FILES.cyclonedx, `${JSON.stringify(cycloneDxBom(entries, ctx, { serialNumber: `urn:uuid:${randomUUID()}` }), null, 2)}\n`);
+  // What makes the pack verifiable offline: the full records, the verify report, the key and the head.
+  const urls = new Map(issues.map((i) => [i.number, i.url]));
+  write(RECORDS_FILE, `${JSON.stringify({ evidenceRepository: evidenceRepo, appLogin: c.appLogin, generatedAt, issues: issues.filter((i) => parseRecordBody(i.body).id !== undefined) }, null, 1)}\n`);
+  write(VERIFY_REPORT_FILE, formatVerifyReport(evidenceRepo, result, result.problems, (n) => urls.get(n)));
+  if (values["public-key"]) write(PUBLIC_KEY_FILE, readText(values["public-key"], "--public-key", io));
+  const published = publishedHeadOf(issues, c.appLogin, evidenceRepo);
+  const head: ChainHead | null = published && result.head && published.hash === result.head.hash ? published : result.head ? { repository: evidenceRepo, seq: result.head.seq, hash: result.head.hash, at: generatedAt } : null;
+  write(CHAIN_HEAD_FILE, `${JSON.stringify(head, null, 2)}\n`);
+  writeFileSync(join(out, MANIFEST_FILE), manifestOf(out, written));
+  written.push(MANIFEST_FILE);
+  io.stdout(`aims export ${evidenceRepo}: ${entries.length} record${entries.length === 1 ? "" : "s"}, ${rows.length} row${rows.length === 1 ? "" : "s"} (one per record and control) → ${values.out}/\n`);
   for (const f of written) io.stdout(`  ${f}\n`);
-  if (skipped > 0) io.stdout(`${skipped} evidence issue${skipped === 1 ? "" : "s"} of the app could not be read as records and were left out: run aims verify.\n`);
+  if (untrusted.size > 0) {
+    io.stdout(`${untrusted.size} issue${untrusted.size === 1 ? "" : "s"} left out because verification found ${untrusted.size === 1 ? "it" : "them"} tampered, foreign or outside the chain (see ${VERIFY_REPORT_FILE}):\n`);
+    for (const n of [...untrusted].sort((a, b) => a - b)) io.stdout(`  ${urls.get(n) ?? `#${n}`}\n`);
+  }
+  if (head && !head.signature) io.stdout(`The chain head is not signed: no signed head matching it is published on a dashboard issue.\n`);
   return 0;
 }
 
@@ -187,31 +271,70 @@ const KIND_NAMES: Record<ChainProblem["kind"], string> = {
   "out-of-chain": "out-of-chain",
   foreign: "foreign",
   duplicate: "duplicate",
+  state: "state",
+  unsigned: "unsigned",
+  forged: "forged",
 };
 
 export async function verifyCommand(args: string[], io: AuditIo): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { repo: { type: "string" }, since: { type: "string" }, until: { type: "string" }, app: { type: "string" }, "expected-head": { type: "string" } },
+    options: {
+      repo: { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+      app: { type: "string" },
+      "expected-head": { type: "string" },
+      "public-key": { type: "string" },
+      "since-pack": { type: "string" },
+      pack: { type: "string" },
+    },
   });
   const expectedHead = values["expected-head"];
   if (expectedHead !== undefined && !/^[0-9a-f]{64}$/.test(expectedHead)) throw new UsageError("--expected-head takes a sha256 hex digest");
+  const since = values["since-pack"] !== undefined ? headOfPack(values["since-pack"], io, "--since-pack") : undefined;
+  if (values.pack !== undefined) return verifyPack(values.pack, values, io, since);
+  const verifier = verifierFrom(values["public-key"], io);
   const c = common(values, io);
-  // Every issue, not only labelled ones: a record stripped of its labels, or a look-alike, still counts.
-  const listed = await listIssues(c, io);
-  const urls = new Map(listed.map((i) => [i.number, i.html_url]));
+  const issues = (await listIssues(c, io)).map(toPackIssue);
+  const result = verifyIssues(`${c.owner}/${c.repo}`, issues, c.appLogin, { ...(verifier ? { verifier } : {}), ...(since ? { since } : {}), ...(expectedHead ? { expectedHead } : {}) });
+  return report(`${c.owner}/${c.repo}`, issues, result, c, io, verifier);
+}
+
+function report(repo: string, issues: readonly PackIssue[], result: VerifyResult, window: { since?: string; until?: string }, io: AuditIo, verifier: Verifier | undefined, note?: string): number {
+  const urls = new Map(issues.map((i) => [i.number, i.url]));
   const dates = new Map<number, string>();
-  const issues: StoredIssue[] = listed.map((i) => {
+  for (const i of issues) {
     const parsed = parseRecordBody(i.body);
-    dates.set(i.number, parsed.ok ? (parsed.record.pullRequest.closedAt ?? i.created_at) : i.created_at);
-    return { number: i.number, author: i.user?.login ?? "ghost", body: i.body ?? null, state: i.state === "closed" ? "closed" : "open", stateReason: i.state_reason ?? null, labels: labelNames(i) };
-  });
-  const result = verifyChain(issues, { appLogin: c.appLogin, ...(expectedHead ? { expectedHead } : {}) });
-  const windowed = c.since || c.until;
-  const problems = result.problems.filter((p) => p.issue === undefined || !windowed || inWindow(dates.get(p.issue) ?? "", c.since, c.until));
-  const report = formatVerifyReport(`${c.owner}/${c.repo}`, result, problems, (n) => urls.get(n), windowed ? { ...(c.since ? { since: c.since } : {}), ...(c.until ? { until: c.until } : {}) } : undefined);
-  io.stdout(report);
+    dates.set(i.number, parsed.ok ? (parsed.record.pullRequest.closedAt ?? i.createdAt) : i.createdAt);
+  }
+  const windowed = window.since || window.until;
+  const problems = result.problems.filter((p) => p.issue === undefined || !windowed || inWindow(dates.get(p.issue) ?? "", window.since, window.until));
+  let text = formatVerifyReport(repo, result, problems, (n) => urls.get(n), windowed ? { ...(window.since ? { since: window.since } : {}), ...(window.until ? { until: window.until } : {}) } : undefined);
+  if (note) text = `${note}\n${text}`;
+  if (!verifier) text += "Signatures not checked: pass --public-key <file> with the app's published Ed25519 key.\n";
+  io.stdout(text);
   return problems.length === 0 ? 0 : 1;
+}
+
+/** `aims verify --pack <dir>`: the pack's manifest, then its records, offline. */
+function verifyPack(dir: string, values: { "public-key"?: string | undefined; app?: string | undefined }, io: AuditIo, since: ChainHead | undefined): number {
+  const full = isAbsolute(dir) ? dir : resolve(io.cwd, dir);
+  if (!existsSync(join(full, MANIFEST_FILE))) throw new UsageError(`--pack ${dir} is not an audit pack: it has no ${MANIFEST_FILE}`);
+  const broken = checkManifest(full);
+  const packed = JSON.parse(readFileSync(join(full, RECORDS_FILE), "utf8")) as { evidenceRepository: string; appLogin: string; issues: PackIssue[] };
+  let keyNote: string | undefined;
+  let verifier = verifierFrom(values["public-key"], io);
+  if (!verifier && existsSync(join(full, PUBLIC_KEY_FILE))) {
+    verifier = createVerifier(readFileSync(join(full, PUBLIC_KEY_FILE), "utf8"));
+    keyNote = `Signatures checked with the key shipped in the pack (${verifier.keyId}); pass --public-key to check against the key the app publishes.`;
+  }
+  const appLogin = values.app ? (values.app.endsWith("[bot]") ? values.app : `${values.app}[bot]`) : packed.appLogin;
+  const result = verifyIssues(packed.evidenceRepository, packed.issues, appLogin, { ...(verifier ? { verifier } : {}), ...(since ? { since } : {}) });
+  const manifestProblems: ChainProblem[] = broken.map((message) => ({ kind: "edited", message: `Pack file ${message}` }));
+  const merged: VerifyResult = { ...result, ok: result.ok && broken.length === 0, problems: [...manifestProblems, ...result.problems] };
+  const note = `Offline check of the audit pack ${dir} (${readdirSync(full).length} files, manifest ${broken.length === 0 ? "intact" : "broken"}).${keyNote ? `\n${keyNote}` : ""}`;
+  return report(packed.evidenceRepository, packed.issues, merged, {}, io, verifier, note);
 }
 
 /** The text `aims verify` prints (pure). */

@@ -148,6 +148,7 @@ export function assessmentRefs(facts: PullRequestFacts, auto: boolean, judged: r
       status: r.status,
       systems: r.systems.slice(0, 100),
       risk: r.riskLevel,
+      ...(/^\d{4}-\d{2}-\d{2}$/.test(r.nextReview) ? { nextReview: r.nextReview } : {}),
       ...(content?.blobSha ? { blobSha: content.blobSha } : {}),
       ...(content ? { sha256: content.sha256 } : {}),
       ...(content?.updatedAt ? { updatedAt: content.updatedAt } : {}),

@@ -2,6 +2,8 @@ import type { Catalogue, PrEvidence } from "../controls/catalogue.js";
 import { buildInventory, type InventorySystem } from "./inventory.js";
 import { entryDate, type EvidenceEntry } from "./query.js";
 import { isFinal } from "./record.js";
+import { signHead, type ChainHead, type Signer } from "./signing.js";
+import { chainHead } from "./verify.js";
 
 /**
  * The governance dashboard's content for one source repository (pure): Annex A coverage, open
@@ -51,8 +53,31 @@ export interface OverrideRow {
   issueUrl: string;
 }
 
+/** Nonconformities (overrides) of the source repository and their corrective actions. */
+export interface NonconformityCounts {
+  total: number;
+  /** Corrective-action issues still open, closed, or not opened at all. */
+  open: number;
+  closed: number;
+  notOpened: number;
+}
+
+/** An approved assessment whose next review falls within 30 days (or is past). */
+export interface ReviewDue {
+  id: string;
+  ref: string;
+  nextReview: string;
+  record: string;
+  issueUrl: string;
+}
+
 export interface DashboardModel {
   source: string;
+  /** The evidence repository's chain head, signed when the app holds a key. */
+  chainHead?: ChainHead;
+  /** The public key that verifies the head and the records. */
+  publicKeyPem?: string;
+  nonconformities: NonconformityCounts;
   records: number;
   finalised: number;
   coverage: CoverageRow[];
@@ -70,6 +95,11 @@ export interface DashboardInput {
   exclusions: ReadonlyArray<{ id: string; justification: string }>;
   /** Epoch milliseconds. */
   now: number;
+  /** The evidence repository (owner/name), for the chain head. */
+  evidenceRepo?: string;
+  signer?: Signer;
+  /** State of each corrective-action issue by number ("open" or "closed"). */
+  correctiveActions?: ReadonlyMap<number, "open" | "closed">;
 }
 
 export function dashboardModel(input: DashboardInput): DashboardModel {
@@ -135,5 +165,30 @@ export function dashboardModel(input: DashboardInput): DashboardModel {
     }))
     .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 
-  return { source: input.source, records: entries.length, finalised: finals.length, coverage, openPullRequests, overrides, inventory: buildInventory(entries) };
+  const nonconformities: NonconformityCounts = { total: 0, open: 0, closed: 0, notOpened: 0 };
+  for (const e of entries) {
+    if (!e.record.nonconformity && !e.record.override) continue;
+    nonconformities.total++;
+    const ca = e.record.nonconformity?.correctiveAction;
+    const state = ca ? input.correctiveActions?.get(ca.issue) : undefined;
+    if (!ca) nonconformities.notOpened++;
+    else if (state === "closed") nonconformities.closed++;
+    else nonconformities.open++;
+  }
+  // The head of the whole evidence repository's chain (every source's records).
+  const head = input.evidenceRepo ? chainHead(input.entries.map((e) => ({ issue: e.issue, record: e.record }))) : null;
+  const headRecord = head ? input.entries.find((e) => e.issue === head.issue)?.record : undefined;
+  const signedHead = head && input.evidenceRepo ? signHead({ repository: input.evidenceRepo, seq: head.seq, hash: head.hash, at: headRecord?.pullRequest.closedAt ?? "" }, input.signer) : undefined;
+  return {
+    source: input.source,
+    ...(signedHead ? { chainHead: signedHead } : {}),
+    ...(input.signer ? { publicKeyPem: input.signer.publicKeyPem } : {}),
+    nonconformities,
+    records: entries.length,
+    finalised: finals.length,
+    coverage,
+    openPullRequests,
+    overrides,
+    inventory: buildInventory(entries),
+  };
 }

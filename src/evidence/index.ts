@@ -51,7 +51,12 @@ function knownPull(pull: PullRequestRef): PullInfo | undefined {
 }
 
 function ledgerOf(octokit: GitHub, policy: OkPolicy, pull: PullRequestRef, settings?: AppSettings): Ledger {
-  return { store: createGitHubStore(octokit, { ...(appSlug(settings) ? { appSlug: appSlug(settings)! } : {}) }), repo: evidenceRepo(policy, pull), ...(logOf(octokit) ? { log: logOf(octokit)! } : {}) };
+  return {
+    store: createGitHubStore(octokit, { ...(appSlug(settings) ? { appSlug: appSlug(settings)! } : {}) }),
+    repo: evidenceRepo(policy, pull),
+    ...(logOf(octokit) ? { log: logOf(octokit)! } : {}),
+    ...(settings?.signer ? { signer: settings.signer } : {}),
+  };
 }
 
 const sameRepo = (a: RepoRef, b: RepoRef) => `${a.owner}/${a.repo}`.toLowerCase() === `${b.owner}/${b.repo}`.toLowerCase();
@@ -170,7 +175,7 @@ export async function finaliseEvidence(octokit: GitHub, given: PullRequestRef, s
   if (!policy.policy.evidence.enabled) return { action: "not-governed" };
   const { ours, others } = await headCheckRuns(octokit, pull, settings.appId);
   const merged = data.merged === true;
-  const ledger: Ledger = { store: createGitHubStore(octokit, { ...(appSlug(settings) ? { appSlug: appSlug(settings)! } : {}) }), repo: evidenceRepo(policy, pull), ...(logOf(octokit) ? { log: logOf(octokit)! } : {}) };
+  const ledger = ledgerOf(octokit, policy, pull, settings);
   const result = await finaliseRecord(
     ledger,
     {

@@ -17,6 +17,7 @@ import {
   type EvidenceRecord,
 } from "./record.js";
 import type { EvidenceIssue, EvidenceStore, ListOptions, RepoRef } from "./store.js";
+import { signRecord, type Signer } from "./signing.js";
 import { chainHead, type VerifiedRecord } from "./verify.js";
 
 /**
@@ -59,6 +60,8 @@ export interface Ledger {
   /** The evidence repository. */
   repo: RepoRef;
   log?: LedgerLog;
+  /** Signs each record as it is sealed; without it records are sealed unsigned. */
+  signer?: Signer;
 }
 
 export type RecordInputWithoutRound = Omit<RecordInput, "round">;
@@ -348,7 +351,7 @@ function mustRelink(me: VerifiedRecord, seen: readonly VerifiedRecord[]): boolea
 async function seal(ledger: Ledger, issue: number, record: EvidenceRecord, write: boolean, labelsAndState: { labels: string[]; stateReason: "completed" | "not_planned" }): Promise<{ sealed: EvidenceRecord; relinked: number }> {
   const bot = await ledger.store.botLogin();
   let head = chainHead(await recentFinals(ledger, bot));
-  let sealed = sealRecord(record, { prev: head?.hash ?? null, seq: (head?.seq ?? 0) + 1 });
+  let sealed = signRecord(sealRecord(record, { prev: head?.hash ?? null, seq: (head?.seq ?? 0) + 1 }), ledger.signer);
   if (write) {
     await ledger.store.update(ledger.repo, issue, {
       title: recordTitle(sealed),
@@ -364,7 +367,7 @@ async function seal(ledger: Ledger, issue: number, record: EvidenceRecord, write
     const me: VerifiedRecord = { issue, record: sealed };
     if (!mustRelink(me, seen)) break;
     head = chainHead(seen.filter((s) => s.issue !== issue));
-    sealed = sealRecord(record, { prev: head?.hash ?? null, seq: (head?.seq ?? 0) + 1 });
+    sealed = signRecord(sealRecord(record, { prev: head?.hash ?? null, seq: (head?.seq ?? 0) + 1 }), ledger.signer);
     ledger.log?.warn({ record: record.id, issue, seq: sealed.seq }, "another record was finalised at the same moment: re-linked this record to the chain head");
     await ledger.store.update(ledger.repo, issue, { body: renderRecordBody(sealed, controlTitle) });
   }

@@ -90,6 +90,8 @@ export const assessmentRefSchema = z.strictObject({
   status: text(40),
   systems: z.array(text(60)).max(100),
   risk: risk.optional(),
+  /** review.next_review of the version relied on (YYYY-MM-DD). */
+  nextReview: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   /** Git blob id of the file version relied on (files only). */
   blobSha: blobSha.optional(),
   /** sha256 of the exact text relied on: the file, or the issue body. */

@@ -1,4 +1,5 @@
-import { hashMatches, isFinal, parseRecordBody, recordLabels, type EvidenceRecord } from "./record.js";
+import { hashMatches, isFinal, parseRecordBody, recordLabels, renderRecordBody, type EvidenceRecord } from "./record.js";
+import { checkHeadSignature, checkRecordSignature, type ChainHead, type Verifier } from "./signing.js";
 
 /**
  * Verification of an evidence repository's records (pure): the code behind `aims verify` and the
@@ -28,7 +29,13 @@ export type ProblemKind =
   /** An issue that looks like a record but was not written by the app. */
   | "foreign"
   /** Two finalised records claim the same record id. */
-  | "duplicate";
+  | "duplicate"
+  /** A record's issue state contradicts it: a finalised record reopened, a record closed as a duplicate or closed without finalisation. */
+  | "state"
+  /** A finalised record without a signature by the published key. */
+  | "unsigned"
+  /** A signature that does not verify with the published key: the record or head was forged or re-sealed. */
+  | "forged";
 
 export interface ChainProblem {
   kind: ProblemKind;
@@ -60,13 +67,63 @@ export interface VerifyOptions {
   appLogin: string;
   /** A head hash recorded elsewhere (an export, a check run): detects deletion of the newest records. */
   expectedHead?: string;
+  /** The chain head of an earlier audit pack: the chain must still hold it (it only grew since). */
+  since?: ChainHead;
+  /** The published public key: every finalised record must carry a valid signature by it. */
+  verifier?: Verifier;
+  /**
+   * Re-render each record's summary and labels from its JSON and report differences. Given the
+   * running aims-bot version, only records it rendered are compared (another version renders
+   * differently); labels are compared for every record.
+   */
+  rerender?: { version: string; controlTitle: (id: string) => string | undefined };
 }
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const seq = (r: VerifiedRecord) => r.record.seq ?? 0;
 
+/** Labels the ledger writes; others (added by people for their own tracking) are left alone. */
+const OWN_LABEL = /^(?:aims:evidence$|aims:override$|aims:nonconformity$|annex-a:|ai-system:|risk:|state:)/i;
+
+function firstDifference(a: string, b: string): string {
+  const x = a.split("\n");
+  const y = b.split("\n");
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return `line ${i + 1} reads ${JSON.stringify((x[i] ?? "").slice(0, 120))} where the signed data renders ${JSON.stringify((y[i] ?? "").slice(0, 120))}`;
+  }
+  return "the bodies differ";
+}
+
+/** Compare what people see (summary, labels, open or closed) with what the record's data says. */
+function presentationProblems(issue: StoredIssue, record: EvidenceRecord, rerender: VerifyOptions["rerender"]): ChainProblem[] {
+  const out: ChainProblem[] = [];
+  const at = { issue: issue.number, recordId: record.id };
+  if (rerender && record.generator?.aimsBot === rerender.version && issue.body !== null) {
+    const expected = renderRecordBody(record, rerender.controlTitle);
+    if (issue.body !== expected) out.push({ kind: "edited", ...at, message: `#${issue.number}'s readable summary no longer matches its record data: ${firstDifference(issue.body, expected)}.` });
+  }
+  if (issue.labels) {
+    const own = issue.labels.filter((l) => OWN_LABEL.test(l));
+    const wanted = recordLabels(record, rerender?.controlTitle).map((l) => l.name);
+    const have = new Set(own.map((l) => l.toLowerCase()));
+    const want = new Set(wanted.map((l) => l.toLowerCase()));
+    const missing = wanted.filter((l) => !have.has(l.toLowerCase()));
+    const extra = own.filter((l) => !want.has(l.toLowerCase()));
+    if (missing.length > 0) out.push({ kind: "edited", ...at, message: `#${issue.number} lost labels its record implies: ${missing.join(", ")}.` });
+    if (extra.length > 0) out.push({ kind: "edited", ...at, message: `#${issue.number} carries labels its record does not imply: ${extra.join(", ")}.` });
+  }
+  if (issue.state === "closed" && issue.stateReason === "duplicate") {
+    out.push({ kind: "state", ...at, message: `#${issue.number} holds record ${record.id} but was closed as a duplicate; the app empties the duplicates it closes, so this hides a record.` });
+  } else if (isFinal(record) && issue.state === "open") {
+    out.push({ kind: "state", ...at, message: `#${issue.number} is a finalised record (${record.state}) but its issue was reopened.` });
+  } else if (!isFinal(record) && issue.state === "closed") {
+    out.push({ kind: "state", ...at, message: `#${issue.number} is an open record but its issue was closed by hand; the app closes a record only when it finalises it.` });
+  }
+  return out;
+}
+
 /** Parse the app's records out of a list of issues, reporting foreign and unparseable ones. */
-export function readRecords(issues: readonly StoredIssue[], appLogin: string): { records: VerifiedRecord[]; problems: ChainProblem[] } {
+export function readRecords(issues: readonly StoredIssue[], appLogin: string, rerender?: VerifyOptions["rerender"]): { records: VerifiedRecord[]; problems: ChainProblem[] } {
   const records: VerifiedRecord[] = [];
   const problems: ChainProblem[] = [];
   for (const issue of [...issues].sort((a, b) => a.number - b.number)) {
@@ -81,20 +138,15 @@ export function readRecords(issues: readonly StoredIssue[], appLogin: string): {
       });
       continue;
     }
-    // A duplicate the store closed after a race: never a record of its own.
-    if (issue.state === "closed" && issue.stateReason === "duplicate") continue;
+    // A duplicate the store closed after a race holds no record (its body points to the record);
+    // one that still holds a record was hidden, and presentationProblems reports it.
+    if (issue.state === "closed" && issue.stateReason === "duplicate" && !parsed.ok) continue;
     if (!parsed.ok) {
       problems.push({ kind: "edited", issue: issue.number, ...(parsed.id ? { recordId: parsed.id } : {}), message: `#${issue.number} was edited: ${parsed.problem}.` });
       continue;
     }
     records.push({ issue: issue.number, record: parsed.record });
-    if (issue.labels) {
-      const have = new Set(issue.labels.map((l) => l.toLowerCase()));
-      const missing = recordLabels(parsed.record).filter((l) => !have.has(l.name.toLowerCase())).map((l) => l.name);
-      if (missing.length > 0) {
-        problems.push({ kind: "edited", issue: issue.number, recordId: parsed.id, message: `#${issue.number} lost labels its record implies: ${missing.join(", ")}.` });
-      }
-    }
+    problems.push(...presentationProblems(issue, parsed.record, rerender));
   }
   return { records, problems };
 }
@@ -114,7 +166,7 @@ export function chainHead(records: readonly VerifiedRecord[]): { hash: string; s
 
 /** Verify every record and the chain of finalised records. */
 export function verifyChain(issues: readonly StoredIssue[], options: VerifyOptions): VerifyResult {
-  const { records, problems } = readRecords(issues, options.appLogin);
+  const { records, problems } = readRecords(issues, options.appLogin, options.rerender);
   const finals: VerifiedRecord[] = [];
   const byId = new Map<string, number>();
 
@@ -132,6 +184,18 @@ export function verifyChain(issues: readonly StoredIssue[], options: VerifyOptio
     }
     if (!hashMatches(record)) {
       problems.push({ kind: "edited", issue, recordId: record.id, message: `#${issue} was edited after it was finalised: its content no longer has sha256 ${record.hash}.` });
+    }
+    if (options.verifier) {
+      const check = checkRecordSignature(record, options.verifier);
+      if (check === "missing") problems.push({ kind: "unsigned", issue, recordId: record.id, message: `#${issue} (record ${record.seq}) carries no signature by key ${options.verifier.keyId}: it was not sealed by the app holding the key.` });
+      else if (check !== "valid") {
+        problems.push({
+          kind: "forged",
+          issue,
+          recordId: record.id,
+          message: `#${issue} (record ${record.seq}) has a signature that does not verify with key ${options.verifier.keyId}${check === "other-key" ? ` (it names key ${record.signature!.keyId})` : ""}: the record or its hash was rewritten.`,
+        });
+      }
     }
     const earlier = byId.get(record.id);
     if (earlier !== undefined) {
@@ -217,6 +281,29 @@ export function verifyChain(issues: readonly StoredIssue[], options: VerifyOptio
     if (seq(expected) > head.seq) problems.push({ kind: "missing-link", message: `The expected head is record ${expected.record.seq}, newer than the chain's head.` });
   }
 
+  if (options.since) problems.push(...sinceProblems(options.since, byHash, head, options.verifier));
+
   problems.sort((a, b) => (a.issue ?? 0) - (b.issue ?? 0));
   return { ok: problems.length === 0, records: records.length, finalised: finals.length, head, chainLength, problems };
+}
+
+/** The chain only grew since an earlier pack: its head is still there, at the same place, and the head moved on from it. */
+function sinceProblems(since: ChainHead, byHash: ReadonlyMap<string, VerifiedRecord>, head: { seq: number; hash: string } | null, verifier: Verifier | undefined): ChainProblem[] {
+  const out: ChainProblem[] = [];
+  if (verifier) {
+    const check = checkHeadSignature(since, verifier);
+    if (check !== "valid") out.push({ kind: check === "missing" ? "unsigned" : "forged", message: `The earlier pack's chain head (record ${since.seq}) is ${check === "missing" ? "not signed" : "not signed by key " + verifier.keyId}: it cannot vouch for the chain.` });
+  }
+  const kept = byHash.get(since.hash);
+  if (!kept) {
+    out.push({
+      kind: "missing-link",
+      message: `The chain head of the earlier pack (record ${since.seq}, sha256 ${since.hash.slice(0, 12)}…, exported ${since.at}) is no longer in the chain: records were deleted or the history was rewritten since.`,
+    });
+  } else if (kept.record.seq !== since.seq) {
+    out.push({ kind: "out-of-chain", issue: kept.issue, recordId: kept.record.id, message: `#${kept.issue} was record ${since.seq} in the earlier pack but is record ${kept.record.seq} now.` });
+  } else if (head && head.seq < since.seq) {
+    out.push({ kind: "missing-link", message: `The chain head is record ${head.seq}, older than the earlier pack's head (record ${since.seq}): the newest records were deleted.` });
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import { CORRECTIVE_ACTION_LABEL, correctiveActionOf } from "../evidence/corrective-action.js";
 import type { EvidenceEntry } from "../evidence/query.js";
 import { EVIDENCE_LABEL, parseRecordBody } from "../evidence/record.js";
 import type { GitHub } from "./pull-request-context.js";
@@ -61,4 +62,16 @@ export async function hasTriage(octokit: GitHub, repo: Repo, login: string): Pro
     if ((error as { status?: number }).status === 404) return false;
     throw error;
   }
+}
+
+/** State of every corrective-action issue the app opened in `repo`, by number. */
+export async function readCorrectiveActions(octokit: GitHub, repo: Repo, botLogin: string): Promise<Map<number, "open" | "closed">> {
+  const out = new Map<number, "open" | "closed">();
+  const params = { owner: repo.owner, repo: repo.repo, labels: CORRECTIVE_ACTION_LABEL, state: "all", creator: botLogin, per_page: 100 } as const;
+  for await (const response of octokit.paginate.iterator(octokit.rest.issues.listForRepo, params)) {
+    for (const issue of response.data as ListedIssue[]) {
+      if (issue.pull_request === undefined && correctiveActionOf(issue.body)) out.set(issue.number, issue.state === "closed" ? "closed" : "open");
+    }
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import { loadPolicy } from "../config/policy.js";
 import { loadCatalogue } from "../controls/catalogue.js";
 import { dashboardModel } from "../evidence/dashboard.js";
 import { ensureDashboard, type DashboardResult } from "../github/dashboard-issue.js";
-import { appBotLogin, readEvidenceEntries, type Repo } from "../github/evidence-reader.js";
+import { appBotLogin, readCorrectiveActions, readEvidenceEntries, type Repo } from "../github/evidence-reader.js";
 import { contentReader, type GitHub } from "../github/pull-request-context.js";
 import { dashboardTitle, renderDashboard } from "../render/dashboard.js";
 import type { AppSettings } from "../settings.js";
@@ -32,7 +32,16 @@ export async function updateDashboard(octokit: GitHub, source: Repo, settings: A
   const bot = await appBotLogin(octokit, settings);
   const entries = await readEvidenceEntries(octokit, evidence, bot);
   const name = `${source.owner}/${source.repo}`;
-  const model = dashboardModel({ source: name, entries, catalogue: loadCatalogue(), exclusions: policy.policy.controls.exclude, now });
+  const model = dashboardModel({
+    source: name,
+    entries,
+    catalogue: loadCatalogue(),
+    exclusions: policy.policy.controls.exclude,
+    now,
+    evidenceRepo: `${evidence.owner}/${evidence.repo}`,
+    ...(settings.signer ? { signer: settings.signer } : {}),
+    correctiveActions: await readCorrectiveActions(octokit, evidence, bot),
+  });
   const write = { source: name, title: dashboardTitle(name), body: renderDashboard(model) };
   return options.onlyIfOpen ? ensureDashboard(octokit, evidence, bot, write, { onlyIfOpen: true }) : ensureDashboard(octokit, evidence, bot, write);
 }

@@ -1,3 +1,4 @@
+import { chainHeadBlock } from "../evidence/pack.js";
 import type { DashboardModel } from "../evidence/dashboard.js";
 import { cell, code } from "./markdown.js";
 
@@ -49,6 +50,16 @@ function render(m: DashboardModel, limits: Limits, queryHint: boolean): string {
   L.push(
     `Kept current by aims-bot from the evidence records of ${code(m.source)} (${m.records} record${m.records === 1 ? "" : "s"}, ${m.finalised} final). Edits to this issue are overwritten.${queryHint ? ` Ask for details with \`/aims query repo:${m.source} ...\` in a comment.` : ""}`,
   );
+  L.push("");
+
+  if (m.chainHead) {
+    const h = m.chainHead;
+    L.push(chainHeadBlock(h));
+    L.push(`Evidence chain of ${code(h.repository)}: head record ${h.seq}, sha256 ${code(h.hash)}${h.signature ? `, signed with Ed25519 key ${code(h.keyId ?? "")}` : " (not signed: the app holds no signing key)"}. Keep it: \`aims verify --since-pack\` proves the chain only grew since.`);
+    L.push("");
+  }
+  const nc = m.nonconformities;
+  L.push(`Nonconformities (gates overridden): ${nc.total}; corrective actions ${nc.open} open, ${nc.closed} closed${nc.notOpened > 0 ? `, ${nc.notOpened} not opened` : ""}.`);
   L.push("");
 
   const applicable = m.coverage.filter((c) => c.applicable);
@@ -122,6 +133,14 @@ function render(m: DashboardModel, limits: Limits, queryHint: boolean): string {
     L.push("");
   }
   L.push(...more(m.inventory.length - limits.systems, "AI systems"));
+  if (m.publicKeyPem) {
+    L.push("");
+    L.push("## Public key of the evidence signatures");
+    L.push("");
+    L.push("```");
+    L.push(m.publicKeyPem.trim());
+    L.push("```");
+  }
   return `${L.join("\n").trimEnd()}\n`;
 }
 

@@ -121,10 +121,10 @@ describe("aims export", () => {
     expect(r.code).toBe(0);
     const rowsExpected = records.reduce((n, x) => n + Math.max(1, x.controls.length), 0);
     expect(r.stdout).toBe(
-      `aims export acme/evidence: 60 records, ${rowsExpected} rows (one per record and control) → pack/\n  statement-of-applicability.md\n  evidence.csv\n  evidence.json\n  ai-bom.cdx.json\n`,
+      `aims export acme/evidence: 60 records, ${rowsExpected} rows (one per record and control) → pack/\n  statement-of-applicability.md\n  evidence.csv\n  evidence.json\n  ai-bom.cdx.json\n  records.json\n  verify-report.txt\n  chain-head.json\n  manifest.sha256\nThe chain head is not signed: no signed head matching it is published on a dashboard issue.\n`,
     );
     expect(fake.reads(/search/)).toBe(0);
-    expect(fake.requests.filter((x) => x.path === `/repos/${EVIDENCE}/issues`).every((x) => x.query.labels === "aims:evidence" && x.query.state === "all")).toBe(true);
+    expect(fake.requests.filter((x) => x.path === `/repos/${EVIDENCE}/issues`).every((x) => x.query.labels === undefined && x.query.state === "all")).toBe(true);
     // Plain lines on a non-terminal, one per page.
     expect(r.progress).toBe("reading acme/evidence issues: 1/1 pages\n");
 
@@ -221,7 +221,7 @@ describe("aims verify", () => {
   it("passes an untouched evidence repository", async () => {
     const r = await run(["verify", "--repo", EVIDENCE]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^aims verify acme\/evidence: 60 records \(56 final\), chain of 56, head record 56 sha256 [0-9a-f]{64} \(#\d+\)\.\nOK: every record verifies and the chain is unbroken\.\n$/);
+    expect(r.stdout).toMatch(/^aims verify acme\/evidence: 60 records \(56 final\), chain of 56, head record 56 sha256 [0-9a-f]{64} \(#\d+\)\.\nOK: every record verifies and the chain is unbroken\.\nSignatures not checked: pass --public-key <file> with the app's published Ed25519 key\.\n$/);
   });
 
   const final = () => issues.filter((i) => i.state === "closed");

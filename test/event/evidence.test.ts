@@ -1,3 +1,6 @@
+import { gitBlobSha } from "../../src/util/digest.js";
+import { AIMS_VERSION } from "../../src/version.js";
+import { loadCatalogue } from "../../src/controls/catalogue.js";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import type { Probot } from "probot";
@@ -27,6 +30,9 @@ oversight:
       users: ["carol"]
   governance:
     users: ["gov-lead"]
+controls:
+  verification:
+    checks: [{ name: eval, app: github-actions }]
 `;
 
 type File = { filename: string; status: string };
@@ -156,7 +162,8 @@ function mockGitHub(s: Scenario) {
     conclusion: r.conclusion,
     started_at: "2026-11-29T09:00:00Z",
     output: { title: `${r.name} ${r.conclusion}`, summary: "…" },
-    app: { id: r.app ?? (r.name.startsWith("aims/") ? 1 : 15368), slug: "x" },
+    html_url: `https://github.com/Codertocat/Hello-World/runs/${500 + i}`,
+    app: { id: r.app ?? (r.name.startsWith("aims/") ? 1 : 15368), slug: r.name.startsWith("aims/") ? "aims-bot" : "github-actions" },
   }));
   nock(API).get(`${REPO}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: runs.length, check_runs: runs }).persist();
   nock(API).post(`${REPO}/check-runs`).reply(201, (_p, body: any) => ({ id: 600, name: body.name })).persist();
@@ -285,7 +292,8 @@ describe("evidence records through pull_request events", () => {
     await probot.receive(prEvent("opened"));
     const posts = issueWrites();
     expect(posts.map((w) => w.method)).toEqual(["POST"]);
-    expect(posts[0]!.body.labels).toEqual(["aims:evidence", "annex-a:A.4.2", "annex-a:A.6.1.3", "annex-a:A.6.2.3", "ai-system:recommender", "risk:limited", "state:open"]);
+    // Nothing is claimed while both gates wait: a list of changed files evidences no control.
+    expect(posts[0]!.body.labels).toEqual(["aims:evidence", "ai-system:recommender", "risk:limited", "state:open"]);
     const r = record(issues[0]!);
     expect(r).toMatchObject({ id: "Codertocat/Hello-World#2", state: "open", hash: null, prev: null, seq: null, risk: "limited" });
     expect(r.pullRequest).toMatchObject({ headSha: HEAD, mergeSha: null, url: "https://github.com/Codertocat/Hello-World/pull/2" });
@@ -296,7 +304,7 @@ describe("evidence records through pull_request events", () => {
     ]);
     // Labels were created with descriptions, and the record is found by the list endpoint, never search.
     const labelPosts = writes.filter((w) => w.path.endsWith("/labels"));
-    expect(labelPosts.map((w) => w.body.name)).toContain("annex-a:A.6.2.3");
+    expect(labelPosts.map((w) => w.body.name)).toContain("ai-system:recommender");
     for (const l of labelPosts) expect(l.body.description.length).toBeGreaterThan(10);
     const lists = writes.filter((w) => w.method === "GET");
     expect(lists.length).toBeGreaterThan(0);
@@ -322,7 +330,7 @@ describe("evidence records through pull_request events", () => {
     await probot.receive(prEvent("synchronize"));
     expect(issueWrites().map((w) => [w.method, w.path])).toEqual([["PATCH", `${REPO}/issues/100`]]);
     const patch = issueWrites()[0]!.body;
-    expect(patch.labels).toContain("annex-a:A.9.2");
+    expect(patch.labels).toContain("annex-a:A.3.2");
     expect(patch.state).toBeUndefined();
     const r = record(issues[0]!);
     expect(r.signOffs).toEqual([expect.objectContaining({ login: "carol", method: "review", sha: HEAD })]);
@@ -358,17 +366,23 @@ describe("evidence records through pull_request events", () => {
     expect(lock[0]!.body.description).toMatch(/^locked until \S+ by [0-9a-f]{16}$/);
     const patch = issueWrites()[0]!.body;
     expect(patch).toMatchObject({ state: "closed", state_reason: "completed" });
-    expect(patch.labels).toEqual(expect.arrayContaining(["state:merged", "annex-a:A.6.2.5", "annex-a:A.6.2.4", "annex-a:A.6.2.7"]));
+    expect(patch.labels).toEqual(expect.arrayContaining(["state:merged", "annex-a:A.3.2", "annex-a:A.6.2.4", "annex-a:A.6.2.7"]));
+    expect(patch.labels).not.toContain("annex-a:A.6.2.5");
     expect(patch.labels).not.toContain("state:open");
     const r = record(issues.find((i) => i.number === 100)!);
     expect(r).toMatchObject({ state: "merged", seq: 5, prev: previous.hash });
     expect(r.pullRequest).toMatchObject({ mergeSha: MERGE, closedAt: "2026-11-30T09:00:00Z" });
+    // Check runs pinned by app, run id and URL; only the one the policy names counts as V&V.
     expect(r.checks).toEqual([
-      { name: "eval", status: "completed", conclusion: "success" },
-      { name: "test", status: "completed", conclusion: "success" },
+      { name: "eval", status: "completed", conclusion: "success", app: "github-actions", appId: 15368, runId: 503, url: "https://github.com/Codertocat/Hello-World/runs/503" },
+      { name: "test", status: "completed", conclusion: "success", app: "github-actions", appId: 15368, runId: 502, url: "https://github.com/Codertocat/Hello-World/runs/502" },
     ]);
-    expect(r.controls.find((c) => c.id === "A.6.2.5")?.reason).toBe("A.6.2.5 model and model card change merged after both gates passed at ec26c3e");
-    expect(r.controls.find((c) => c.id === "A.6.2.4")?.reason).toBe("A.6.2.4 checks `eval` and `test` succeeded on the merged head SHA ec26c3e");
+    expect(r.controls.find((c) => c.id === "A.6.2.5")).toBeUndefined();
+    expect(r.controls.find((c) => c.id === "A.6.2.4")?.reason).toBe("A.6.2.4 verification check `eval (github-actions)` named by the policy succeeded on the merged head ec26c3e");
+    // Re-performable: the policy blob at the base, the versions judged with, why the signer counted.
+    expect(r.policy.sources[0]).toEqual({ repository: "Codertocat/Hello-World", path: ".github/aims.yml", ref: "master", blobSha: gitBlobSha(POLICY) });
+    expect(r.generator).toEqual({ aimsBot: AIMS_VERSION, catalogue: loadCatalogue().version });
+    expect(r.signOffs[0]).toMatchObject({ login: "carol", via: "listed user" });
     expect(r.signOffs.map((s) => s.login)).toEqual(["carol"]);
     // Create (earlier) + finalise: two content-creating requests for the whole life of the record.
     // The chain verifies with the earlier record's predecessors absent only.
@@ -383,7 +397,7 @@ describe("evidence records through pull_request events", () => {
     expect(issueWrites()).toEqual([]);
   });
 
-  it("records a PR closed without merging as closed (not planned), with no deployment claim", async () => {
+  it("records a PR closed without merging as closed (not planned), claiming no control as operating", async () => {
     mockGitHub({ files: [MODEL], checkRuns: PASSING });
     await probot.receive(prEvent("opened"));
     const open = issues;
@@ -393,9 +407,9 @@ describe("evidence records through pull_request events", () => {
     const patch = issueWrites()[0]!.body;
     expect(patch).toMatchObject({ state: "closed", state_reason: "not_planned" });
     expect(patch.labels).toContain("state:closed");
-    expect(patch.labels).not.toContain("annex-a:A.6.2.5");
+    expect(patch.labels.filter((l: string) => l.startsWith("annex-a:"))).toEqual([]);
     const r = record(issues[0]!);
-    expect(r).toMatchObject({ state: "closed", seq: 1, prev: null });
+    expect(r).toMatchObject({ state: "closed", seq: 1, prev: null, controls: [] });
     expect(r.pullRequest.mergeSha).toBeNull();
     recorder.assertValid();
   });
@@ -408,18 +422,24 @@ describe("evidence records through pull_request events", () => {
     ];
     mockGitHub({ files: [MODEL], comments, checkRuns: gatesOverridden });
     await probot.receive(prEvent("opened"));
-    expect(record(issues[0]!).override).toMatchObject({ login: "gov-lead", reason: REASON, sha: HEAD });
+    const recordIssue = () => issues.find((i) => i.labels.includes("aims:evidence"))!;
+    expect(record(recordIssue()).override).toMatchObject({ login: "gov-lead", reason: REASON, sha: HEAD });
     const open = issues;
     nock.cleanAll();
     mockGitHub({ files: [MODEL], comments, pull: MERGED, checkRuns: gatesOverridden, issues: open });
     await probot.receive(prEvent("closed", MERGED));
     const patch = issueWrites()[0]!.body;
-    expect(patch.labels).toContain("state:overridden");
-    expect(patch.labels).not.toContain("annex-a:A.6.2.5");
-    const r = record(issues[0]!);
+    expect(patch.labels).toEqual(expect.arrayContaining(["state:overridden", "aims:nonconformity"]));
+    expect(patch.labels.filter((l: string) => l.startsWith("annex-a:"))).toEqual([]);
+    const r = record(recordIssue());
     expect(r.state).toBe("overridden");
     expect(r.override).toMatchObject({ login: "gov-lead", reason: REASON });
-    expect(issues[0]!.body).toContain(`**Override** by @gov-lead at \`ec26c3e\``);
+    expect(recordIssue().body).toContain(`**Override** by @gov-lead at \`ec26c3e\``);
+    // A nonconformity with one corrective-action issue (owner: who overrode; due in 30 days).
+    const actions = issues.filter((i) => i.labels.includes("aims:corrective-action"));
+    expect(actions).toHaveLength(1);
+    expect(r.nonconformity).toMatchObject({ clause: "10.2", correctiveAction: { repository: "Codertocat/Hello-World", issue: actions[0]!.number, owner: "gov-lead" } });
+    expect(actions[0]!.body).toContain("| Owner | @gov-lead |");
     recorder.assertValid();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { recordLabels, renderRecordBody, parseRecordBody, type EvidenceRecord } from "../../src/evidence/record.js";
+import { recordLabels, recordMarker, renderRecordBody, parseRecordBody, type EvidenceRecord } from "../../src/evidence/record.js";
 import { chainHead, readRecords, verifyChain, type StoredIssue } from "../../src/evidence/verify.js";
 import { BOT, chainIssues, sampleRecord, sealedRecord } from "../support/evidence.js";
 
@@ -92,8 +92,11 @@ describe("verifyChain", () => {
 
   it("skips duplicates the store closed, and reports two finalised records of one id", () => {
     const issues = chainIssues(2);
-    issues.push({ number: 3, author: BOT, body: renderRecordBody(sampleRecord(101)), state: "closed", stateReason: "duplicate" });
+    issues.push({ number: 3, author: BOT, body: `${recordMarker("acme/app#101")}\nDuplicate of #1: the evidence record of acme/app#101 is #1.`, state: "closed", stateReason: "duplicate" });
     expect(verifyChain(issues, { appLogin: BOT }).ok).toBe(true);
+    // A record closed as a duplicate by hand is hidden, not a duplicate the store closed.
+    const hidden = [...issues.slice(0, 2), { ...issues[1]!, number: 5, stateReason: "duplicate" }];
+    expect(verifyChain(hidden, { appLogin: BOT }).problems).toEqual(expect.arrayContaining([expect.objectContaining({ kind: "state", issue: 5 })]));
     const again = sealedRecord(102, { prev: recordOf(issues[1]!).hash, seq: 3 });
     issues.push({ number: 4, author: BOT, body: renderRecordBody(again), state: "closed" });
     expect(verifyChain(issues, { appLogin: BOT }).problems).toEqual([expect.objectContaining({ kind: "duplicate", issue: 4 })]);
