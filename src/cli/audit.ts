@@ -11,6 +11,9 @@ import { parseRecordBody } from "../evidence/record.js";
 import { createVerifier, type ChainHead, type Verifier } from "../evidence/signing.js";
 import { verifyChain, type ChainProblem, type StoredIssue, type VerifyResult } from "../evidence/verify.js";
 import { AIMS_VERSION } from "../version.js";
+import { gitBlobSha } from "../util/digest.js";
+import type { ControlImplementation } from "../config/policy.js";
+import { correctiveActionOf } from "../evidence/corrective-action.js";
 import { CHAIN_HEAD_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE, RECORDS_FILE, VERIFY_REPORT_FILE, checkManifest, manifestOf, publishedHeadOf, type PackIssue } from "../evidence/pack.js";
 import { createProgress, type ProgressStream } from "./progress.js";
 
@@ -97,8 +100,14 @@ function inWindow(date: string, since?: string, until?: string): boolean {
   return (!since || day >= since) && (!until || day <= until);
 }
 
-/** The exclusions of the policy: --config, else `.github/aims.yml` of the evidence repository. */
-async function exclusions(c: Common, configPath: string | undefined, io: AuditIo): Promise<Array<{ id: string; justification: string }>> {
+interface Applicability {
+  exclusions: Array<{ id: string; justification: string }>;
+  controls: { implementation: Record<string, ControlImplementation>; statement: { version?: string; approved_by?: string; approved_on?: string } };
+  source: string;
+}
+
+/** Applicability from the policy's controls section: --config, else `.github/aims.yml` of the evidence repository. */
+async function applicability(c: Common, configPath: string | undefined, io: AuditIo): Promise<Applicability> {
   let text: string | undefined;
   let source: string;
   if (configPath) {
@@ -118,10 +127,15 @@ async function exclusions(c: Common, configPath: string | undefined, io: AuditIo
       if ((error as { status?: number }).status !== 404) throw error;
     }
   }
-  if (text === undefined) return [];
+  if (text === undefined) return { exclusions: [], controls: { implementation: {}, statement: {} }, source: `no policy at ${source}: nothing excluded` };
   const parsed = parseConfigText(text, source);
   if (!parsed.ok) throw new UsageError(`the policy in ${source} is invalid:\n${parsed.problems.map(formatProblem).join("\n")}`);
-  return parsed.config.controls?.exclude ?? [];
+  const controls = parsed.config.controls;
+  return {
+    exclusions: controls?.exclude ?? [],
+    controls: { implementation: { ...(controls?.implementation ?? {}) }, statement: { ...(controls?.statement ?? {}) } },
+    source: `${source} (blob ${gitBlobSha(text)})`,
+  };
 }
 
 function toPackIssue(i: Listed): PackIssue {
@@ -136,6 +150,11 @@ function toPackIssue(i: Listed): PackIssue {
     createdAt: i.created_at,
     body: i.body ?? null,
   };
+}
+
+/** State of every corrective-action issue the app opened, by number. */
+function correctiveActionStates(issues: readonly PackIssue[], appLogin: string): Map<number, "open" | "closed"> {
+  return new Map(issues.filter((i) => i.author.toLowerCase() === appLogin.toLowerCase() && correctiveActionOf(i.body)).map((i) => [i.number, i.state]));
 }
 
 const toStored = (i: PackIssue): StoredIssue => ({ number: i.number, author: i.author, body: i.body, state: i.state, stateReason: i.stateReason, labels: i.labels });
@@ -206,7 +225,7 @@ export async function exportCommand(args: string[], io: AuditIo): Promise<number
   if (unknown.length > 0) throw new UsageError(`--format takes ${EXPORT_FORMATS.join(", ")} (got ${unknown.join(", ")})`);
   const verifier = verifierFrom(values["public-key"], io);
   const c = common(values, io);
-  const excluded = await exclusions(c, values.config, io);
+  const applies = await applicability(c, values.config, io);
   // Every issue, as verify reads them: a record stripped of its labels still counts.
   const issues = (await listIssues(c, io)).map(toPackIssue);
   const evidenceRepo = `${c.owner}/${c.repo}`;
@@ -226,7 +245,10 @@ export async function exportCommand(args: string[], io: AuditIo): Promise<number
   const ctx = {
     evidenceRepo,
     catalogue,
-    exclusions: excluded,
+    exclusions: applies.exclusions,
+    controls: applies.controls,
+    policySource: applies.source,
+    correctiveActions: correctiveActionStates(issues, c.appLogin),
     ...(c.since ? { since: c.since } : {}),
     ...(c.until ? { until: c.until } : {}),
     generatedAt,
@@ -247,11 +269,13 @@ export async function exportCommand(args: string[], io: AuditIo): Promise<number
   if (wanted.has("cyclonedx")) write(EXPORT_FILES.cyclonedx, `${JSON.stringify(cycloneDxBom(entries, ctx, { serialNumber: `urn:uuid:${randomUUID()}` }), null, 2)}\n`);
   // What makes the pack verifiable offline: the full records, the verify report, the key and the head.
   const urls = new Map(issues.map((i) => [i.number, i.url]));
-  write(RECORDS_FILE, `${JSON.stringify({ evidenceRepository: evidenceRepo, appLogin: c.appLogin, generatedAt, issues: issues.filter((i) => parseRecordBody(i.body).id !== undefined) }, null, 1)}\n`);
+  write(RECORDS_FILE, `${JSON.stringify({ evidenceRepository: evidenceRepo, appLogin: c.appLogin, generatedAt, issues: issues.filter((i) => parseRecordBody(i.body).id !== undefined || correctiveActionOf(i.body) !== undefined) }, null, 1)}\n`);
   write(VERIFY_REPORT_FILE, formatVerifyReport(evidenceRepo, result, result.problems, (n) => urls.get(n)));
   if (values["public-key"]) write(PUBLIC_KEY_FILE, readText(values["public-key"], "--public-key", io));
   const published = publishedHeadOf(issues, c.appLogin, evidenceRepo);
-  const head: ChainHead | null = published && result.head && published.hash === result.head.hash ? published : result.head ? { repository: evidenceRepo, seq: result.head.seq, hash: result.head.hash, at: generatedAt } : null;
+  const headUrl = result.head ? urls.get(result.head.issue) : undefined;
+  const bare: ChainHead | null = published && result.head && published.hash === result.head.hash ? published : result.head ? { repository: evidenceRepo, seq: result.head.seq, hash: result.head.hash, at: generatedAt } : null;
+  const head = bare && headUrl ? { ...bare, url: headUrl } : bare;
   write(CHAIN_HEAD_FILE, `${JSON.stringify(head, null, 2)}\n`);
   writeFileSync(join(out, MANIFEST_FILE), manifestOf(out, written));
   written.push(MANIFEST_FILE);
@@ -351,7 +375,7 @@ export function formatVerifyReport(repo: string, result: VerifyResult, problems:
   L.push(`${problems.length} finding${problems.length === 1 ? "" : "s"}:`);
   for (const p of problems) {
     const where = p.issue !== undefined ? ` ${url(p.issue) ?? `#${p.issue}`}` : "";
-    L.push(`  ${KIND_NAMES[p.kind].padEnd(12)}${where}`);
+    L.push(`  ${KIND_NAMES[p.kind].padEnd(12)}${where}`.trimEnd());
     L.push(`      ${p.message}`);
   }
   return `${L.join("\n")}\n`;

@@ -477,7 +477,8 @@ export function renderRecordBody(record: EvidenceRecord, controlTitle: (id: stri
     "<details><summary>Machine-readable record (aims evidence schema v" + record.schemaVersion + ")</summary>",
     "",
     "```json",
-    JSON.stringify(record, null, 1),
+    // In schema order, as parseRecordBody returns it, so a record always renders to the same body.
+    JSON.stringify(recordSchema.safeParse(record).data ?? record, null, 1),
     "```",
     "",
     "</details>",

@@ -104,6 +104,8 @@ export interface ChainHead {
   at: string;
   keyId?: string;
   signature?: string;
+  /** Where the head record lives (not signed: a pointer for people). */
+  url?: string;
 }
 
 export function headStatement(h: Pick<ChainHead, "repository" | "seq" | "hash" | "at">): string {

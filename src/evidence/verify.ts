@@ -298,7 +298,7 @@ function sinceProblems(since: ChainHead, byHash: ReadonlyMap<string, VerifiedRec
   if (!kept) {
     out.push({
       kind: "missing-link",
-      message: `The chain head of the earlier pack (record ${since.seq}, sha256 ${since.hash.slice(0, 12)}…, exported ${since.at}) is no longer in the chain: records were deleted or the history was rewritten since.`,
+      message: `The chain head of the earlier pack (record ${since.seq}${since.url ? ` ${since.url}` : ""}, sha256 ${since.hash.slice(0, 12)}…) is no longer in the chain: records were deleted or the history was rewritten since.`,
     });
   } else if (kept.record.seq !== since.seq) {
     out.push({ kind: "out-of-chain", issue: kept.issue, recordId: kept.record.id, message: `#${kept.issue} was record ${since.seq} in the earlier pack but is record ${kept.record.seq} now.` });

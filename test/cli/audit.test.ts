@@ -17,6 +17,16 @@ const POLICY = `controls:
   exclude:
     - id: A.4.6
       justification: Competence records are kept in the HR system, outside this management system.
+  statement:
+    version: "3"
+    approved_by: "@acme/ciso"
+    approved_on: "2026-01-15"
+  implementation:
+    A.2.2:
+      status: organisational
+      owner: "@acme/ciso"
+      evidence: AI policy v4, document AIMS-POL-01 on the intranet
+      justification: Approved by the board as part of the management system.
 `;
 
 let fake: FakeGitHub;
@@ -130,10 +140,22 @@ describe("aims export", () => {
 
     const soa = readFileSync(join(dir, "pack", "statement-of-applicability.md"), "utf8");
     expect(soa.match(/^\| A\.\d+\.\d+(?:\.\d+)? \|/gm)).toHaveLength(38);
-    expect(soa).toContain("| A.4.6 | Human resources | No | Excluded: Competence records are kept in the HR system, outside this management system. | 0 | — |");
-    expect(soa).toMatch(/\| A\.3\.3 \| Reporting of concerns \| Yes \| Applicable; not evidenced by pull requests: /);
-    expect(soa).toMatch(/\| A\.6\.2\.5 \| AI system deployment \| Yes \| Applicable; evidenced by governed pull requests \(strong\)\. \| \d+ \| \[acme\/(shop|web)#\d+\]\(http/);
-    expect(soa).toContain("| 8.4 | AI system impact assessment | 60 |");
+    // Clause 6.1.3 d): inclusion and justification, implementation, owner, evidence; document control.
+    expect(soa).toContain("| A.4.6 | Human resources | No | Competence records are kept in the HR system, outside this management system. | — | — | — |");
+    expect(soa).toContain("| A.2.2 | AI policy | Yes | Approved by the board as part of the management system. | by an organisational process outside GitHub | @acme/ciso | Not evidenced by pull requests: ");
+    expect(soa).toContain("Kept outside GitHub: AI policy v4, document AIMS-POL-01 on the intranet.");
+    expect(soa).toMatch(/\| A\.3\.3 \| Reporting of concerns \| Yes \| Included: .* \| not stated \(controls\.implementation\) \| — \| Not evidenced by pull requests: .* No evidence outside GitHub is named/);
+    // A merge is not a deployment: A.6.2.5 is never counted, not even from older records that claimed it.
+    expect(soa).toMatch(/\| A\.6\.2\.5 \| AI system deployment \| Yes \| .* \| Not evidenced by pull requests: A merge is not a deployment/);
+    expect(soa).toMatch(/claims in records judged under an earlier catalogue are not counted/);
+    // Only merged, non-overridden records count; overrides are nonconformities.
+    const operatingRecords = records.filter((x) => x.state === "merged").length;
+    expect(soa).toContain(`| 8.4 | AI system impact assessment | ${operatingRecords} |`);
+    expect(soa).toContain("| Version | 3 |");
+    expect(soa).toContain("| Approved by | @acme/ciso on 2026-01-15 |");
+    expect(soa).toMatch(/## Nonconformities \(clause 10\.2\): [1-9]\d*\n/);
+    expect(soa).toContain("## Management review inputs (clause 9.3)");
+    expect(soa).toMatch(/- Governed pull requests: 60 \(\d+ merged, \d+ closed without merging, 4 open\)\./);
 
     const csv = readFileSync(join(dir, "pack", "evidence.csv"), "utf8");
     expect(csv.endsWith("\r\n")).toBe(true);

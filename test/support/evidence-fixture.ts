@@ -1,4 +1,6 @@
-import { createHash } from "node:crypto";
+import { createHash, createPrivateKey } from "node:crypto";
+import { createSigner, signRecord, type Signer } from "../../src/evidence/signing.js";
+import { AIMS_VERSION } from "../../src/version.js";
 import { loadCatalogue } from "../../src/controls/catalogue.js";
 import { isFinal, recordLabels, renderRecordBody, sealRecord, type EvidenceChange, type EvidenceRecord } from "../../src/evidence/record.js";
 import type { FakeGitHub, FakeIssue } from "./fake-github.js";
@@ -176,4 +178,30 @@ export function seedEvidence(fake: FakeGitHub, evidenceRepo: string, records: re
       state: isFinal(r) ? "closed" : "open",
     }),
   );
+}
+
+/**
+ * `count` fixture records as the current aims-bot writes them (schema v2, its version named, so
+ * verify re-renders them), sealed into one chain and signed with `signer`.
+ */
+export function signedFixtureRecords(count: number, signer: Signer, options: FixtureOptions = {}): EvidenceRecord[] {
+  let prev: string | null = null;
+  let seq = 0;
+  return fixtureRecords(count, options).map((r) => {
+    const current: EvidenceRecord = { ...r, schemaVersion: 2, generator: { aimsBot: AIMS_VERSION, catalogue: loadCatalogue().version }, seq: null, prev: null, hash: null };
+    if (!isFinal(current)) return current;
+    const sealed = signRecord(sealRecord(current, { prev, seq: ++seq }), signer);
+    prev = sealed.hash;
+    return sealed;
+  });
+}
+
+/**
+ * A throwaway Ed25519 key for tests, derived from a phrase so the outputs shown in the docs are
+ * reproducible (never a key of a real installation).
+ */
+export function throwawaySigner(phrase = "aims-bot tests: throwaway evidence key"): Signer {
+  const seed = createHash("sha256").update(phrase).digest();
+  const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
+  return createSigner(createPrivateKey({ key: der, format: "der", type: "pkcs8" }).export({ type: "pkcs8", format: "pem" }).toString());
 }
