@@ -117,6 +117,7 @@ export async function gatherOversightFacts(
       at: r.submittedAt,
       body: r.body,
       ...(editedBy.has(r.id) ? { editedBy: editedBy.get(r.id)! } : {}),
+      ...(r.htmlUrl ? { url: r.htmlUrl } : {}),
     }));
     const seen = headSeenAt(runs);
     commands = rawComments.flatMap((c): CommandFact[] => {

@@ -64,6 +64,8 @@ export interface Review {
   commitId: string;
   submittedAt: string;
   body: string;
+  /** The review on GitHub, for evidence links. */
+  htmlUrl?: string;
 }
 
 export interface IssueComment {
@@ -399,6 +401,7 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
         commitId: r.commit_id ?? "",
         submittedAt: r.submitted_at ?? "",
         body: r.body ?? "",
+        ...(r.html_url ? { htmlUrl: r.html_url } : {}),
       }));
     }),
     comments: memo(async () => {

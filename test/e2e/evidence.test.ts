@@ -104,7 +104,7 @@ describe("end to end: evidence chain", () => {
     expect(result.problems).toEqual([]);
     expect(result).toMatchObject({ ok: true, finalised: PULLS, chainLength: PULLS, head: expect.objectContaining({ seq: PULLS }) });
     for (const r of records().filter((x) => x.stateReason !== "duplicate")) {
-      expect(r.labels).toEqual(expect.arrayContaining(["state:merged", "ai-system:recommender", "risk:limited", "annex-a:A.6.2.3"]));
+      expect(r.labels).toEqual(expect.arrayContaining(["state:merged", "ai-system:recommender", "risk:limited"]));
       expect(r.author).toBe(bot());
     }
     // Content-creating requests: one POST per record, one PATCH to finalise, a few re-links at most.

@@ -201,7 +201,12 @@ export function signedFixtureRecords(count: number, signer: Signer, options: Fix
  * reproducible (never a key of a real installation).
  */
 export function throwawaySigner(phrase = "aims-bot tests: throwaway evidence key"): Signer {
+  return createSigner(throwawayKeyPem(phrase));
+}
+
+/** The private key behind throwawaySigner, as PEM (what AIMS_SIGNING_KEY holds). */
+export function throwawayKeyPem(phrase = "aims-bot tests: throwaway evidence key"): string {
   const seed = createHash("sha256").update(phrase).digest();
   const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
-  return createSigner(createPrivateKey({ key: der, format: "der", type: "pkcs8" }).export({ type: "pkcs8", format: "pem" }).toString());
+  return createPrivateKey({ key: der, format: "der", type: "pkcs8" }).export({ type: "pkcs8", format: "pem" }).toString();
 }
