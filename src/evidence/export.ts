@@ -199,7 +199,7 @@ export function statementOfApplicability(entries: readonly EvidenceEntry[], ctx:
       const exclusion = excluded.get(c.id);
       const impl = implementation[c.id];
       const evidence = byControl.get(c.id) ?? [];
-      const justification = exclusion ?? impl?.justification ?? `Included: ${objective.description}`;
+      const justification = exclusion ?? impl?.justification ?? `Included (not excluded in controls.exclude): ${objective.description}`;
       const status = exclusion !== undefined ? "—" : impl ? STATUS_TEXT[impl.status] : "not stated (controls.implementation)";
       const examples = evidence.slice(0, EXAMPLES).map((e) => `[${e.record.id}](${e.url})`).join(", ");
       const fromPullRequests =

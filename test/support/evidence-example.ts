@@ -2,6 +2,9 @@ import { resolvePolicy } from "../../src/config/policy.js";
 import type { AiChange } from "../../src/detect/types.js";
 import { buildRecord } from "../../src/evidence/build.js";
 import { renderRecordBody, sealRecord, type EvidenceRecord } from "../../src/evidence/record.js";
+import { signRecord } from "../../src/evidence/signing.js";
+import { gitBlobSha, sha256Hex } from "../../src/util/digest.js";
+import { throwawaySigner } from "./evidence-fixture.js";
 import { loadCatalogue } from "../../src/controls/catalogue.js";
 import { assessmentGate, type AssessmentFacts } from "../../src/gates/assessment.js";
 import { parseAssessmentFile } from "../../src/gates/assessment-record.js";
@@ -23,9 +26,11 @@ export function readmeExampleRecord(): EvidenceRecord {
       systems: [{ id: "recommender", name: "Product recommender", paths: ["models/recommender/**", "data/recommender/**"], risk: "high" }],
       assessment: { assessors: { teams: ["acme/ai-governance"] } },
       evidence: { repository: "acme/ai-evidence" },
+      controls: { verification: { checks: [{ name: "eval", app: "github-actions" }] } },
     },
-    [{ repository: "acme/shop", path: ".github/aims.yml", ref: "main" }],
+    [{ repository: "acme/shop", path: ".github/aims.yml", ref: "main", blobSha: "8f3c1e0b7a5d4c2e9f6a1b3d5c7e9a0b2d4f6a8c" }],
   );
+  const aia = assessmentMarkdown({ approver: "bob", approvedAt: "2026-11-20" });
   const changes: AiChange[] = [
     { path: "models/recommender/model.safetensors", status: "modified", category: "model", rule: "model.safetensors", reason: "", system: "recommender", gated: true, lfs: { oid: "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9", size: 438_912_205 } },
     { path: "models/recommender/README.md", status: "modified", category: "model-metadata", rule: "model-metadata.model-card", reason: "", system: "recommender", gated: true },
@@ -44,7 +49,7 @@ export function readmeExampleRecord(): EvidenceRecord {
   const assessment: AssessmentFacts = {
     now: "2026-11-30T09:00:00.000Z",
     links: [{ kind: "file", raw: AIA, line: 3, path: AIA }],
-    linked: [{ kind: "file", via: "link", path: AIA, base: { sha: BASE, read: { status: "read", parse: parseAssessmentFile(assessmentMarkdown({ approver: "bob", approvedAt: "2026-11-20" }), AIA) } } }],
+    linked: [{ kind: "file", via: "link", path: AIA, base: { sha: BASE, read: { status: "read", parse: parseAssessmentFile(aia, AIA) }, content: { blobSha: gitBlobSha(aia), sha256: sha256Hex(aia) } } }],
     directory: [],
     directoryStatus: { status: "skipped" },
     headApprovers: [],
@@ -60,8 +65,8 @@ export function readmeExampleRecord(): EvidenceRecord {
     nextSteps: [],
     controls: ["A.9.2", "A.3.2"],
     signOffs: [
-      { login: "carol", method: "review", sha: HEAD, at: "2026-11-29T15:02:11Z", team: "acme/ml-reviewers", rationale: "Offline eval within 0.3% of the current model; rollout behind the ranker flag." },
-      { login: "erin", method: "comment", sha: HEAD, at: "2026-11-29T16:40:57Z", team: "acme/legal", rationale: "New supplier covered by the DPA signed in October." },
+      { login: "carol", method: "review", sha: HEAD, at: "2026-11-29T15:02:11Z", team: "acme/ml-reviewers", via: "member of @acme/ml-reviewers", rationale: "Offline eval within 0.3% of the current model; rollout behind the ranker flag.", url: "https://github.com/acme/shop/pull/231#pullrequestreview-2410977351" },
+      { login: "erin", method: "comment", sha: HEAD, at: "2026-11-29T16:40:57Z", team: "acme/legal", via: "member of @acme/legal", rationale: "New supplier covered by the DPA signed in October.", url: "https://github.com/acme/shop/pull/231#issuecomment-2511930846" },
     ],
   };
   const record = buildRecord({
@@ -74,11 +79,11 @@ export function readmeExampleRecord(): EvidenceRecord {
     mergeSha: MERGE,
     closedAt: "2026-11-30T08:12:45Z",
     checks: [
-      { name: "eval", status: "completed", conclusion: "success" },
-      { name: "test", status: "completed", conclusion: "success" },
+      { name: "eval", status: "completed", conclusion: "success", app: "github-actions", appId: 15368, runId: 33210987654, url: "https://github.com/acme/shop/actions/runs/11901234567/job/33210987654" },
+      { name: "test", status: "completed", conclusion: "success", app: "github-actions", appId: 15368, runId: 33210987655, url: "https://github.com/acme/shop/actions/runs/11901234567/job/33210987655" },
     ],
   });
-  return sealRecord(record, { prev: "7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730", seq: 42 });
+  return signRecord(sealRecord(record, { prev: "7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730", seq: 42 }), throwawaySigner());
 }
 
 export function readmeExampleBody(): string {
