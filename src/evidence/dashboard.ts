@@ -1,7 +1,7 @@
 import type { Catalogue, PrEvidence } from "../controls/catalogue.js";
 import { buildInventory, type InventorySystem } from "./inventory.js";
 import { entryDate, type EvidenceEntry } from "./query.js";
-import { isFinal } from "./record.js";
+import { isFinal, isOperating } from "./record.js";
 import { signHead, type ChainHead, type Signer } from "./signing.js";
 import { chainHead } from "./verify.js";
 
@@ -78,6 +78,8 @@ export interface DashboardModel {
   /** The public key that verifies the head and the records. */
   publicKeyPem?: string;
   nonconformities: NonconformityCounts;
+  /** Approved assessments whose next review is past or within 30 days, soonest first. */
+  reviewsDue: ReviewDue[];
   records: number;
   finalised: number;
   coverage: CoverageRow[];
@@ -113,8 +115,9 @@ export function dashboardModel(input: DashboardInput): DashboardModel {
     let last30 = 0;
     let last90 = 0;
     let lastEvidence: string | null = null;
-    for (const e of finals) {
-      if (!e.record.controls.some((x) => x.id === c.id)) continue;
+    // Merged, non-overridden records only, and only controls the current catalogue lets them claim.
+    for (const e of c.prEvidence === "none" ? [] : finals) {
+      if (!isOperating(e.record) || !e.record.controls.some((x) => x.id === c.id)) continue;
       const date = entryDate(e);
       const t = Date.parse(date);
       if (t >= since30 && t <= input.now) last30++;
@@ -175,6 +178,14 @@ export function dashboardModel(input: DashboardInput): DashboardModel {
     else if (state === "closed") nonconformities.closed++;
     else nonconformities.open++;
   }
+  // The newest record's view of each approved assessment.
+  const latest = new Map<string, ReviewDue>();
+  for (const e of [...entries].sort((a, b) => (entryDate(a) < entryDate(b) ? -1 : 1))) {
+    for (const a of e.record.assessment.records) {
+      if (a.nextReview && a.approvedBy.length > 0) latest.set(a.id, { id: a.id, ref: a.ref, nextReview: a.nextReview, record: e.record.id, issueUrl: e.url });
+    }
+  }
+  const reviewsDue = [...latest.values()].filter((r) => Date.parse(`${r.nextReview}T00:00:00Z`) <= input.now + 30 * DAY).sort((a, b) => (a.nextReview < b.nextReview ? -1 : 1));
   // The head of the whole evidence repository's chain (every source's records).
   const head = input.evidenceRepo ? chainHead(input.entries.map((e) => ({ issue: e.issue, record: e.record }))) : null;
   const headRecord = head ? input.entries.find((e) => e.issue === head.issue)?.record : undefined;
@@ -184,6 +195,7 @@ export function dashboardModel(input: DashboardInput): DashboardModel {
     ...(signedHead ? { chainHead: signedHead } : {}),
     ...(input.signer ? { publicKeyPem: input.signer.publicKeyPem } : {}),
     nonconformities,
+    reviewsDue,
     records: entries.length,
     finalised: finals.length,
     coverage,

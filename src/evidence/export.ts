@@ -2,7 +2,7 @@ import type { ControlImplementation, Policy } from "../config/policy.js";
 import type { Catalogue } from "../controls/catalogue.js";
 import { buildInventory, type InventoryDependency } from "./inventory.js";
 import { entryDate, type EvidenceEntry } from "./query.js";
-import { isFinal } from "./record.js";
+import { isFinal, isOperating } from "./record.js";
 
 /**
  * The audit pack written by `aims export` (pure): the statement of applicability, the evidence
@@ -145,14 +145,10 @@ const STATUS_TEXT: Record<ControlImplementation["status"], string> = {
   organisational: "by an organisational process outside GitHub",
 };
 
-/** A record that shows controls operating: merged, not overridden (closed and overridden ones claim nothing). */
-export function operating(record: EvidenceEntry["record"]): boolean {
-  return record.state === "merged" && !record.override && !record.nonconformity;
-}
 
 /** The controls a record evidences under the current catalogue (earlier catalogues claimed more). */
 function countedClaims(e: EvidenceEntry, claimable: ReadonlySet<string>): string[] {
-  return operating(e.record) ? [...new Set(e.record.controls.map((c) => c.id))].filter((id) => claimable.has(id)) : [];
+  return isOperating(e.record) ? [...new Set(e.record.controls.map((c) => c.id))].filter((id) => claimable.has(id)) : [];
 }
 
 export function statementOfApplicability(entries: readonly EvidenceEntry[], ctx: ExportContext): string {
@@ -164,11 +160,11 @@ export function statementOfApplicability(entries: readonly EvidenceEntry[], ctx:
   let uncounted = 0;
   for (const e of [...entries].sort((a, b) => (entryDate(a) < entryDate(b) ? 1 : -1))) {
     const counted = countedClaims(e, claimable);
-    if (operating(e.record)) uncounted += new Set(e.record.controls.map((c) => c.id)).size - counted.length;
+    if (isOperating(e.record)) uncounted += new Set(e.record.controls.map((c) => c.id)).size - counted.length;
     for (const id of counted) byControl.set(id, [...(byControl.get(id) ?? []), e]);
   }
   const period = ctx.since || ctx.until ? `${ctx.since ?? "the first record"} to ${ctx.until ?? "the latest record"}` : "every record";
-  const merged = entries.filter((e) => operating(e.record)).length;
+  const merged = entries.filter((e) => isOperating(e.record)).length;
   const L: string[] = [];
   L.push("# Statement of applicability: ISO/IEC 42001 Annex A");
   L.push("");

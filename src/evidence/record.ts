@@ -224,6 +224,11 @@ export function isFinal(record: Pick<EvidenceRecord, "state">): boolean {
   return FINAL_STATES.includes(record.state);
 }
 
+/** A record that shows controls operating: merged, not overridden (closed and overridden ones claim nothing). */
+export function isOperating(record: Pick<EvidenceRecord, "state" | "override" | "nonconformity">): boolean {
+  return record.state === "merged" && !record.override && !record.nonconformity;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Record ids
 

@@ -61,6 +61,15 @@ function render(m: DashboardModel, limits: Limits, queryHint: boolean): string {
   const nc = m.nonconformities;
   L.push(`Nonconformities (gates overridden): ${nc.total}; corrective actions ${nc.open} open, ${nc.closed} closed${nc.notOpened > 0 ? `, ${nc.notOpened} not opened` : ""}.`);
   L.push("");
+  if (m.reviewsDue.length > 0) {
+    L.push(`## Assessments due for review (${m.reviewsDue.length})`);
+    L.push("");
+    L.push("| Assessment | Next review | Last relied on by |");
+    L.push("|---|---|---|");
+    for (const r of m.reviewsDue.slice(0, limits.items)) L.push(`| ${code(r.id)} (${code(r.ref)}) | ${r.nextReview} | [${r.record}](${r.issueUrl}) |`);
+    L.push(...more(m.reviewsDue.length - limits.items, "assessments"));
+    L.push("");
+  }
 
   const applicable = m.coverage.filter((c) => c.applicable);
   const evidenced = applicable.filter((c) => c.last90 > 0).length;

@@ -5,7 +5,9 @@ import { buildInventory } from "../../src/evidence/inventory.js";
 import type { EvidenceEntry } from "../../src/evidence/query.js";
 import type { EvidenceRecord } from "../../src/evidence/record.js";
 import { dashboardMarker, dashboardSource, renderDashboard } from "../../src/render/dashboard.js";
-import { fixtureRecords } from "../support/evidence-fixture.js";
+import { fixtureRecords, throwawaySigner } from "../support/evidence-fixture.js";
+import { checkHeadSignature, createVerifier } from "../../src/evidence/signing.js";
+import { parseChainHeadBlock } from "../../src/evidence/pack.js";
 
 const NOW = Date.parse("2026-04-01T00:00:00Z");
 const catalogue = loadCatalogue();
@@ -15,6 +17,34 @@ function entries(records: EvidenceRecord[]): EvidenceEntry[] {
 }
 
 const EXCLUDE = [{ id: "A.4.6", justification: "Competence records live in the HR system, outside this management system's scope." }];
+
+describe("dashboard: nonconformities, reviews due and the signed chain head", () => {
+  it("counts overrides as nonconformities with their corrective actions, lists assessments due within 30 days, and publishes the signed head", () => {
+    const signer = throwawaySigner();
+    const records = fixtureRecords(20, { open: 1 });
+    const withAssessment = (r: EvidenceRecord, nextReview: string): EvidenceRecord => ({
+      ...r,
+      assessment: { ...r.assessment, records: [{ id: `AIA-${nextReview}`, source: "file", ref: "governance/impact-assessments/x.md", status: "approved", systems: ["chatbot"], nextReview, approvedBy: [{ login: "bob", at: "2026-01-01T00:00:00Z" }] }] },
+    });
+    records[0] = withAssessment(records[0]!, "2026-04-20");
+    records[1] = withAssessment(records[1]!, "2026-09-01");
+    const overridden = records.map((r, i) => ({ r, i })).filter(({ r }) => r.override).map(({ i }) => i);
+    expect(overridden.length).toBeGreaterThan(0);
+    const first = overridden[0]!;
+    records[first] = { ...records[first]!, nonconformity: { clause: "10.2", kind: "override", summary: "bypassed", correctiveAction: { repository: "acme/evidence", issue: 900, url: "https://github.com/acme/evidence/issues/900", owner: "lead", due: "2026-05-01" } } };
+    const model = dashboardModel({ source: "acme/shop", entries: entries(records), catalogue, exclusions: [], now: NOW, evidenceRepo: "acme/evidence", signer, correctiveActions: new Map([[900, "closed"]]) });
+    expect(model.nonconformities).toEqual({ total: overridden.length, open: 0, closed: 1, notOpened: overridden.length - 1 });
+    expect(model.reviewsDue.map((r) => r.id)).toEqual(["AIA-2026-04-20"]);
+    const head = records.filter((r) => r.hash).at(-1)!;
+    expect(model.chainHead).toMatchObject({ repository: "acme/evidence", seq: head.seq, hash: head.hash, keyId: signer.keyId });
+    expect(checkHeadSignature(model.chainHead!, createVerifier(signer.publicKeyPem))).toBe("valid");
+    const body = renderDashboard(model);
+    expect(parseChainHeadBlock(body)).toEqual(model.chainHead);
+    expect(body).toContain(`Nonconformities (gates overridden): ${overridden.length}; corrective actions 0 open, 1 closed`);
+    expect(body).toContain("## Assessments due for review (1)");
+    expect(body).toContain(signer.publicKeyPem.trim());
+  });
+});
 
 describe("dashboardModel", () => {
   const all = entries(fixtureRecords(60, { open: 4, repositories: ["acme/shop", "acme/web"] }));
@@ -31,7 +61,8 @@ describe("dashboardModel", () => {
   });
 
   it("counts finalised evidence of the source repository in the last 30 and 90 days", () => {
-    const shopFinals = all.filter((e) => e.record.pullRequest.repository === "acme/shop" && e.record.state !== "open");
+    // Only merged, non-overridden records show a control operating.
+    const shopFinals = all.filter((e) => e.record.pullRequest.repository === "acme/shop" && e.record.state === "merged" && !e.record.override);
     const a53 = model.coverage.find((c) => c.id === "A.5.3")!;
     const within = (days: number) => shopFinals.filter((e) => Date.parse(e.record.pullRequest.closedAt!) >= NOW - days * 86_400_000 && Date.parse(e.record.pullRequest.closedAt!) <= NOW).length;
     expect(a53.last30).toBe(within(30));
