@@ -1,5 +1,5 @@
 import type { ControlImplementation, Policy } from "../config/policy.js";
-import type { Catalogue } from "../controls/catalogue.js";
+import { compareControlIds, type Catalogue } from "../controls/catalogue.js";
 import { buildInventory, type InventoryDependency } from "./inventory.js";
 import { entryDate, type EvidenceEntry } from "./query.js";
 import { isFinal, isOperating } from "./record.js";
@@ -321,10 +321,10 @@ export function cycloneDxBom(entries: readonly EvidenceEntry[], ctx: ExportConte
   const components: Array<Record<string, unknown>> = [];
   const dependencies: Array<{ ref: string; dependsOn: string[] }> = [];
   const libraries = new Map<string, Record<string, unknown>>();
+  const services = new Map<string, Record<string, unknown>>();
   for (const s of inventory) {
     const systemRef = `ai-system:${s.id}`;
     const dependsOn: string[] = [];
-    const dataRefs = s.datasets.map((d) => `data:${s.id}:${d.path}`);
     for (const d of s.datasets) {
       const ref = `data:${s.id}:${d.path}`;
       const md5 = d.dvc?.md5 && /^[0-9a-f]{32}$/.test(d.dvc.md5) ? d.dvc.md5 : undefined;
@@ -347,7 +347,8 @@ export function cycloneDxBom(entries: readonly EvidenceEntry[], ctx: ExportConte
         "bom-ref": ref,
         name: m.path,
         ...(sha256 ? { hashes: [{ alg: "SHA-256", content: sha256 }] } : {}),
-        ...(dataRefs.length > 0 ? { modelCard: { modelParameters: { datasets: dataRefs.map((r) => ({ ref: r })) } } } : {}),
+        // No training data is listed: records do not say which data trained which model, and
+        // guessing from the system's datasets would invent lineage.
         properties: [
           ...prop("aims:ai-system", s.id),
           ...prop("aims:risk", s.risk),
@@ -369,13 +370,34 @@ export function cycloneDxBom(entries: readonly EvidenceEntry[], ctx: ExportConte
           type: "library",
           "bom-ref": ref,
           ...(scoped ? { group: scoped[1], name: scoped[2] } : maven && maven.length >= 2 ? { group: maven[0], name: maven[1] } : { name: d.name }),
-          ...(d.version ? { version: d.version } : {}),
+          // A resolved version goes in `version`; a range (^1.2, >=0.3) is what the manifest asks for, not what runs.
+          ...(d.version && EXACT_VERSION.test(d.version) ? { version: d.version.replace(/^v(?=\d)/, d.ecosystem === "go" ? "v" : "") } : {}),
           ...(purl ? { purl } : {}),
           supplier: { name: d.supplier },
-          properties: [...prop("aims:ecosystem", d.ecosystem), ...prop("aims:ai-kind", d.kind), ...prop("aims:evidence-record", d.record), ...prop("aims:last-change", d.date)],
+          properties: [
+            ...prop("aims:ecosystem", d.ecosystem),
+            ...prop("aims:ai-kind", d.kind),
+            ...prop("aims:version-range", d.version && !EXACT_VERSION.test(d.version) ? d.version : undefined),
+            ...prop("aims:evidence-record", d.record),
+            ...prop("aims:last-change", d.date),
+          ],
         });
       }
       if (!dependsOn.includes(ref)) dependsOn.push(ref);
+      // A client of a hosted model API means the system calls the supplier's service.
+      if (d.kind === "llm-api" || d.kind === "LLM") {
+        const serviceRef = `service:${d.supplier}`;
+        if (!services.has(serviceRef)) {
+          services.set(serviceRef, {
+            "bom-ref": serviceRef,
+            provider: { name: d.supplier },
+            name: `${d.supplier} hosted AI API`,
+            description: `Hosted AI service reached through ${d.ecosystem} ${d.name}.`,
+            properties: [...prop("aims:client-library", ref), ...prop("aims:evidence-record", d.record)],
+          });
+        }
+        if (!dependsOn.includes(serviceRef)) dependsOn.push(serviceRef);
+      }
     }
     components.push({
       type: "application",
@@ -400,6 +422,68 @@ export function cycloneDxBom(entries: readonly EvidenceEntry[], ctx: ExportConte
       properties: [...prop("aims:evidence-repository", ctx.evidenceRepo), ...prop("aims:since", ctx.since), ...prop("aims:until", ctx.until), { name: "aims:standard", value: "ISO/IEC 42001:2023" }],
     },
     components,
+    ...(services.size > 0 ? { services: [...services.values()] } : {}),
     dependencies: [{ ref: "evidence-repository", dependsOn: dependencies.map((d) => d.ref) }, ...dependencies],
+    ...controlDeclarations(entries, ctx),
+  };
+}
+
+/**
+ * The control claims of merged, non-overridden records as CycloneDX 1.6 declarations: ISO/IEC
+ * 42001 as a standard with the requirements claimed, one claim per record and control (its
+ * reason, and the catalogue's basis as the reasoning), each record as evidence, and one
+ * attestation by aims-bot mapping requirements to claims.
+ */
+function controlDeclarations(entries: readonly EvidenceEntry[], ctx: ExportContext): Record<string, unknown> {
+  const byId = new Map([...ctx.catalogue.controls, ...ctx.catalogue.clauses].map((c) => [c.id, c]));
+  const claims: Array<Record<string, unknown>> = [];
+  const evidence: Array<Record<string, unknown>> = [];
+  const map = new Map<string, string[]>();
+  for (const e of [...entries].sort((a, b) => a.issue - b.issue)) {
+    if (!isOperating(e.record)) continue;
+    const counted = e.record.controls.filter((c) => byId.get(c.id)?.prEvidence !== undefined && byId.get(c.id)!.prEvidence !== "none");
+    if (counted.length === 0) continue;
+    const evidenceRef = `evidence:${e.record.id}`;
+    evidence.push({
+      "bom-ref": evidenceRef,
+      propertyName: "aims:evidence-record",
+      description: `Evidence record ${e.record.id} (${e.url})${e.record.hash ? `, sha256 ${e.record.hash}` : ""}${e.record.signature ? `, signed with Ed25519 key ${e.record.signature.keyId}` : ""}.`,
+      ...(e.record.pullRequest.closedAt ? { created: e.record.pullRequest.closedAt } : {}),
+    });
+    for (const c of counted) {
+      const ref = `claim:${e.record.id}:${c.id}`;
+      const target = e.record.systems[0] ? `ai-system:${e.record.systems[0].id}` : "evidence-repository";
+      claims.push({ "bom-ref": ref, target, predicate: c.reason, reasoning: byId.get(c.id)!.basis ?? "", evidence: [evidenceRef] });
+      map.set(c.id, [...(map.get(c.id) ?? []), ref]);
+    }
+  }
+  if (claims.length === 0) return {};
+  const requirement = (id: string) => `iso42001:${id}`;
+  const claimed = [...map.keys()].sort(compareControlIds);
+  return {
+    definitions: {
+      standards: [
+        {
+          "bom-ref": "iso42001",
+          name: "ISO/IEC 42001",
+          version: "2023",
+          description: "Artificial intelligence management system: Annex A reference controls and the clauses pull requests evidence (titles only; read the standard for its text).",
+          owner: "ISO/IEC JTC 1/SC 42",
+          requirements: claimed.map((id) => ({ "bom-ref": requirement(id), identifier: id, title: byId.get(id)!.title })),
+        },
+      ],
+    },
+    declarations: {
+      assessors: [{ "bom-ref": "assessor:aims-bot", thirdParty: false, organization: { name: `aims-bot${ctx.toolVersion ? ` ${ctx.toolVersion}` : ""} (automated, from ${ctx.evidenceRepo})` } }],
+      attestations: [
+        {
+          summary: `Annex A controls evidenced by merged governed pull requests (catalogue ${ctx.catalogue.version}); overridden and unmerged pull requests claim nothing.`,
+          assessor: "assessor:aims-bot",
+          map: claimed.map((id) => ({ requirement: requirement(id), claims: map.get(id)! })),
+        },
+      ],
+      claims,
+      evidence,
+    },
   };
 }

@@ -144,7 +144,7 @@ describe("aims export", () => {
     expect(soa).toContain("| A.4.6 | Human resources | No | Competence records are kept in the HR system, outside this management system. | — | — | — |");
     expect(soa).toContain("| A.2.2 | AI policy | Yes | Approved by the board as part of the management system. | by an organisational process outside GitHub | @acme/ciso | Not evidenced by pull requests: ");
     expect(soa).toContain("Kept outside GitHub: AI policy v4, document AIMS-POL-01 on the intranet.");
-    expect(soa).toMatch(/\| A\.3\.3 \| Reporting of concerns \| Yes \| Included: .* \| not stated \(controls\.implementation\) \| — \| Not evidenced by pull requests: .* No evidence outside GitHub is named/);
+    expect(soa).toMatch(/\| A\.3\.3 \| Reporting of concerns \| Yes \| Included \(not excluded in controls\.exclude\): .* \| not stated \(controls\.implementation\) \| — \| Not evidenced by pull requests: .* No evidence outside GitHub is named/);
     // A merge is not a deployment: A.6.2.5 is never counted, not even from older records that claimed it.
     expect(soa).toMatch(/\| A\.6\.2\.5 \| AI system deployment \| Yes \| .* \| Not evidenced by pull requests: A merge is not a deployment/);
     expect(soa).toMatch(/claims in records judged under an earlier catalogue are not counted/);
@@ -176,10 +176,12 @@ describe("aims export", () => {
   it("writes a CycloneDX 1.6 AI-BOM that the official schema accepts", async () => {
     const r = await run(["export", "--repo", EVIDENCE, "--out", "pack", "--format", "cyclonedx"]);
     expect(r.code).toBe(0);
-    const bom = JSON.parse(readFileSync(join(dir, "pack", "ai-bom.cdx.json"), "utf8")) as { components: Array<Record<string, any>>; dependencies: Array<{ ref: string; dependsOn: string[] }> };
+    const bom = JSON.parse(readFileSync(join(dir, "pack", "ai-bom.cdx.json"), "utf8")) as { components: Array<Record<string, any>>; dependencies: Array<{ ref: string; dependsOn: string[] }>; services?: Array<Record<string, any>>; declarations: Record<string, any>; definitions: Record<string, any> };
     const schemaDir = join(require.resolve("@cyclonedx/cyclonedx-library/package.json"), "..", "res", "schema");
     const load = (f: string) => JSON.parse(readFileSync(join(schemaDir, f), "utf8")) as object;
     const ajv = new Ajv({ strict: false, allErrors: true });
+    // Formats on: date-time, iri-reference, email and the rest are checked too.
+    (require("ajv-formats") as (a: Ajv) => Ajv)(ajv);
     ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/);
     for (const f of ["idn-email", "iri-reference", "uri", "email", "uri-reference"]) ajv.addFormat(f, true);
     // The BOM schema refers to these two by file name, relative to its $id.
@@ -200,8 +202,18 @@ describe("aims export", () => {
     expect(bom.components.find((c) => c.name === "github.com/sashabaranov/go-openai")?.purl).toBe("pkg:golang/github.com/sashabaranov/go-openai@v1.28.1");
     const model = bom.components.find((c) => c.type === "machine-learning-model")!;
     expect(model.hashes[0]).toMatchObject({ alg: "SHA-256" });
-    expect(model.modelCard.modelParameters.datasets[0].ref).toMatch(/^data:/);
-    const refs = new Set(bom.components.map((c) => c["bom-ref"]));
+    // No training lineage is inferred: records do not say which data trained which model.
+    expect(model.modelCard).toBeUndefined();
+    // Hosted model APIs are services the AI systems call.
+    expect(bom.services?.find((x) => x.name === "OpenAI hosted AI API")).toMatchObject({ provider: { name: "OpenAI" } });
+    // Control claims as CycloneDX 1.6 declarations: only merged, non-overridden records, only controls the catalogue accepts.
+    const claimIds = bom.declarations.claims.map((c: { "bom-ref": string }) => c["bom-ref"].split(":").at(-1));
+    expect(new Set(claimIds)).toEqual(new Set(["A.3.2", "A.5.3", "A.6.2.7", "8.4"]));
+    const requirements = new Set(bom.definitions.standards[0].requirements.map((r: { "bom-ref": string }) => r["bom-ref"]));
+    for (const m of bom.declarations.attestations[0].map) expect(requirements.has(m.requirement)).toBe(true);
+    const evidenceRefs = new Set(bom.declarations.evidence.map((x: { "bom-ref": string }) => x["bom-ref"]));
+    for (const c of bom.declarations.claims) expect(evidenceRefs.has(c.evidence[0])).toBe(true);
+    const refs = new Set([...bom.components, ...(bom.services ?? [])].map((c: Record<string, string>) => c["bom-ref"]));
     for (const d of bom.dependencies) for (const x of d.dependsOn) expect(refs.has(x)).toBe(true);
     // The schema check can fail: a wrong component type is rejected.
     expect(validate({ ...bom, components: [{ ...model, type: "ml-model" }] })).toBe(false);
