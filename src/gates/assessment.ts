@@ -374,7 +374,10 @@ function judgeFile(a: FileAssessment, ec: EvalContext): Judged {
       steps: ["Re-run this check; the assessment is read again from GitHub."],
     });
   }
-  return judgeRecord(read.parse, path, { kind: "file" }, notes, ec);
+  // An approval written into this pull request's version counts only when GitHub shows that
+  // assessor approving the pull request at its latest commit: the file alone is anyone's text.
+  const confirmedBy = version === a.head ? af.headApprovers.map((l) => l.toLowerCase()) : undefined;
+  return judgeRecord(read.parse, path, { kind: "file", ...(confirmedBy ? { confirmedBy } : {}) }, notes, ec);
 }
 
 function judgeIssue(a: IssueAssessment, ec: EvalContext): Judged {
@@ -433,7 +436,8 @@ function stop(name: string, notes: Reason[], finding: Finding): Judged {
 }
 
 type Origin =
-  | { kind: "file" }
+  /** confirmedBy: for the pull request's own version, who approved the pull request at its head. */
+  | { kind: "file"; confirmedBy?: string[] }
   | { kind: "issue"; approval?: LabelApproval; labelUnverified: boolean };
 
 function judgeRecord(parse: RecordParse, where: string, origin: Origin, notes: Reason[], ec: EvalContext): Judged {
@@ -547,6 +551,14 @@ function judgeRecord(parse: RecordParse, where: string, origin: Origin, notes: R
         steps: ["Re-run this check. If it keeps failing, confirm the app has the Members (read) organisation permission."],
       });
       return judged;
+    }
+    if (origin.kind === "file" && origin.confirmedBy && !origin.confirmedBy.includes(key)) {
+      dismiss(
+        d,
+        `@${d.login}'s approval is written in this pull request's version of the file, but @${d.login} has not approved the pull request at ${short(ec.facts.headSha)}`,
+        "written in this pull request's edit of the file, not confirmed by an approving review at its head",
+      );
+      continue;
     }
     if (!auth?.authorised) {
       dismiss(d, `@${d.login} is not an assessor (${auth?.via ?? "not checked"}); assessors are ${assessorsText(policy)}`, `not an assessor (${auth?.via ?? "not checked"})`);

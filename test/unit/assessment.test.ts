@@ -339,9 +339,18 @@ describe("assessmentGate", () => {
 
     it("uses the head version once an assessor approved the pull request at its head", () => {
       const a = file(FILE, undefined, { change: "added", head: headVersion(FILE, record()) });
-      const g = assessmentGate(policy, facts([recommenderChange], { linked: [a], headApprovers: ["frank"], authority: { carol: assessor, frank: assessor } }));
+      const g = assessmentGate(policy, facts([recommenderChange], { linked: [a], headApprovers: ["carol"], authority: { carol: assessor } }));
       expect([g.conclusion, g.title]).toEqual(["success", "Impact assessment AIA-2026-014 approved for recommender"]);
-      expect(messages(g)).toContain(`${FILE}: used the version in this pull request at hhhhhhh, because @frank (assessor) approved the pull request at that commit.`);
+      expect(messages(g)).toContain(`${FILE}: used the version in this pull request at hhhhhhh, because @carol (assessor) approved the pull request at that commit.`);
+      expect(g.approvals).toEqual([{ id: "AIA-2026-014", accepted: expect.objectContaining({ login: "carol" }), rejected: [] }]);
+    });
+
+    it("counts an approval written into the pull request's version only when GitHub shows that assessor approving at the head", () => {
+      // @frank approved the pull request; the file says @carol approved, but nothing on GitHub shows it.
+      const a = file(FILE, undefined, { change: "added", head: headVersion(FILE, record()) });
+      const g = assessmentGate(policy, facts([recommenderChange], { linked: [a], headApprovers: ["frank"], authority: { carol: assessor, frank: assessor } }));
+      expect([g.conclusion, g.title]).toEqual(["action_required", "Impact assessment AIA-2026-014 is not approved by an assessor"]);
+      expect(String(messages(g))).toContain("@carol's approval is written in this pull request's version of the file, but @carol has not approved the pull request at hhhhhhh");
     });
 
     it("still checks the approvals written into the head version", () => {
