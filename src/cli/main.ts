@@ -40,9 +40,13 @@ ${RECONCILE_USAGE}
              --out <dir>      where to write (default: aims-audit-pack)
              --config <file>  policy with controls.exclude (default: .github/aims.yml of --repo)
              --app <slug>     the app whose records count (default: APP_SLUG or aims-bot)
-  verify     Walk the hash chain and every record; report edited, deleted, out-of-chain and foreign
-             records with their issue links
+             --public-key <file>  the app's Ed25519 public key: checks signatures, ships in the pack
+  verify     Walk the hash chain and every record; report edited, deleted, out-of-chain, foreign,
+             reopened or hidden and badly signed records with their issue links
              --repo <owner/name>, --since, --until, --app as for export
+             --public-key <file>  the app's published Ed25519 public key (checks every signature)
+             --since-pack <dir>   an earlier audit pack: the chain must only have grown since
+             --pack <dir>     check an audit pack offline (manifest, records, chain), no GitHub
              --expected-head <sha256>  a head recorded elsewhere (detects deletion of the newest records)
 
 Exit codes: 0 both gates would pass (check) or nothing found (verify), 1 a gate would fail or verify
