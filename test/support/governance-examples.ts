@@ -30,7 +30,7 @@ function entries(): EvidenceEntry[] {
 }
 
 export function queryExample(): string {
-  const text = "control:A.6.2.5 risk:high state:merged,overridden since:2026-01-01 until:2026-02-28 repo:acme/shop";
+  const text = "control:A.5.3 risk:high state:merged,overridden since:2026-01-01 until:2026-02-28 repo:acme/shop";
   const parsed = parseQuery(text, [...titles.keys()]);
   if (!parsed.ok) throw new Error(parsed.message);
   const all = entries();
