@@ -196,9 +196,12 @@ function headOfPack(dir: string, io: AuditIo, flag: string): ChainHead {
 /** Kinds that make a record untrustworthy: export leaves such records out and lists them. */
 const EXCLUDING: ReadonlySet<ChainProblem["kind"]> = new Set(["edited", "foreign", "forged", "unsigned", "state", "duplicate", "out-of-chain"]);
 
-function verifyIssues(repo: string, issues: readonly PackIssue[], appLogin: string, options: { verifier?: Verifier; since?: ChainHead; expectedHead?: string }): VerifyResult {
+function verifyIssues(repo: string, issues: readonly PackIssue[], appLogin: string, options: { verifier?: Verifier; since?: ChainHead; expectedHead?: string; published?: ChainHead }): VerifyResult {
+  // The head the app last published on a dashboard (or a pack's own head) must still be in the chain.
+  const published = options.published ?? publishedHeadOf(issues, appLogin, repo);
   return verifyChain(issues.map(toStored), {
     appLogin,
+    ...(published ? { published } : {}),
     rerender: { version: AIMS_VERSION, controlTitle },
     ...(options.verifier ? { verifier: options.verifier } : {}),
     ...(options.since ? { since: options.since } : {}),
@@ -354,7 +357,8 @@ function verifyPack(dir: string, values: { "public-key"?: string | undefined; ap
     keyNote = `Signatures checked with the key shipped in the pack (${verifier.keyId}); pass --public-key to check against the key the app publishes.`;
   }
   const appLogin = values.app ? (values.app.endsWith("[bot]") ? values.app : `${values.app}[bot]`) : packed.appLogin;
-  const result = verifyIssues(packed.evidenceRepository, packed.issues, appLogin, { ...(verifier ? { verifier } : {}), ...(since ? { since } : {}) });
+  const packHead = existsSync(join(full, CHAIN_HEAD_FILE)) ? (JSON.parse(readFileSync(join(full, CHAIN_HEAD_FILE), "utf8")) as ChainHead | null) : null;
+  const result = verifyIssues(packed.evidenceRepository, packed.issues, appLogin, { ...(verifier ? { verifier } : {}), ...(since ? { since } : {}), ...(packHead ? { published: packHead } : {}) });
   const manifestProblems: ChainProblem[] = broken.map((message) => ({ kind: "edited", message: `Pack file ${message}` }));
   const merged: VerifyResult = { ...result, ok: result.ok && broken.length === 0, problems: [...manifestProblems, ...result.problems] };
   const note = `Offline check of the audit pack ${dir} (${readdirSync(full).length} files, manifest ${broken.length === 0 ? "intact" : "broken"}).${keyNote ? `\n${keyNote}` : ""}`;

@@ -69,6 +69,8 @@ export interface VerifyOptions {
   expectedHead?: string;
   /** The chain head of an earlier audit pack: the chain must still hold it (it only grew since). */
   since?: ChainHead;
+  /** The chain head the app last published on a dashboard issue: the chain must still hold it too. */
+  published?: ChainHead;
   /** The published public key: every finalised record must carry a valid signature by it. */
   verifier?: Verifier;
   /**
@@ -281,29 +283,30 @@ export function verifyChain(issues: readonly StoredIssue[], options: VerifyOptio
     if (seq(expected) > head.seq) problems.push({ kind: "missing-link", message: `The expected head is record ${expected.record.seq}, newer than the chain's head.` });
   }
 
-  if (options.since) problems.push(...sinceProblems(options.since, byHash, head, options.verifier));
+  if (options.since) problems.push(...sinceProblems(options.since, "the earlier pack", byHash, head, options.verifier));
+  if (options.published && options.published.hash !== options.since?.hash) problems.push(...sinceProblems(options.published, "the dashboard", byHash, head, options.verifier));
 
   problems.sort((a, b) => (a.issue ?? 0) - (b.issue ?? 0));
   return { ok: problems.length === 0, records: records.length, finalised: finals.length, head, chainLength, problems };
 }
 
 /** The chain only grew since an earlier pack: its head is still there, at the same place, and the head moved on from it. */
-function sinceProblems(since: ChainHead, byHash: ReadonlyMap<string, VerifiedRecord>, head: { seq: number; hash: string } | null, verifier: Verifier | undefined): ChainProblem[] {
+function sinceProblems(since: ChainHead, source: string, byHash: ReadonlyMap<string, VerifiedRecord>, head: { seq: number; hash: string } | null, verifier: Verifier | undefined): ChainProblem[] {
   const out: ChainProblem[] = [];
   if (verifier) {
     const check = checkHeadSignature(since, verifier);
-    if (check !== "valid") out.push({ kind: check === "missing" ? "unsigned" : "forged", message: `The earlier pack's chain head (record ${since.seq}) is ${check === "missing" ? "not signed" : "not signed by key " + verifier.keyId}: it cannot vouch for the chain.` });
+    if (check !== "valid") out.push({ kind: check === "missing" ? "unsigned" : "forged", message: `The chain head of ${source} (record ${since.seq}) is ${check === "missing" ? "not signed" : "not signed by key " + verifier.keyId}: it cannot vouch for the chain.` });
   }
   const kept = byHash.get(since.hash);
   if (!kept) {
     out.push({
       kind: "missing-link",
-      message: `The chain head of the earlier pack (record ${since.seq}${since.url ? ` ${since.url}` : ""}, sha256 ${since.hash.slice(0, 12)}…) is no longer in the chain: records were deleted or the history was rewritten since.`,
+      message: `The chain head of ${source} (record ${since.seq}${since.url ? ` ${since.url}` : ""}, sha256 ${since.hash.slice(0, 12)}…) is no longer in the chain: records were deleted or the history was rewritten since.`,
     });
   } else if (kept.record.seq !== since.seq) {
-    out.push({ kind: "out-of-chain", issue: kept.issue, recordId: kept.record.id, message: `#${kept.issue} was record ${since.seq} in the earlier pack but is record ${kept.record.seq} now.` });
+    out.push({ kind: "out-of-chain", issue: kept.issue, recordId: kept.record.id, message: `#${kept.issue} was record ${since.seq} in the chain head of ${source} but is record ${kept.record.seq} now.` });
   } else if (head && head.seq < since.seq) {
-    out.push({ kind: "missing-link", message: `The chain head is record ${head.seq}, older than the earlier pack's head (record ${since.seq}): the newest records were deleted.` });
+    out.push({ kind: "missing-link", message: `The chain head is record ${head.seq}, older than the head of ${source} (record ${since.seq}): the newest records were deleted.` });
   }
   return out;
 }

@@ -192,6 +192,14 @@ describe("tamper suite: aims verify with the published key and an earlier pack",
     outputs.set(name, shown(r.stdout));
   });
 
+  it("catches deletion of the newest record without an earlier pack, from the head the app published on its dashboard", async () => {
+    const newest = newestFinal();
+    fake.getRepo(EVIDENCE).issues.delete(newest.number);
+    const r = await run(["verify", "--repo", EVIDENCE, "--public-key", "aims-evidence.pub.pem"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/The chain head of the dashboard \(record 11, sha256 [0-9a-f]{12}…\) is no longer in the chain/);
+  });
+
   it("verifies the pack offline, and reports a pack file changed after export", async () => {
     const ok = await run(["verify", "--pack", "pack-2026-03", "--public-key", "aims-evidence.pub.pem"]);
     expect(ok.code).toBe(0);
