@@ -1,6 +1,7 @@
 import { Minimatch } from "minimatch";
 import type { Policy, PolicyResult } from "./config/policy.js";
 import { changedManifests, createMatcher, detectDependencyChanges, type ManifestTexts } from "./detect/dependencies.js";
+import { createCodeDetector, MAX_CODE_FILES, type CodeInput } from "./detect/code/index.js";
 import { compileDetector, loadDetectionRules, type DetectionOptions, type Detector } from "./detect/detect.js";
 import type { AiChange, ChangedFile } from "./detect/types.js";
 import { prefetchOpenEvidence, recordOpenEvidenceSafely } from "./evidence/index.js";
@@ -102,12 +103,13 @@ async function detectChanges(
   files: ChangedFile[],
 ): Promise<{ changes: AiChange[]; problems: DetectionProblem[] }> {
   const sniff = files.filter((f) => f.status !== "removed" && detector.needsContent(f)).slice(0, MAX_SNIFFED_FILES);
-  const [contents, dependencies] = await Promise.all([
+  const [contents, dependencies, code] = await Promise.all([
     readHeadContents(ctx, sniff),
     detectDependencies(ctx, policy, detector, files),
+    detectCode(ctx, policy, detector, files),
   ]);
-  const changes = [...detector.detect(files, contents), ...dependencies.changes];
-  return { changes, problems: [...unmatchablePaths(files), ...dependencies.problems] };
+  const changes = [...detector.detect(files, contents), ...dependencies.changes, ...code.changes];
+  return { changes, problems: [...unmatchablePaths(files), ...dependencies.problems, ...code.problems] };
 }
 
 /**
@@ -162,6 +164,48 @@ async function detectDependencies(
   const gated = policy.detect.gate.includes("dependency");
   const result = detectDependencyChanges(selected, texts, matcher, (p) => detector.systemFor(p), gated);
   return { changes: result.changes, problems: [...problems, ...result.problems] };
+}
+
+/**
+ * AI use in changed source files and notebooks: a pre-screen of each patch picks the files worth
+ * reading; only those are read (merge base and head) and parsed, at most MAX_CODE_FILES per event.
+ */
+async function detectCode(
+  ctx: PullRequestContext,
+  policy: Policy,
+  detector: Detector,
+  files: ChangedFile[],
+): Promise<{ changes: AiChange[]; problems: DetectionProblem[] }> {
+  const ignore = policy.ignore.map((g) => new Minimatch(g, { dot: true }));
+  const code = createCodeDetector({
+    extra: policy.detect.code.extra,
+    ignore: policy.detect.code.ignore,
+    systemFor: (p) => detector.systemFor(p),
+    gated: policy.detect.gate.includes("code"),
+    today: new Date().toISOString().slice(0, 10),
+  });
+  const candidates = files.filter((f) => !ignore.some((m) => m.match(f.filename)) && code.isCandidate(f));
+  if (candidates.length === 0) return { changes: [], problems: [] };
+  const selected = candidates.slice(0, MAX_CODE_FILES);
+  const skipped = candidates.slice(MAX_CODE_FILES).map((f) => f.filename);
+  const mergeBase = await ctx.mergeBase();
+  const inputs: CodeInput[] = [];
+  await mapLimit(selected, READ_CONCURRENCY, async (file) => {
+    const [base, head] = await Promise.all([
+      file.status === "added" ? undefined : ctx.readFile(file.previousFilename ?? file.filename, mergeBase),
+      file.status === "removed" ? undefined : ctx.readFile(file.filename, ctx.pull.headSha),
+    ]);
+    inputs.push({ file, ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}) });
+  });
+  inputs.sort((a, b) => a.file.filename.localeCompare(b.file.filename));
+  const result = await code.detect(inputs);
+  if (skipped.length > 0) {
+    result.problems.push({
+      path: `${skipped.length} source files`,
+      message: `code detection reads at most ${MAX_CODE_FILES} changed source files per pull request; not inspected: ${skipped.slice(0, 10).join(", ")}${skipped.length > 10 ? `, …and ${skipped.length - 10} more` : ""}. Split the pull request so every file is checked`,
+    });
+  }
+  return result;
 }
 
 /** Evaluate and publish both checks. On any failure to evaluate, publish a fail-closed decision and rethrow. */

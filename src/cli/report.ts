@@ -1,4 +1,5 @@
 import { formatProblem } from "../config/parse.js";
+import type { CodeFinding } from "../detect/code/diff.js";
 import type { AiChange, DependencyChange, DvcOutput, LfsPointer } from "../detect/types.js";
 import type { Conclusion, GateResult, Reason } from "../gates/types.js";
 import type { PullRequestRef } from "../github/pull-request-context.js";
@@ -28,6 +29,8 @@ export interface CheckReport {
     dependency?: DependencyChange;
     lfs?: LfsPointer;
     dvc?: DvcOutput[];
+    /** Category `code`: kind, change, provider, model ids and location (docs/detection-code.md). */
+    code?: CodeFinding;
   }>;
   problems: Array<{ path: string; line?: number; message: string }>;
   gates: Array<{
@@ -101,6 +104,7 @@ function changeEntry(c: AiChange): CheckReport["changes"][number] {
     ...(c.dependency ? { dependency: c.dependency } : {}),
     ...(c.lfs ? { lfs: c.lfs } : {}),
     ...(c.dvc ? { dvc: c.dvc } : {}),
+    ...(c.code ? { code: c.code } : {}),
   };
 }
 
@@ -138,7 +142,11 @@ export function formatText(report: CheckReport): string {
   if (report.changes.length > 0) {
     lines.push("Detected:");
     for (const c of report.changes) {
-      const what = c.dependency ? `${plainText(describeDependency(c.dependency))}, ${dependencySource(c.dependency)}` : c.path;
+      const what = c.dependency
+        ? `${plainText(describeDependency(c.dependency))}, ${dependencySource(c.dependency)}`
+        : c.code
+          ? plainText(c.reason)
+          : c.path;
       lines.push(`  ${c.category.padEnd(17)} ${c.system.padEnd(16)} ${what}  [${c.rule}]`);
       if (c.lfs) lines.push(`  ${"".padEnd(34)} Git LFS object ${c.lfs.oid} (${c.lfs.size} bytes)`);
       for (const o of c.dvc ?? []) lines.push(`  ${"".padEnd(34)} DVC output ${o.path}${o.md5 ? ` md5 ${o.md5}` : o.hash ? ` ${o.hash}` : ""}${o.remote ? ` on remote ${o.remote}` : ""}`);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { gitBlobSha } from "../util/digest.js";
 import { parseConfigText, mergeConfigs, formatProblem, sortProblems, type ConfigProblem } from "./parse.js";
+import type { CodeRule } from "../detect/code/rules.js";
 import type { ConfigFile, ExtraPackage, GateableCategory, IMPLEMENTATION_STATUSES, SystemConfig, TierConfig } from "./schema.js";
 
 /** A check run the policy names (controls.verification, controls.data_quality). */
@@ -60,6 +61,7 @@ export interface Policy {
     prompt: CategoryRules;
     "ai-tooling": CategoryRules;
     dependencies: { extra: ExtraPackage[]; ignore: string[] };
+    code: { extra: CodeRule[]; ignore: string[] };
     gate: GateableCategory[];
   };
   assessment: {
@@ -243,6 +245,7 @@ export function resolvePolicy(config: ConfigFile, sources: PolicySource[]): Poli
       prompt: rules(d.prompt),
       "ai-tooling": rules(d["ai-tooling"]),
       dependencies: { extra: d.dependencies?.extra ?? [], ignore: d.dependencies?.ignore ?? [] },
+      code: { extra: d.code?.extra ?? [], ignore: d.code?.ignore ?? [] },
       gate: d.gate ?? [],
     },
     assessment: {

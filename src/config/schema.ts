@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { aiPackageEntriesSchema, aiPackageEntrySchema, dependencyIgnoreProblem } from "../detect/catalogue.js";
+import { codeRuleSchema } from "../detect/code/rules.js";
 import { validateGlob } from "../detect/detect.js";
 
 /**
@@ -53,6 +54,7 @@ export const GATEABLE_CATEGORIES = [
   "ai-tooling",
   "governance-policy",
   "dependency",
+  "code",
 ] as const;
 
 const detectSchema = z.strictObject({
@@ -76,6 +78,13 @@ const detectSchema = z.strictObject({
             }),
         )
         .optional(),
+    })
+    .optional(),
+  /** AI use in code: extra rules in the policies/code-rules.yml format, and rule ids to silence. */
+  code: z
+    .strictObject({
+      extra: z.array(codeRuleSchema).optional(),
+      ignore: z.array(z.string().min(1, "a rule id cannot be empty")).optional(),
     })
     .optional(),
   /** Categories whose changes require the gates; the others are reported only. */

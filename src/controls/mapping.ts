@@ -80,6 +80,7 @@ const CATEGORY_NOUN: Record<Category, string> = {
   "ai-tooling": "AI tooling file",
   "governance-policy": "governance policy",
   dependency: "AI dependency",
+  code: "AI use in code",
 };
 
 function counted(changes: ControlFacts["changes"], categories: readonly Category[]): string {

@@ -19,7 +19,7 @@ import {
  * once, everything here takes plain data and returns plain data.
  */
 
-export type RuleCategory = Exclude<Category, "dependency">;
+export type RuleCategory = Exclude<Category, "dependency" | "code">;
 
 /** A folder glob, or a marker file that must sit in the same folder within the same pull request. */
 export type ContextEntry = string | { sibling: string };
@@ -83,7 +83,7 @@ export const LFS_GITATTRIBUTES_RULE = "lfs.gitattributes";
 const DVC_MODEL_RULE = "model.dvc";
 const DVC_DATASET_RULE = "dataset.dvc";
 
-const RULE_CATEGORIES = CATEGORIES.filter((c): c is RuleCategory => c !== "dependency");
+const RULE_CATEGORIES = CATEGORIES.filter((c): c is RuleCategory => c !== "dependency" && c !== "code");
 
 const MATCH_OPTIONS: MinimatchOptions = {
   dot: true,

@@ -1,3 +1,4 @@
+import type { CodeFinding } from "./code/diff.js";
 import type { DependencyScope, Ecosystem } from "./manifests/types.js";
 
 /** What part of the AI surface a changed file belongs to. */
@@ -8,7 +9,9 @@ export type Category =
   | "prompt"
   | "ai-tooling"
   | "governance-policy"
-  | "dependency";
+  | "dependency"
+  /** AI use in source code and notebooks: calls, model loading, agents, MCP, system prompts. */
+  | "code";
 
 export const CATEGORIES: readonly Category[] = [
   "model",
@@ -18,6 +21,7 @@ export const CATEGORIES: readonly Category[] = [
   "ai-tooling",
   "governance-policy",
   "dependency",
+  "code",
 ];
 
 export type FileStatus =
@@ -123,6 +127,8 @@ export interface AiChange {
   lfs?: LfsPointer;
   dvc?: DvcOutput[];
   dependency?: DependencyChange;
+  /** Category `code`: what changed in the file's AI use, where, and with which provider and model. */
+  code?: CodeFinding;
 }
 
 export const UNREGISTERED_SYSTEM = "unregistered";

@@ -69,7 +69,7 @@ export const changeSchema = z.strictObject({
   path: text(1000),
   previousPath: text(1000).optional(),
   status: text(20),
-  category: z.enum(["model", "model-metadata", "dataset", "prompt", "ai-tooling", "governance-policy", "dependency"]),
+  category: z.enum(["model", "model-metadata", "dataset", "prompt", "ai-tooling", "governance-policy", "dependency", "code"]),
   system: text(60),
   rule: text(100),
   gated: z.boolean(),

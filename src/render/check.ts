@@ -1,4 +1,5 @@
 import type { Policy, PolicyResult, PolicySource } from "../config/policy.js";
+import type { CodeFinding } from "../detect/code/diff.js";
 import type { AiChange, DependencyChange } from "../detect/types.js";
 import type { GateResult, Reason } from "../gates/types.js";
 import { byteLength, cell, code, humanBytes, plural, truncateBytes } from "./markdown.js";
@@ -180,6 +181,7 @@ function groupedChange(list: AiChange[]): AiChange {
 function describeChange(c: AiChange, count: number): string {
   if (count > 1) return `${code(c.path)} ${count} transitive packages added`;
   if (c.dependency) return describeDependency(c.dependency);
+  if (c.code) return describeCodeChange(c.path, c.code);
   const status = c.previousPath && c.previousPath !== c.path ? `renamed from ${code(c.previousPath)}` : c.status;
   const facts: string[] = [status];
   if (c.lfs) facts.push(`Git LFS ${code(`sha256:${c.lfs.oid.replace(/^sha256:/, "").slice(0, 12)}…`)}, ${humanBytes(c.lfs.size)}`);
@@ -190,6 +192,14 @@ function describeChange(c: AiChange, count: number): string {
     }
   }
   return `${code(c.path)} (${facts.join("; ")})`;
+}
+
+/** `chat.py:42` (ai-api, OpenAI, `gpt-3.5-turbo` → `gpt-4o`): the row of a change in AI use in code. */
+export function describeCodeChange(path: string, f: CodeFinding): string {
+  const where = f.cell !== undefined ? `${code(path)} cell ${f.cell} line ${f.line}` : code(`${path}:${f.line}`);
+  const model = f.fromModel !== undefined ? `${code(f.fromModel)} → ${code(f.model ?? "?")}` : f.model !== undefined ? code(f.model) : undefined;
+  const facts = [f.change, f.kind, ...(f.provider ? [cell(f.provider.name)] : []), ...(model ? [model] : [])];
+  return `${where} (${facts.join(", ")})`;
 }
 
 /**
