@@ -85,6 +85,7 @@ function finding(
 ): CodeFinding {
   const provider = u.provider ? catalogue.providers.get(u.provider) : undefined;
   const f: CodeFinding = { kind: u.kind, rule: u.rule, what: u.what, change, callee: u.callee, line: u.line, column: u.column };
+  if (u.cell !== undefined) f.cell = u.cell;
   if (provider) f.provider = { id: provider.id, name: provider.name, hosted: provider.hosted };
   if (u.model !== undefined) {
     f.model = u.model;
@@ -120,7 +121,8 @@ export function describeFinding(f: CodeFinding, location: string): string {
   const model = (m: string | undefined) => (m === undefined ? "" : f.modelIsExpression ? ` (model from \`${m}\`)` : ` (\`${m}\`)`);
   let text: string;
   if (f.change === "model-changed") {
-    text = `model \`${f.fromModel ?? "?"}\` → \`${f.model ?? "?"}\` in ${location} (${via})`;
+    const shown = (m: string | undefined) => (m === undefined ? "the default model (none set)" : `\`${m}\``);
+    text = `model ${shown(f.fromModel)} → ${shown(f.model)} in ${location} (${via})`;
   } else if (f.change === "prompt-changed") {
     text = `${f.kind === "system-prompt" ? "system prompt" : `prompt of ${via}`} changed in ${location}`;
   } else if (f.change === "added") {

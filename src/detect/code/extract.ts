@@ -36,6 +36,8 @@ export interface FileFacts {
   objects: Pairs[];
   tuples: Array<{ node: SyntaxNode; items: SyntaxNode[] }>;
   constants: Map<string, string>;
+  /** Names assigned a member reference or string more than once or outside a constant (`model = openai.GPT5`). */
+  assigned: Map<string, string[]>;
 }
 
 /** A value as written: a literal string (or a constant holding one), else the expression's text. */
@@ -50,7 +52,7 @@ const MAX_NODES = 400_000;
 
 export function extractFacts(root: SyntaxNode, language: CodeLanguage): FileFacts {
   const syntax = SYNTAX[language];
-  const facts: FileFacts = { language, imports: [], chains: [], objects: [], tuples: [], constants: new Map() };
+  const facts: FileFacts = { language, imports: [], chains: [], objects: [], tuples: [], constants: new Map(), assigned: new Map() };
   const ambiguousConstants = new Set<string>();
   const consumed = new Set<number>();
   const stack: SyntaxNode[] = [root];
@@ -87,6 +89,17 @@ export function extractFacts(root: SyntaxNode, language: CodeLanguage): FileFact
         facts.constants.set(name.text, string);
       }
     }
+    const assignment = ASSIGNMENTS[type];
+    if (assignment) {
+      const left = node.childForFieldName(assignment[0]);
+      const right = node.childForFieldName(assignment[1]);
+      const name = left?.type === "expression_list" && left.namedChildCount === 1 ? left.namedChild(0) : left;
+      const value = right?.type === "expression_list" && right.namedChildCount === 1 ? right.namedChild(0) : right;
+      if (name && value && /^[A-Za-z_$][\w$]*$/.test(name.text)) {
+        const text = syntax.strings.has(value.type) ? firstString(value, syntax) : /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$/.test(value.text) ? value.text : undefined;
+        if (text !== undefined) facts.assigned.set(name.text, [...(facts.assigned.get(name.text) ?? []), text]);
+      }
+    }
     const children = node.namedChildren;
     for (let i = children.length - 1; i >= 0; i--) {
       const c = children[i];
@@ -96,6 +109,15 @@ export function extractFacts(root: SyntaxNode, language: CodeLanguage): FileFact
   for (const name of ambiguousConstants) facts.constants.delete(name);
   return facts;
 }
+
+/** Assignment node types → [left field, right field]. */
+const ASSIGNMENTS: Record<string, [string, string]> = {
+  assignment: ["left", "right"],
+  assignment_statement: ["left", "right"],
+  short_var_declaration: ["left", "right"],
+  assignment_expression: ["left", "right"],
+  variable_declarator: ["name", "value"],
+};
 
 function isNode(n: SyntaxNode | null): n is SyntaxNode {
   return n !== null;
@@ -241,6 +263,8 @@ export function valueOf(node: SyntaxNode, facts: FileFacts): Value {
   if (/^[A-Za-z_$][\w$]*$/.test(n.text)) {
     const constant = facts.constants.get(n.text);
     if (constant !== undefined) return { text: constant, literal: true, node: n };
+    const assigned = facts.assigned.get(n.text);
+    if (assigned) return { text: clip([...new Set(assigned)].join(" | ")), literal: false, node: n };
   }
   return { text: clip(n.text), literal: false, node: n };
 }

@@ -65,13 +65,7 @@ export function createCodeDetector(options: CodeDetectorOptions): CodeDetector {
           continue;
         }
         const findings = diffUsages("usages" in before ? before.usages : [], "usages" in after ? after.usages : [], catalogue, options.today);
-        const cells = new Map(("usages" in after ? after.usages : []).map((u) => [`${u.line}:${u.column}:${u.rule}`, u.cell]));
-        const baseCells = new Map(("usages" in before ? before.usages : []).map((u) => [`${u.line}:${u.column}:${u.rule}`, u.cell]));
-        for (const f of findings) {
-          const cell = (f.change === "removed" ? baseCells : cells).get(`${f.line}:${f.column}:${f.rule}`);
-          if (cell !== undefined) f.cell = cell;
-          changes.push(toChange(file, f, options));
-        }
+        for (const f of findings) changes.push(toChange(file, f, options));
       }
       return { changes, problems };
     },

@@ -16,7 +16,7 @@ export interface ScanOptions {
   parseBudgetMs?: number;
 }
 
-export type ScanResult = { usages: Array<CodeUsage & { cell?: number }> } | { problem: string };
+export type ScanResult = { usages: CodeUsage[] } | { problem: string };
 
 export function isNotebook(path: string): boolean {
   return path.toLowerCase().endsWith(".ipynb");

@@ -20,6 +20,8 @@ export interface CodeUsage {
   /** Line of the model id when it is written inside the call. */
   modelLine?: number;
   modelColumn?: number;
+  /** Notebook code cell, when the file is a notebook. */
+  cell?: number;
   /** Text of the prompt argument, compared between base and head. */
   prompt?: string;
 }

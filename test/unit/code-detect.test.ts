@@ -1,0 +1,92 @@
+import { describe, expect, it } from "@jest/globals";
+import { createCodeDetector } from "../../src/detect/code/index.js";
+import { parseCodeRules } from "../../src/detect/code/rules.js";
+import type { ChangedFile } from "../../src/detect/types.js";
+
+const detector = createCodeDetector({ systemFor: () => "unregistered", gated: true, today: "2026-12-01" });
+
+function input(filename: string, base: string | undefined, head: string | undefined, patch?: string) {
+  const status = base === undefined ? "added" : head === undefined ? "removed" : "modified";
+  const file: ChangedFile = { filename, status, additions: 1, deletions: 1, ...(patch !== undefined ? { patch } : {}) };
+  return { file, ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}) };
+}
+
+const chat = (model: string, comment = "GPT answers") =>
+  `from openai import OpenAI\nclient = OpenAI()\n\n# ${comment}\ndef ask(q):\n    return client.chat.completions.create(\n        model="${model}",\n        messages=[{"role": "user", "content": q}],\n    )\n`;
+
+describe("code detection", () => {
+  it("reports a model change with both ids and the line of the new id", async () => {
+    const { changes, problems } = await detector.detect([input("chat/developer.py", chat("gpt-3.5-turbo"), chat("gpt-4o"))]);
+    expect(problems).toEqual([]);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.code).toMatchObject({ change: "model-changed", fromModel: "gpt-3.5-turbo", model: "gpt-4o", line: 7, provider: { id: "openai" } });
+    expect(changes[0]!.reason).toContain("`gpt-3.5-turbo` → `gpt-4o` in `chat/developer.py:7`");
+    expect(changes[0]!.reason).toContain("deprecated since 2026-10-14");
+  });
+
+  it("reports nothing when only a comment mentioning GPT changed", async () => {
+    const { changes } = await detector.detect([input("chat.py", chat("gpt-4o", "GPT answers"), chat("gpt-4o", "GPT-4 answers, see the GPT docs"))]);
+    expect(changes).toEqual([]);
+  });
+
+  it("says where data now goes when a local embedding model is replaced by a hosted one", async () => {
+    const local = `from sentence_transformers import SentenceTransformer\nm = SentenceTransformer("all-MiniLM-L6-v2")\n`;
+    const hosted = `from openai import OpenAI\nc = OpenAI()\nv = c.embeddings.create(model="text-embedding-3-small", input=texts)\n`;
+    const { changes } = await detector.detect([input("embeddings.py", local, hosted)]);
+    const reasons = changes.map((c) => c.reason).join("\n");
+    expect(reasons).toContain("sentence-transformers model (`all-MiniLM-L6-v2`) removed");
+    expect(reasons).toContain("prompts and user data are sent to OpenAI");
+    expect(changes.find((c) => c.code!.model === "text-embedding-3-small")?.code?.change).toBe("added");
+  });
+
+  it("names the notebook cell and ignores outputs and Markdown", async () => {
+    const nb = JSON.stringify({
+      cells: [
+        { cell_type: "markdown", source: ["Uses ChatOpenAI(model='gpt-4o')"] },
+        { cell_type: "code", source: ["%pip install langchain-openai\n", "from langchain_openai import ChatOpenAI\n"], outputs: [{ text: "ChatOpenAI(model='x')" }] },
+        { cell_type: "code", source: ["llm = ChatOpenAI(model='gpt-4o-mini')\n"] },
+      ],
+    });
+    const { changes } = await detector.detect([input("demo.ipynb", undefined, nb)]);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.code).toMatchObject({ cell: 3, line: 1, model: "gpt-4o-mini" });
+  });
+
+  it("reports unreadable notebooks, binary sources and oversized sources as problems, never a crash", async () => {
+    const big = `import openai\n${"x = 1\n".repeat(200_000)}`;
+    const { problems } = await detector.detect([
+      input("bad.ipynb", undefined, "{not json"),
+      input("blob.py", undefined, "\u0000\u0001\u0002"),
+      input("dist/bundle.js", undefined, big),
+    ]);
+    expect(problems.map((p) => p.path)).toEqual(["bad.ipynb", "blob.py", "dist/bundle.js"]);
+    expect(problems[0]!.message).toMatch(/unreadable notebook/);
+    expect(problems[2]!.message).toMatch(/above the 1 MB limit/);
+  });
+
+  it("gives up on a parse that exceeds its budget", async () => {
+    const slow = createCodeDetector({ systemFor: () => "x", gated: true, today: "2026-12-01", parseBudgetMs: 0.001 });
+    const { problems } = await slow.detect([input("huge.py", undefined, `import openai\n${"client.chat.completions.create(model='gpt-4o')\n".repeat(20_000)}`)]);
+    expect(problems[0]?.message).toMatch(/parsing took longer than/);
+  });
+
+  it("pre-screens patches: only files whose changed lines name AI APIs or models are read", () => {
+    const file = (filename: string, patch: string | undefined): ChangedFile => ({ filename, status: "modified", additions: 1, deletions: 1, ...(patch ? { patch } : {}) });
+    expect(detector.isCandidate(file("app.py", "@@ -1 +1 @@\n-x = 1\n+x = 2"))).toBe(false);
+    expect(detector.isCandidate(file("app.py", "@@ -1 +1 @@\n-model='gpt-3.5-turbo'\n+model='gpt-4o'"))).toBe(true);
+    expect(detector.isCandidate(file("README.md", "@@ -1 +1 @@\n+openai"))).toBe(false);
+    expect(detector.isCandidate(file("big.ts", undefined))).toBe(true);
+  });
+
+  it("applies extra rules and silences ignored ones", async () => {
+    const extra = parseCodeRules(`version: 1\nrules:\n  - { id: acme.llm, kind: ai-api, what: in-house LLM call, calls: [acme_complete], model: [model] }\n`);
+    const custom = createCodeDetector({ systemFor: () => "x", gated: true, today: "2026-12-01", extra, ignore: ["openai.client"] });
+    const src = `from openai import OpenAI\nc = OpenAI()\nacme_complete(model="m1")\n`;
+    const { changes } = await custom.detect([input("a.py", undefined, src)]);
+    expect(changes.map((c) => c.rule)).toEqual(["code.acme.llm"]);
+  });
+
+  it("rejects a rule file with a clear file:line message", () => {
+    expect(() => parseCodeRules("version: 1\nrules:\n  - { id: Bad, kind: ai-api, what: x, calls: [a] }\n", "rules.yml")).toThrow(/rules\.yml:3:\d+: rules\.0\.id/);
+  });
+});
