@@ -188,7 +188,7 @@ async function detectCode(
   if (candidates.length === 0) return { changes: [], problems: [] };
   const selected = candidates.slice(0, MAX_CODE_FILES);
   const skipped = candidates.slice(MAX_CODE_FILES).map((f) => f.filename);
-  const mergeBase = await ctx.mergeBase();
+  const mergeBase = selected.some((f) => f.status !== "added") ? await ctx.mergeBase() : "";
   const inputs: CodeInput[] = [];
   await mapLimit(selected, READ_CONCURRENCY, async (file) => {
     const [base, head] = await Promise.all([

@@ -115,7 +115,7 @@ describe("pull_request events", () => {
   const t = useProbotWithNock();
 
   it("publishes two successful checks when nothing AI-relevant changed", async () => {
-    const writes = mockGitHub({ policy: POLICY, files: [{ filename: "README.md", status: "modified" }, { filename: "src/model.ts", status: "added" }] });
+    const writes = mockGitHub({ policy: POLICY, files: [{ filename: "README.md", status: "modified" }, { filename: "src/model.ts", status: "added", patch: "@@ -0,0 +1 @@\n+export const orders = [];" }] });
     await t.probot.receive(pullRequestEvent());
     expect(writes.map((w) => [w.method, w.body.name, w.body.conclusion, w.body.output.title])).toEqual([
       ["POST", "aims/impact-assessment", "success", "No AI-relevant changes"],

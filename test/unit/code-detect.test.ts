@@ -76,6 +76,7 @@ describe("code detection", () => {
     expect(detector.isCandidate(file("app.py", "@@ -1 +1 @@\n-model='gpt-3.5-turbo'\n+model='gpt-4o'"))).toBe(true);
     expect(detector.isCandidate(file("README.md", "@@ -1 +1 @@\n+openai"))).toBe(false);
     expect(detector.isCandidate(file("big.ts", undefined))).toBe(true);
+    expect(detector.isCandidate({ filename: "blob.py", status: "modified", additions: 0, deletions: 0 })).toBe(false);
   });
 
   it("applies extra rules and silences ignored ones", async () => {

@@ -55,16 +55,32 @@ export function extractFacts(root: SyntaxNode, language: CodeLanguage): FileFact
   const facts: FileFacts = { language, imports: [], chains: [], objects: [], tuples: [], constants: new Map(), assigned: new Map() };
   const ambiguousConstants = new Set<string>();
   const consumed = new Set<number>();
-  const stack: SyntaxNode[] = [root];
+  // A cursor walk touches only node types until a node is interesting: far cheaper than
+  // materialising every node's children across the WebAssembly boundary.
+  const cursor = root.walk();
   let visited = 0;
-  while (stack.length > 0 && visited++ < MAX_NODES) {
-    const node = stack.pop()!;
-    const type = node.type;
-    if (syntax.comments.has(type)) continue;
+  const interesting = (type: string) =>
+    IMPORT_TYPES.has(type) || syntax.calls[type] !== undefined || syntax.objects.has(type) || syntax.tuples.has(type) || syntax.constants[type] !== undefined || ASSIGNMENTS[type] !== undefined;
+  for (;;) {
+    const type = cursor.nodeType;
+    let descend = cursor.nodeIsNamed && !syntax.comments.has(type) && visited++ < MAX_NODES;
+    if (descend && interesting(type)) descend = visit(cursor.currentNode, type);
+    if (descend && cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) {
+        cursor.delete();
+        for (const name of ambiguousConstants) facts.constants.delete(name);
+        return facts;
+      }
+    }
+  }
+
+  /** Record one node's facts; false when its subtree holds nothing more (an import). */
+  function visit(node: SyntaxNode, type: string): boolean {
     const imported = syntax.imports(node);
     if (imported) {
       facts.imports.push(...imported.filter(Boolean));
-      continue;
+      return false;
     }
     const shape = syntax.calls[type];
     if (shape && !consumed.has(node.id)) {
@@ -100,15 +116,12 @@ export function extractFacts(root: SyntaxNode, language: CodeLanguage): FileFact
         if (text !== undefined) facts.assigned.set(name.text, [...(facts.assigned.get(name.text) ?? []), text]);
       }
     }
-    const children = node.namedChildren;
-    for (let i = children.length - 1; i >= 0; i--) {
-      const c = children[i];
-      if (c) stack.push(c);
-    }
+    return true;
   }
-  for (const name of ambiguousConstants) facts.constants.delete(name);
-  return facts;
 }
+
+/** Node types whose import facts every language's `imports` reads. */
+const IMPORT_TYPES = new Set(["import_statement", "import_from_statement", "export_statement", "import_declaration", "import_spec", "using_directive"]);
 
 /** Assignment node types → [left field, right field]. */
 const ASSIGNMENTS: Record<string, [string, string]> = {

@@ -2,9 +2,10 @@ import type { DetectionProblem } from "../../gates/types.js";
 import type { AiChange, ChangedFile } from "../types.js";
 import { describeFinding, diffUsages, type CodeFinding } from "./diff.js";
 import { loadModelCatalogue, type ModelCatalogue } from "./models.js";
-import { loadParsers } from "./parser.js";
+import { grammarFor, loadParsers } from "./parser.js";
 import { loadCodeRules, type CodeRule } from "./rules.js";
-import { changedLines, compileScreen, isScannable, scanText, type ScanResult } from "./scan.js";
+import { compileRules } from "./usage.js";
+import { changedLines, compileScreen, isNotebook, isScannable, scanText, type ScanResult } from "./scan.js";
 
 export type { CodeFinding } from "./diff.js";
 
@@ -43,18 +44,26 @@ export function createCodeDetector(options: CodeDetectorOptions): CodeDetector {
   const rules = [...(options.extra ?? []), ...(options.rules ?? loadCodeRules())].filter((r) => !ignored.has(r.id));
   const catalogue = options.catalogue ?? loadModelCatalogue();
   const screen = compileScreen(rules, catalogue);
+  const compiled = compileRules(rules);
   return {
     isCandidate(file) {
       if (!isScannable(file.filename) && !(file.previousFilename && isScannable(file.previousFilename))) return false;
-      // Without a patch (too large, or binary) the change cannot be screened: read it.
-      return file.patch === undefined || screen.test(changedLines(file.patch));
+      // Without a patch the change cannot be screened: a large diff is read; a file listed with no
+      // changed lines (binary, or a pure rename) has no source change to compare.
+      if (file.patch === undefined) return file.additions + file.deletions > 0;
+      return screen.test(changedLines(file.patch));
     },
     async detect(inputs) {
       const changes: AiChange[] = [];
       const problems: DetectionProblem[] = [];
       if (inputs.length === 0) return { changes, problems };
-      const parsers = await loadParsers();
-      const scanOptions = { rules, catalogue, screen, ...(options.parseBudgetMs ? { parseBudgetMs: options.parseBudgetMs } : {}) };
+      const parsers = await loadParsers(
+        inputs.flatMap(({ file }) => [file.filename, file.previousFilename ?? file.filename]).flatMap((p) => {
+          const g = isNotebook(p) ? "python" : grammarFor(p);
+          return g ? [g] : [];
+        }),
+      );
+      const scanOptions = { rules: compiled, catalogue, screen, ...(options.parseBudgetMs ? { parseBudgetMs: options.parseBudgetMs } : {}) };
       for (const { file, base, head } of inputs) {
         const scan = (path: string, text: string | undefined): ScanResult => (text === undefined ? { usages: [] } : scanText(path, text, parsers, scanOptions));
         const before = scan(file.previousFilename ?? file.filename, base);

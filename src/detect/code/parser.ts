@@ -54,39 +54,51 @@ export interface Parsers {
   parse(grammar: CodeLanguage | "tsx", source: string, budgetMs: number): SyntaxTree | undefined;
 }
 
-let loading: Promise<Parsers> | undefined;
+let runtime: Promise<typeof TreeSitter> | undefined;
+const grammars = new Map<string, Promise<TreeSitter.Parser>>();
 
-/** Load the runtime and every grammar once per process (a few milliseconds each). */
-export function loadParsers(): Promise<Parsers> {
-  loading ??= (async () => {
-    const { Parser, Language } = require("@vscode/tree-sitter-wasm") as typeof TreeSitter;
-    await Parser.init();
-    const parsers = new Map<string, TreeSitter.Parser>();
-    for (const [grammar, file] of Object.entries(GRAMMARS)) {
-      const language = await Language.load(require.resolve(`@vscode/tree-sitter-wasm/wasm/${file}`));
-      const parser = new Parser();
-      parser.setLanguage(language);
-      parsers.set(grammar, parser);
-    }
-    return {
-      parse(grammar, source, budgetMs) {
-        const parser = parsers.get(grammar)!;
-        const deadline = performance.now() + budgetMs;
-        let cancelled = false;
-        const tree = parser.parse(source, null, {
-          progressCallback: () => {
-            if (performance.now() > deadline) cancelled = true;
-            return cancelled;
-          },
-        } as TreeSitter.ParseOptions);
-        parser.reset();
-        if (cancelled || !tree) {
-          tree?.delete();
-          return undefined;
-        }
-        return tree;
-      },
-    };
-  })();
-  return loading;
+/** The runtime once per process, and each grammar the first time a file of its language is read. */
+function parserFor(grammar: CodeLanguage | "tsx"): Promise<TreeSitter.Parser> {
+  let parser = grammars.get(grammar);
+  if (!parser) {
+    runtime ??= (async () => {
+      const ts = require("@vscode/tree-sitter-wasm") as typeof TreeSitter;
+      await ts.Parser.init();
+      return ts;
+    })();
+    parser = runtime.then(async ({ Parser, Language }) => {
+      const language = await Language.load(require.resolve(`@vscode/tree-sitter-wasm/wasm/${GRAMMARS[grammar]}`));
+      const p = new Parser();
+      p.setLanguage(language);
+      return p;
+    });
+    grammars.set(grammar, parser);
+  }
+  return parser;
+}
+
+/** Parsers for the given grammars, loaded (and kept) before parsing starts. */
+export async function loadParsers(needed: Iterable<CodeLanguage | "tsx">): Promise<Parsers> {
+  const loaded = new Map<string, TreeSitter.Parser>();
+  for (const g of new Set(needed)) loaded.set(g, await parserFor(g));
+  return {
+    parse(grammar, source, budgetMs) {
+      const parser = loaded.get(grammar);
+      if (!parser) throw new Error(`the ${grammar} grammar was not loaded`);
+      const deadline = performance.now() + budgetMs;
+      let cancelled = false;
+      const tree = parser.parse(source, null, {
+        progressCallback: () => {
+          if (performance.now() > deadline) cancelled = true;
+          return cancelled;
+        },
+      } as TreeSitter.ParseOptions);
+      parser.reset();
+      if (cancelled || !tree) {
+        tree?.delete();
+        return undefined;
+      }
+      return tree;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { grammarFor, languageOf, type Parsers } from "./parser.js";
 import type { ModelCatalogue } from "./models.js";
 import type { CodeRule } from "./rules.js";
-import { matchUsages, type CodeUsage } from "./usage.js";
+import { matchUsages, type CodeUsage, type CompiledRules } from "./usage.js";
 
 /** Source files above this are not parsed (minified bundles, generated code). */
 export const MAX_SOURCE_CHARS = 1_000_000;
@@ -9,7 +9,7 @@ export const MAX_SOURCE_CHARS = 1_000_000;
 export const PARSE_BUDGET_MS = 2_000;
 
 export interface ScanOptions {
-  rules: readonly CodeRule[];
+  rules: CompiledRules;
   catalogue: ModelCatalogue;
   /** Cheap test of a whole text: false means no rule can match it. */
   screen: RegExp;

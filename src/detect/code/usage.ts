@@ -29,21 +29,42 @@ export interface CodeUsage {
 /** Calls that build a model handle from an id: `openai("gpt-4o")`, `anthropic.languageModel(...)`. */
 const MODEL_FACTORIES = /^(openai|anthropic|google|vertex|mistral|azure|bedrock|amazonBedrock|groq|cohere|ollama|xai|deepseek|togetherai|fireworks|perplexity)(\.(chat|languageModel|textEmbeddingModel|embedding|responses|completion))?$/;
 
-export function matchUsages(root: SyntaxNode, language: CodeLanguage, rules: readonly CodeRule[], catalogue: ModelCatalogue): CodeUsage[] {
+/** Rules with their call patterns split once and indexed by the name a pattern ends with. */
+export interface CompiledRules {
+  rules: readonly CodeRule[];
+  /** Last pattern segment → [rule index, pattern parts]; `*` endings under "*". */
+  byLastName: ReadonlyMap<string, ReadonlyArray<[number, readonly string[]]>>;
+}
+
+export function compileRules(rules: readonly CodeRule[]): CompiledRules {
+  const byLastName = new Map<string, Array<[number, string[]]>>();
+  rules.forEach((r, i) => {
+    for (const pattern of r.calls ?? []) {
+      const parts = pattern.split(".");
+      const last = parts.at(-1)!;
+      byLastName.set(last, [...(byLastName.get(last) ?? []), [i, parts]]);
+    }
+  });
+  return { rules, byLastName };
+}
+
+export function matchUsages(root: SyntaxNode, language: CodeLanguage, compiled: CompiledRules, catalogue: ModelCatalogue): CodeUsage[] {
+  const { rules } = compiled;
   const facts = extractFacts(root, language);
+  const activeIndex = new Set<number>();
   const active = rules.filter(
     (r) =>
       (!r.languages || r.languages.includes(language)) &&
       (!r.imports || r.imports.some((p) => facts.imports.some((m) => importMatches(p, m)))),
   );
+  rules.forEach((r, i) => {
+    if (active.includes(r)) activeIndex.add(i);
+  });
   const usages: Array<CodeUsage & { span?: [number, number] }> = [];
   const provider = (rule: CodeRule, model: string | undefined) =>
     rule.provider ?? (model !== undefined ? lookupModel(catalogue, model)?.provider : undefined);
   for (const chain of facts.chains) {
-    for (const rule of active) {
-      if (!rule.calls) continue;
-      const at = matchCallee(chain, rule.calls);
-      if (at === undefined) continue;
+    for (const [rule, at] of chainMatches(chain, compiled, activeIndex)) {
       const arg = (key: string) => argument(chain, at, key, facts);
       if (rule.where && !Object.entries(rule.where).every(([k, allowed]) => {
         const v = arg(k);
@@ -125,22 +146,26 @@ function firstOf(keys: readonly string[] | undefined, arg: (key: string) => Valu
   return undefined;
 }
 
-/** Index of the segment where a pattern ends (a call), or undefined. */
-function matchCallee(chain: Chain, patterns: readonly string[]): number | undefined {
+/**
+ * Active rules whose call pattern ends on a call segment of the chain, in rule order, each with
+ * the index of that segment (the first pattern of a rule that matches).
+ */
+function* chainMatches(chain: Chain, compiled: CompiledRules, active: ReadonlySet<number>): Generator<[CodeRule, number]> {
   const names = chain.segments;
-  for (const pattern of patterns) {
-    const parts = pattern.split(".");
-    for (let end = parts.length - 1; end < names.length; end++) {
-      if (!names[end]!.call) continue;
+  const found = new Map<number, number>();
+  for (let end = 0; end < names.length; end++) {
+    if (!names[end]!.call) continue;
+    for (const [ruleIndex, parts] of [...(compiled.byLastName.get(names[end]!.name) ?? []), ...(compiled.byLastName.get("*") ?? [])]) {
+      if (!active.has(ruleIndex) || found.has(ruleIndex) || parts.length > end + 1) continue;
       let ok = true;
       for (let k = 0; k < parts.length && ok; k++) {
         const p = parts[parts.length - 1 - k]!;
         ok = p === "*" || p === names[end - k]!.name;
       }
-      if (ok) return end;
+      if (ok) found.set(ruleIndex, end);
     }
   }
-  return undefined;
+  for (const ruleIndex of [...found.keys()].sort((a, b) => a - b)) yield [compiled.rules[ruleIndex]!, found.get(ruleIndex)!];
 }
 
 /** `$0`: positional argument of the matched call; a name: a keyword, option key, builder setter or option function. */
