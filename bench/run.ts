@@ -328,6 +328,8 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  progress("code detection: 3,000-file pull request, 500 source files, 20 using AI SDKs");
+  results.codeDetection = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "bench/code-detection.ts"], { cwd: ROOT, encoding: "utf8" }));
   writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
 }
@@ -364,6 +366,20 @@ function printTable(results: Record<string, any>): void {
   lines.push(`${pad("large scenario (child process)", 40)}${padL("CPU", 10)}${padL("wall", 10)}${padL("peak RSS", 11)}`);
   for (const [id, r] of Object.entries((results.resources ?? {}) as Record<string, any>)) {
     lines.push(`${pad(id, 40)}${padL(`${Math.round(r.cpuMs)} ms`, 10)}${padL(`${Math.round(r.wallMs)} ms`, 10)}${padL(`${Math.round(r.peakRssMb)} MB`, 11)}`);
+  }
+  const code = results.codeDetection as Record<string, any> | undefined;
+  if (code) {
+    lines.push("");
+    lines.push(`${pad("code detection (child process)", 40)}${padL("reads", 7)}${padL("CPU", 10)}${padL("wall", 10)}${padL("peak RSS +", 12)}`);
+    const rows: Array<[string, any]> = [
+      ["3,000 files, 20 AI: first event", code.first],
+      ["3,000 files, 20 AI: next event", code.second],
+      ["3,000 files, no AI candidates", code.noAi],
+    ];
+    for (const [label, r] of rows) {
+      lines.push(`${pad(label, 40)}${padL(r.reads, 7)}${padL(`${Math.round(r.cpuMs)} ms`, 10)}${padL(`${Math.round(r.wallMs)} ms`, 10)}${padL(`${Math.round(r.extraPeakRssMb)} MB`, 12)}`);
+    }
+    lines.push("reads: file reads code detection asks for (one GitHub contents request each); the first event also loads rules and grammars.");
   }
   lines.push("");
   lines.push("results: bench/results.json");
