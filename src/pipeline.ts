@@ -2,7 +2,7 @@ import { Minimatch } from "minimatch";
 import type { Policy, PolicyResult } from "./config/policy.js";
 import { changedManifests, createMatcher, detectDependencyChanges, type ManifestTexts } from "./detect/dependencies.js";
 import { createCodeDetector, MAX_CODE_FILES, type CodeInput } from "./detect/code/index.js";
-import { compileDetector, loadDetectionRules, type DetectionOptions, type Detector } from "./detect/detect.js";
+import { compileDetector, loadDetectionRules, reportLoneDataText, type DetectionOptions, type Detector } from "./detect/detect.js";
 import type { AiChange, ChangedFile } from "./detect/types.js";
 import { prefetchOpenEvidence, recordOpenEvidenceSafely } from "./evidence/index.js";
 import type { UpsertResult } from "./evidence/ledger.js";
@@ -108,7 +108,7 @@ async function detectChanges(
     detectDependencies(ctx, policy, detector, files),
     detectCode(ctx, policy, detector, files),
   ]);
-  const changes = [...detector.detect(files, contents), ...dependencies.changes, ...code.changes];
+  const changes = reportLoneDataText([...detector.detect(files, contents), ...dependencies.changes, ...code.changes]);
   return { changes, problems: [...unmatchablePaths(files), ...dependencies.problems, ...code.problems] };
 }
 

@@ -13,6 +13,7 @@ import {
   type DvcOutput,
   type LfsPointer,
 } from "./types.js";
+import { cardKind, isModelConfig } from "./content.js";
 
 /**
  * Path and content detection of the AI surface. Pure: apart from reading the shipped rules file
@@ -719,6 +720,28 @@ export function compileDetector(rules: readonly DetectionRule[], options: Detect
     return { rule, reason: `Git LFS tracking added for ${what} files ${found[category].join(", ")}` };
   };
 
+  /** Cards and model configs recognised by what the patch shows, wherever they sit. */
+  const contentMatch = (file: ChangedFile): Match | undefined => {
+    if (isIgnored(file.filename) || file.status === "removed") return undefined;
+    const card = /\.md$/i.test(file.filename) ? cardKind(file.patch) : undefined;
+    if (card) {
+      const category = card.kind === "model" ? "model-metadata" : "dataset";
+      if (ignoredFor(category, file.filename)) return undefined;
+      const rule: DetectionRule = {
+        id: card.kind === "model" ? "model-metadata.card-front-matter" : "dataset.card-front-matter",
+        category,
+        description: `${card.kind} card`,
+        include: ["**/*.md"],
+      };
+      return { rule, reason: `Hugging Face ${card.kind} card (front matter: ${card.keys.join(", ")})` };
+    }
+    if (isModelConfig(file.filename, file.patch) && !ignoredFor("model-metadata", file.filename)) {
+      const rule: DetectionRule = { id: "model-metadata.config-content", category: "model-metadata", description: "model config", include: ["**/config.json"] };
+      return { rule, reason: "Hugging Face model config (architectures / model_type)" };
+    }
+    return undefined;
+  };
+
   const systemFor = (path: string): string => {
     let best: { id: string; segments: number; length: number } | undefined;
     for (const s of systems) {
@@ -815,6 +838,7 @@ export function compileDetector(rules: readonly DetectionRule[], options: Detect
           match = classifyPath(p, siblings, p === file.filename ? dvc : undefined);
           via = p;
         }
+        match ??= contentMatch(file);
         if (!match) continue;
 
         let reason = match.reason;
@@ -860,4 +884,23 @@ function sampleForAttributePattern(pattern: string): string {
     .replace(/\*\*/g, "x")
     .replace(/[*?]/g, "x")
     .replace(/\\(.)/g, "$1");
+}
+
+/** JSON and text under a folder named like `data/`: a weak signal (web sites keep content there). */
+export const WEAK_DATASET_RULE = "dataset.data-dir-text";
+
+/**
+ * A pull request whose only gated changes are JSON or text files under a data-like folder is not
+ * gated by them: a static site's `data/` folder is not a dataset. They are still reported, saying
+ * why, and gate as soon as anything else in the pull request touches the AI surface. A repository
+ * that keeps datasets as JSON lists the folder under `detect.dataset.include` (its own rule gates).
+ */
+export function reportLoneDataText(changes: AiChange[]): AiChange[] {
+  const gated = changes.filter((c) => c.gated);
+  if (gated.length === 0 || !gated.every((c) => c.rule === WEAK_DATASET_RULE)) return changes;
+  return changes.map((c) =>
+    c.rule === WEAK_DATASET_RULE
+      ? { ...c, gated: false, reason: `${c.reason}; reported only: JSON or text in a data folder gates only with other AI changes (list the folder under detect.dataset.include to govern it, or detect.dataset.ignore to silence it)` }
+      : c,
+  );
 }
