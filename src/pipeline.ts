@@ -184,8 +184,10 @@ async function detectCode(
     gated: policy.detect.gate.includes("code"),
     today: new Date().toISOString().slice(0, 10),
   });
-  const candidates = files.filter((f) => !ignore.some((m) => m.match(f.filename)) && code.isCandidate(f));
-  if (candidates.length === 0) return { changes: [], problems: [] };
+  const kept = files.filter((f) => !ignore.some((m) => m.match(f.filename)));
+  const serving = code.serving(kept);
+  const candidates = kept.filter((f) => code.isCandidate(f));
+  if (candidates.length === 0) return { changes: serving, problems: [] };
   const selected = candidates.slice(0, MAX_CODE_FILES);
   const skipped = candidates.slice(MAX_CODE_FILES).map((f) => f.filename);
   const mergeBase = selected.some((f) => f.status !== "added") ? await ctx.mergeBase() : "";
@@ -199,6 +201,7 @@ async function detectCode(
   });
   inputs.sort((a, b) => a.file.filename.localeCompare(b.file.filename));
   const result = await code.detect(inputs);
+  result.changes.push(...serving);
   if (skipped.length > 0) {
     result.problems.push({
       path: `${skipped.length} source files`,

@@ -91,3 +91,22 @@ describe("code detection", () => {
     expect(() => parseCodeRules("version: 1\nrules:\n  - { id: Bad, kind: ai-api, what: x, calls: [a] }\n", "rules.yml")).toThrow(/rules\.yml:3:\d+: rules\.0\.id/);
   });
 });
+
+describe("serving set-ups", () => {
+  const file = (filename: string, patch: string): ChangedFile => ({ filename, status: "modified", additions: 1, deletions: 1, patch });
+
+  it("names the model a container set-up pulls or serves, and its change", () => {
+    const compose = file("docker-compose.yml", "@@ -10,3 +10,3 @@\n   ollama:\n-    command: sh -c \"ollama serve & sleep 2 && ollama pull llama3.1:8b\"\n+    command: sh -c \"ollama serve & sleep 2 && ollama pull qwen2.5:7b\"");
+    const docker = file("Dockerfile", "@@ -1,2 +1,3 @@\n FROM vllm/vllm-openai\n+CMD [\"vllm\", \"serve\", \"mistralai/Mistral-7B-Instruct-v0.3\"]\n # vllm serve commented/model");
+    const k8s = file("deploy/tgi.yaml", "@@ -20,2 +20,3 @@\n         args:\n+          - --model-id\n+          - --model-id=meta-llama/Llama-3.1-8B-Instruct");
+    const changes = detector.serving([compose, docker, k8s]);
+    expect(changes[0]!.reason).toBe("model `llama3.1:8b` → `qwen2.5:7b` in `docker-compose.yml:11` (model served by Ollama)");
+    expect(changes[2]!.reason).toBe("new model served by model server (`meta-llama/Llama-3.1-8B-Instruct`) in `deploy/tgi.yaml:22`");
+    expect(changes.map((c) => c.code!.model)).toEqual(["qwen2.5:7b", "mistralai/Mistral-7B-Instruct-v0.3", "meta-llama/Llama-3.1-8B-Instruct"]);
+    expect(changes.every((c) => c.category === "code" && c.code!.kind === "serving")).toBe(true);
+  });
+
+  it("ignores comments and unrelated files", () => {
+    expect(detector.serving([file("Dockerfile", "@@ -1 +1 @@\n+# ollama pull llama3"), file("src/app.ts", "@@ -1 +1 @@\n+ollama pull llama3")])).toEqual([]);
+  });
+});

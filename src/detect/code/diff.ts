@@ -153,5 +153,7 @@ function kindNoun(kind: CodeKind, via: string): string {
       return via;
     case "system-prompt":
       return "system prompt";
+    case "serving":
+      return via;
   }
 }

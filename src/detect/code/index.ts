@@ -5,6 +5,7 @@ import { loadModelCatalogue, type ModelCatalogue } from "./models.js";
 import { grammarFor, loadParsers } from "./parser.js";
 import { loadCodeRules, type CodeRule } from "./rules.js";
 import { compileRules } from "./usage.js";
+import { servingFindings } from "./serving.js";
 import { changedLines, compileScreen, isNotebook, isScannable, scanText, type ScanResult } from "./scan.js";
 
 export type { CodeFinding } from "./diff.js";
@@ -15,6 +16,8 @@ export const MAX_CODE_FILES = 60;
 export interface CodeDetector {
   /** Cheap: does the patch (or, without one, the path) make this file worth reading? */
   isCandidate(file: ChangedFile): boolean;
+  /** Models that container and deployment set-ups start or stop serving, from the patches alone. */
+  serving(files: readonly ChangedFile[]): AiChange[];
   /** Compare base and head of the candidates. Texts are undefined for an added or removed side. */
   detect(inputs: CodeInput[]): Promise<{ changes: AiChange[]; problems: DetectionProblem[] }>;
 }
@@ -52,6 +55,9 @@ export function createCodeDetector(options: CodeDetectorOptions): CodeDetector {
       // changed lines (binary, or a pure rename) has no source change to compare.
       if (file.patch === undefined) return file.additions + file.deletions > 0;
       return screen.test(changedLines(file.patch));
+    },
+    serving(files) {
+      return files.flatMap((file) => servingFindings(file).map((f) => toChange(file, f, options)));
     },
     async detect(inputs) {
       const changes: AiChange[] = [];

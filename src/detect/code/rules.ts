@@ -6,7 +6,7 @@ import { parsePolicyData, policyFileLoader } from "./policy-data.js";
  * imports mean AI use in source code, and where in a call the model id and the prompt are.
  */
 
-export const CODE_KINDS = ["ai-api", "model-load", "agent", "mcp", "system-prompt"] as const;
+export const CODE_KINDS = ["ai-api", "model-load", "agent", "mcp", "system-prompt", "serving"] as const;
 export type CodeKind = (typeof CODE_KINDS)[number];
 
 export const CODE_LANGUAGES = ["python", "javascript", "typescript", "java", "go", "csharp"] as const;
