@@ -1,6 +1,6 @@
 import { formatProblem } from "../config/parse.js";
 import type { CodeFinding } from "../detect/code/diff.js";
-import type { AiChange, DependencyChange, DvcOutput, LfsPointer } from "../detect/types.js";
+import type { AiChange, DependencyChange, DvcOutput, DvcSource, LfsPointer } from "../detect/types.js";
 import type { Conclusion, GateResult, Reason } from "../gates/types.js";
 import type { PullRequestRef } from "../github/pull-request-context.js";
 import type { Evaluation } from "../pipeline.js";
@@ -31,6 +31,8 @@ export interface CheckReport {
     dvc?: DvcOutput[];
     /** Category `code`: kind, change, provider, model ids and location (docs/detection-code.md). */
     code?: CodeFinding;
+    /** A `dvc import`: the source repository, path and locked revision. */
+    dvcSource?: DvcSource;
   }>;
   problems: Array<{ path: string; line?: number; message: string }>;
   gates: Array<{
@@ -105,6 +107,7 @@ function changeEntry(c: AiChange): CheckReport["changes"][number] {
     ...(c.lfs ? { lfs: c.lfs } : {}),
     ...(c.dvc ? { dvc: c.dvc } : {}),
     ...(c.code ? { code: c.code } : {}),
+    ...(c.dvcSource ? { dvcSource: c.dvcSource } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   type Category,
   type ChangedFile,
   type DvcOutput,
+  type DvcSource,
   type LfsPointer,
 } from "./types.js";
 import { cardKind, isModelConfig } from "./content.js";
@@ -401,12 +402,17 @@ const dvcOut = z.looseObject({
   size: z.string().regex(/^\d+$/, "size must be a whole number of bytes").optional(),
   remote: z.string().optional(),
 });
+const dvcDep = z.looseObject({
+  path: z.string().optional(),
+  repo: z.looseObject({ url: z.string().min(1), rev: z.string().optional(), rev_lock: z.string().optional() }).optional(),
+});
 const dvcFile = z.looseObject({
   outs: z.array(dvcOut, "a DVC file lists its outputs under `outs`"),
+  deps: z.array(dvcDep).optional(),
   wdir: z.string().optional(),
 });
 
-function readDvc(text: string): { outs: DvcOutput[]; wdir?: string } {
+function readDvc(text: string): { outs: DvcOutput[]; wdir?: string; source?: DvcSource } {
   let data: unknown;
   try {
     // failsafe: every scalar stays a string, so an all-digit md5 keeps its leading zeros.
@@ -429,7 +435,12 @@ function readDvc(text: string): { outs: DvcOutput[]; wdir?: string } {
     if (o.remote !== undefined) out.remote = o.remote;
     return out;
   });
-  return parsed.data.wdir !== undefined ? { outs, wdir: parsed.data.wdir } : { outs };
+  // `dvc import` records where the data came from: the source repository and the exact revision.
+  const imported = parsed.data.deps?.find((d) => d.repo)?.repo;
+  const source: DvcSource | undefined = imported
+    ? { url: imported.url, ...(imported.rev_lock ? { revLock: imported.rev_lock } : {}), ...(imported.rev ? { rev: imported.rev } : {}), ...(parsed.data.deps?.[0]?.path ? { path: parsed.data.deps[0].path } : {}) }
+    : undefined;
+  return { outs, ...(parsed.data.wdir !== undefined ? { wdir: parsed.data.wdir } : {}), ...(source ? { source } : {}) };
 }
 
 /** The outputs a `.dvc` file records (path, md5 or hash, size, remote). Throws on invalid input. */
@@ -811,7 +822,7 @@ export function compileDetector(rules: readonly DetectionRule[], options: Detect
           (file.patch !== undefined ? lfsPointerFromPatch(file.patch, removed ? "base" : "head") : undefined) ??
           (head !== undefined ? parseLfsPointer(head) : undefined);
 
-        let dvc: { outs?: DvcOutput[]; wdir?: string } | undefined;
+        let dvc: { outs?: DvcOutput[]; wdir?: string; source?: DvcSource } | undefined;
         let dvcProblem: string | undefined;
         if (isDvcFile(file.filename)) {
           const text =
@@ -844,6 +855,7 @@ export function compileDetector(rules: readonly DetectionRule[], options: Detect
         let reason = match.reason;
         if (via !== file.filename) reason += ` (as ${via}, before the rename)`;
         if (dvcProblem) reason += ` (${dvcProblem})`;
+        if (dvc?.source) reason += `, imported from ${dvc.source.url}${dvc.source.path ? ` (${dvc.source.path})` : ""} at ${dvc.source.revLock ?? dvc.source.rev ?? "an unpinned revision"}`;
 
         let system = systemFor(file.filename);
         if (system === UNREGISTERED_SYSTEM && file.previousFilename) system = systemFor(file.previousFilename);
@@ -860,6 +872,7 @@ export function compileDetector(rules: readonly DetectionRule[], options: Detect
         if (file.previousFilename !== undefined) change.previousPath = file.previousFilename;
         if (lfs) change.lfs = lfs;
         if (dvc?.outs) change.dvc = dvc.outs;
+        if (dvc?.source) change.dvcSource = dvc.source;
         changes.push(change);
       }
       return changes;

@@ -61,6 +61,15 @@ export interface DvcOutput {
   remote?: string;
 }
 
+/** Where `dvc import` took the data from. */
+export interface DvcSource {
+  url: string;
+  /** The exact commit the import is locked to. */
+  revLock?: string;
+  rev?: string;
+  path?: string;
+}
+
 export type AiPackageKind =
   | "llm-api"
   | "ml-framework"
@@ -126,6 +135,7 @@ export interface AiChange {
   gated: boolean;
   lfs?: LfsPointer;
   dvc?: DvcOutput[];
+  dvcSource?: DvcSource;
   dependency?: DependencyChange;
   /** Category `code`: what changed in the file's AI use, where, and with which provider and model. */
   code?: CodeFinding;

@@ -191,6 +191,7 @@ function describeChange(c: AiChange, count: number): string {
       facts.push(`DVC ${code(out.path)}${hash ? ` md5 ${code(hash.slice(0, 12))}` : ""}${out.remote ? ` remote ${code(out.remote)}` : ""}`);
     }
   }
+  if (c.dvcSource) facts.push(`imported from ${code(c.dvcSource.url)} at ${code(c.dvcSource.revLock ?? c.dvcSource.rev ?? "an unpinned revision")}`);
   return `${code(c.path)} (${facts.join("; ")})`;
 }
 

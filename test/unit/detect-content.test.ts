@@ -43,3 +43,23 @@ describe("data folders of a web site", () => {
     expect(changes.filter((c) => c.gated)).toHaveLength(3);
   });
 });
+
+describe("DVC provenance", () => {
+  it("reports where an imported dataset came from: repository, path and locked revision", () => {
+    const dvc = [
+      "deps:",
+      "- path: data/reviews.csv",
+      "  repo:",
+      "    url: https://github.com/acme/datasets",
+      "    rev_lock: 3f2a1b4c5d6e7f8091a2b3c4d5e6f708192a3b4c",
+      "outs:",
+      "- md5: 0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+      "  size: 1048576",
+      "  path: reviews.csv",
+    ];
+    const patch = `@@ -0,0 +1,${dvc.length} @@\n${dvc.map((l) => `+${l}`).join("\n")}`;
+    const [change] = detector.detect([added("data/reviews.csv.dvc", patch)], new Map());
+    expect(change!.dvcSource).toEqual({ url: "https://github.com/acme/datasets", revLock: "3f2a1b4c5d6e7f8091a2b3c4d5e6f708192a3b4c", path: "data/reviews.csv" });
+    expect(change!.reason).toContain("imported from https://github.com/acme/datasets (data/reviews.csv) at 3f2a1b4c5d6e7f8091a2b3c4d5e6f708192a3b4c");
+  });
+});
