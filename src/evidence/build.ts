@@ -61,7 +61,7 @@ export function isGoverned(facts: Pick<PullRequestFacts, "changes">): boolean {
   return facts.changes.some((c) => c.gated);
 }
 
-function toChange(c: AiChange): EvidenceChange {
+export function toEvidenceChange(c: AiChange): EvidenceChange {
   return {
     path: clip(c.path, 1000),
     ...(c.previousPath ? { previousPath: clip(c.previousPath, 1000) } : {}),
@@ -93,6 +93,19 @@ function toChange(c: AiChange): EvidenceChange {
             ...(c.dependency.from ? { from: clip(c.dependency.from, 300) } : {}),
             ...(c.dependency.to ? { to: clip(c.dependency.to, 300) } : {}),
             manifests: c.dependency.manifests.slice(0, 20).map((m) => clip(m, 1000)),
+          },
+        }
+      : {}),
+    ...(c.code
+      ? {
+          code: {
+            kind: c.code.kind,
+            change: c.code.change,
+            line: c.code.line,
+            ...(c.code.cell !== undefined ? { cell: c.code.cell } : {}),
+            ...(c.code.provider ? { provider: c.code.provider.id, providerName: clip(c.code.provider.name, 100), hosted: c.code.provider.hosted } : {}),
+            ...(c.code.model !== undefined && !c.code.modelIsExpression ? { model: clip(c.code.model, 300) } : {}),
+            ...(c.code.fromModel !== undefined ? { fromModel: clip(c.code.fromModel, 300) } : {}),
           },
         }
       : {}),
@@ -235,7 +248,7 @@ export function buildRecord(input: RecordInput): EvidenceRecord {
     },
     systems: risks.map((r) => ({ id: clip(r.system, 60), risk: r.effective })),
     risk: risks.length > 0 ? risks.map((r) => r.effective).reduce(higherRisk) : null,
-    changes: { total: facts.changes.length, byCategory, items: facts.changes.map(toChange) },
+    changes: { total: facts.changes.length, byCategory, items: facts.changes.map(toEvidenceChange) },
     assessment: {
       conclusion: conclusionOf(assessmentGate),
       title: clip(assessmentGate?.title ?? "not evaluated", 500),

@@ -360,6 +360,39 @@ export function cycloneDxBom(entries: readonly EvidenceEntry[], ctx: ExportConte
       });
       dependsOn.push(ref);
     }
+    for (const m of s.codeModels) {
+      const ref = `model:${s.id}:${m.provider ?? "unknown"}:${m.model}`;
+      if (dependsOn.includes(ref)) continue;
+      components.push({
+        type: "machine-learning-model",
+        "bom-ref": ref,
+        name: m.model,
+        ...(m.providerName ? { supplier: { name: m.providerName } } : {}),
+        properties: [
+          ...prop("aims:ai-system", s.id),
+          ...prop("aims:used-in", m.path),
+          ...prop("aims:code-kind", m.kind),
+          ...prop("aims:hosted", m.hosted ? "true" : "false"),
+          ...prop("aims:evidence-record", m.record),
+          ...prop("aims:last-change", m.date),
+        ],
+      });
+      dependsOn.push(ref);
+      if (m.hosted && m.provider) {
+        const serviceRef = `service:${m.provider}`;
+        if (!services.has(serviceRef)) {
+          services.set(serviceRef, {
+            "bom-ref": serviceRef,
+            name: `${m.providerName ?? m.provider} API`,
+            provider: { name: m.providerName ?? m.provider },
+            trustZone: "external",
+            data: [{ flow: "outbound", classification: "prompts and user data sent for inference" }],
+            properties: [...prop("aims:evidence-record", m.record)],
+          });
+        }
+        if (!dependsOn.includes(serviceRef)) dependsOn.push(serviceRef);
+      }
+    }
     for (const d of s.dependencies) {
       const purl = purlOf(d);
       const ref = purl ?? `library:${d.ecosystem}:${d.name}@${d.version ?? ""}`;

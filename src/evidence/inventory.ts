@@ -42,12 +42,29 @@ export interface InventoryDependency {
   date: string;
 }
 
+/** A model id used from code (a hosted API call, or open weights loaded by name), and its provider. */
+export interface InventoryCodeModel {
+  model: string;
+  provider?: string;
+  providerName?: string;
+  /** true: calls send data to the provider's hosted service. */
+  hosted: boolean;
+  kind: string;
+  path: string;
+  system: string;
+  record: string;
+  prUrl: string;
+  date: string;
+}
+
 export interface InventorySystem {
   id: string;
   risk: EvidenceRecord["risk"];
   models: InventoryModel[];
   datasets: InventoryDataset[];
   dependencies: InventoryDependency[];
+  /** Model ids the system's code uses, by provider. */
+  codeModels: InventoryCodeModel[];
   /** Merged records that touched the system. */
   records: number;
   lastChange: string;
@@ -61,11 +78,11 @@ export function isMerged(record: EvidenceRecord): boolean {
 
 export function buildInventory(entries: readonly EvidenceEntry[]): InventorySystem[] {
   const merged = entries.filter((e) => isMerged(e.record)).sort((a, b) => (entryDate(a) < entryDate(b) ? -1 : entryDate(a) > entryDate(b) ? 1 : a.issue - b.issue));
-  const systems = new Map<string, { id: string; risk: EvidenceRecord["risk"]; models: Map<string, InventoryModel>; datasets: Map<string, InventoryDataset>; deps: Map<string, InventoryDependency>; records: number; lastChange: string }>();
+  const systems = new Map<string, { id: string; risk: EvidenceRecord["risk"]; models: Map<string, InventoryModel>; datasets: Map<string, InventoryDataset>; deps: Map<string, InventoryDependency>; code: Map<string, InventoryCodeModel>; records: number; lastChange: string }>();
   const systemOf = (id: string) => {
     let s = systems.get(id);
     if (!s) {
-      s = { id, risk: null, models: new Map(), datasets: new Map(), deps: new Map(), records: 0, lastChange: "" };
+      s = { id, risk: null, models: new Map(), datasets: new Map(), deps: new Map(), code: new Map(), records: 0, lastChange: "" };
       systems.set(id, s);
     }
     return s;
@@ -91,6 +108,25 @@ export function buildInventory(entries: readonly EvidenceEntry[]): InventorySyst
         if (c.previousPath) sys.datasets.delete(c.previousPath);
         if (c.status === "removed") sys.datasets.delete(c.path);
         else sys.datasets.set(c.path, { path: c.path, system: c.system, ...(c.lfs ? { lfs: c.lfs } : {}), ...(c.dvc?.[0] ? { dvc: c.dvc[0] } : {}), ...where });
+      } else if (c.category === "code" && c.code) {
+        const k = c.code;
+        const key = (model: string) => `${c.path}\u0000${k.provider ?? ""}\u0000${model}`;
+        if (k.fromModel !== undefined) sys.code.delete(key(k.fromModel));
+        if (k.model !== undefined) {
+          if (k.change === "removed") sys.code.delete(key(k.model));
+          else {
+            sys.code.set(key(k.model), {
+              model: k.model,
+              ...(k.provider ? { provider: k.provider } : {}),
+              ...(k.providerName ? { providerName: k.providerName } : {}),
+              hosted: k.hosted === true,
+              kind: k.kind,
+              path: c.path,
+              system: c.system,
+              ...where,
+            });
+          }
+        }
       } else if (c.category === "dependency" && c.dependency) {
         const d = c.dependency;
         const key = `${d.ecosystem}:${d.name}`;
@@ -116,6 +152,7 @@ export function buildInventory(entries: readonly EvidenceEntry[]): InventorySyst
       models: byPath(s.models),
       datasets: byPath(s.datasets),
       dependencies: [...s.deps.values()].sort((a, b) => `${a.ecosystem}:${a.name}`.localeCompare(`${b.ecosystem}:${b.name}`)),
+      codeModels: [...s.code.values()].sort((a, b) => `${a.model}:${a.path}`.localeCompare(`${b.model}:${b.path}`)),
       records: s.records,
       lastChange: s.lastChange,
     }));

@@ -65,6 +65,19 @@ const dependencySchema = z.strictObject({
   manifests: z.array(text(1000)).max(20),
 });
 
+/** AI use in code: what changed, where, the provider it sends data to and the model ids. */
+const codeSchema = z.strictObject({
+  kind: text(40),
+  change: text(40),
+  line: z.number().int().min(0),
+  cell: z.number().int().min(0).optional(),
+  provider: text(60).optional(),
+  providerName: text(100).optional(),
+  hosted: z.boolean().optional(),
+  model: text(300).optional(),
+  fromModel: text(300).optional(),
+});
+
 export const changeSchema = z.strictObject({
   path: text(1000),
   previousPath: text(1000).optional(),
@@ -76,6 +89,7 @@ export const changeSchema = z.strictObject({
   lfs: lfsSchema.optional(),
   dvc: z.array(dvcSchema).max(50).optional(),
   dependency: dependencySchema.optional(),
+  code: codeSchema.optional(),
 });
 
 export const assessmentRefSchema = z.strictObject({
@@ -372,6 +386,10 @@ function changeFact(c: EvidenceChange): string {
     const d = c.dependency;
     const version = d.change === "added" ? (d.to ?? "") : d.change === "removed" ? (d.from ?? "") : `${d.from ?? "?"} → ${d.to ?? "?"}`;
     return `${cell(d.ecosystem)} ${code(d.name)} ${d.change} ${cell(version)} (${cell(d.supplier)})`.replace(/ +/g, " ").trim();
+  }
+  if (c.code) {
+    const model = c.code.fromModel !== undefined ? `${c.code.fromModel} → ${c.code.model ?? "default"}` : (c.code.model ?? "");
+    return cell(`${c.code.kind} ${c.code.change} line ${c.code.line}${c.code.providerName ? ` ${c.code.providerName}` : ""}${model ? ` ${model}` : ""}`);
   }
   if (c.lfs) return `Git LFS sha256 ${cell(c.lfs.oid.slice(0, 12))}…, ${c.lfs.size} bytes`;
   const dvc = c.dvc?.[0];

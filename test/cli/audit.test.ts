@@ -1,16 +1,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { Ajv } from "ajv";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main, type Io } from "../../src/cli/main.js";
 import { ROW_COLUMNS } from "../../src/evidence/export.js";
 import { isFinal, recordLabels, renderRecordBody, sealRecord, type EvidenceRecord } from "../../src/evidence/record.js";
+import { cycloneDx16Validator } from "../support/cyclonedx-schema.js";
 import { FakeGitHub, type FakeIssue } from "../support/fake-github.js";
 import { fixtureRecord, fixtureRecords, seedEvidence } from "../support/evidence-fixture.js";
 
-const require = createRequire(import.meta.url);
 
 const EVIDENCE = "acme/evidence";
 const POLICY = `controls:

@@ -1,0 +1,21 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { Ajv } from "ajv";
+
+const require = createRequire(import.meta.url);
+
+/** A validator of CycloneDX 1.6 BOMs built from the official schema files the CycloneDX library ships. */
+export function cycloneDx16Validator() {
+  const schemaDir = join(require.resolve("@cyclonedx/cyclonedx-library/package.json"), "..", "res", "schema");
+  const load = (f: string) => JSON.parse(readFileSync(join(schemaDir, f), "utf8")) as object;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/);
+  for (const f of ["idn-email", "iri-reference", "uri", "email", "uri-reference"]) ajv.addFormat(f, true);
+  // The BOM schema refers to these two by file name, relative to its $id.
+  for (const f of ["spdx.SNAPSHOT.schema.json", "jsf-0.82.SNAPSHOT.schema.json"]) {
+    const { $id: _id, ...schema } = load(f) as { $id?: string };
+    ajv.addSchema(schema, `http://cyclonedx.org/schema/${f}`);
+  }
+  return ajv.compile(load("bom-1.6.SNAPSHOT.schema.json"));
+}
