@@ -4,7 +4,7 @@ import { changedManifests, createMatcher, detectDependencyChanges, type Manifest
 import { createCodeDetector, MAX_CODE_FILES, type CodeInput } from "./detect/code/index.js";
 import { compileDetector, loadDetectionRules, reportLoneDataText, type DetectionOptions, type Detector } from "./detect/detect.js";
 import type { AiChange, ChangedFile } from "./detect/types.js";
-import { prefetchOpenEvidence, recordOpenEvidenceSafely } from "./evidence/index.js";
+import { prefetchOpenEvidence, recordOpenEvidenceSafely, webUrl } from "./evidence/index.js";
 import type { UpsertResult } from "./evidence/ledger.js";
 import { evaluateGates, evaluationFailed } from "./gates/evaluate.js";
 import type { DetectionProblem, GateResult, PullRequestFacts } from "./gates/types.js";
@@ -254,7 +254,11 @@ async function evaluateAndPublish(
     gates = evaluationFailed(describeFailure(error));
   }
   const existing = await ctx.existingChecks();
-  const outputs = renderGates(gates, evaluation, { headSha: ctx.pull.headSha, baseRef: ctx.pull.baseRef });
+  const outputs = renderGates(gates, evaluation, {
+    headSha: ctx.pull.headSha,
+    baseRef: ctx.pull.baseRef,
+    filesUrl: `${webUrl(octokit)}/${ctx.pull.owner}/${ctx.pull.repo}/pull/${ctx.pull.number}/files`,
+  });
   const checks = gates.map((result, i) => ({ result, output: outputs[i]! }));
   const published = await publishChecks(octokit, ctx.pull, existing, checks);
   if (failure) throw failure;

@@ -116,7 +116,7 @@ export async function recordOpenEvidenceSafely(octokit: GitHub, ctx: PullRequest
 }
 
 /** https://github.com, or the GitHub Enterprise host the API runs on. */
-function webUrl(octokit: GitHub): string {
+export function webUrl(octokit: GitHub): string {
   const base = String((octokit.request.endpoint.DEFAULTS as { baseUrl?: string }).baseUrl ?? "https://api.github.com");
   if (base === "https://api.github.com") return "https://github.com";
   return base.replace(/\/api\/v3\/?$/, "");

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Policy, PolicyResult, PolicySource } from "../config/policy.js";
 import type { CodeFinding } from "../detect/code/diff.js";
 import type { AiChange, DependencyChange } from "../detect/types.js";
@@ -42,6 +43,8 @@ export interface RenderContext {
   changes: AiChange[];
   policy?: Policy;
   sources?: PolicySource[];
+  /** The pull request's "Files changed" page: code changes link to their line there. */
+  filesUrl?: string;
 }
 
 const STATUS_ICON: Record<Reason["status"], string> = { met: "✅", unmet: "❌", error: "⛔", info: "ℹ️" };
@@ -54,7 +57,7 @@ const STATUS_ICON: Record<Reason["status"], string> = { met: "✅", unmet: "❌"
 export function renderGates(
   gates: GateResult[],
   evaluation: { policy: PolicyResult; facts: { changes: AiChange[] } } | undefined,
-  at: { headSha: string; baseRef: string },
+  at: { headSha: string; baseRef: string; filesUrl?: string },
 ): CheckOutput[] {
   const policy = evaluation?.policy.ok ? evaluation.policy.policy : undefined;
   // An invalid policy still names its files: the footer must not claim the built-in defaults.
@@ -82,7 +85,7 @@ export function renderCheck(result: GateResult, ctx: RenderContext, maxBytes = M
   let summary = head.length > 0 ? `${head.join("\n")}\n` : "";
   // Keep room for the footer; the change table gets whatever is left.
   const tableBudget = maxBytes - byteLength(summary) - byteLength(footer) - 16;
-  summary += renderChanges(ctx.changes, ctx.policy, Math.max(0, tableBudget));
+  summary += renderChanges(ctx.changes, ctx.policy, Math.max(0, tableBudget), ctx.filesUrl);
   summary = truncateBytes(summary, maxBytes - byteLength(footer)) + footer;
   const actions = checkActions(result);
   return { title: result.title, summary, ...(actions ? { actions } : {}) };
@@ -99,7 +102,7 @@ function policyLine(ctx: RenderContext): string {
 }
 
 /** A table per system and category; rows stop when the byte budget would be exceeded. */
-export function renderChanges(changes: AiChange[], policy: Policy | undefined, budget: number): string {
+export function renderChanges(changes: AiChange[], policy: Policy | undefined, budget: number, filesUrl?: string): string {
   if (changes.length === 0) return "";
   const bySystem = new Map<string, AiChange[]>();
   for (const c of changes) bySystem.set(c.system, [...(bySystem.get(c.system) ?? []), c]);
@@ -124,7 +127,7 @@ export function renderChanges(changes: AiChange[], policy: Policy | undefined, b
     bytes += headBytes;
     const sorted = [...list].sort((a, b) => a.category.localeCompare(b.category) || a.path.localeCompare(b.path));
     for (const change of groupTransitive(sorted)) {
-      const row = `| ${change.change.category} | ${describeChange(change.change, change.count)} | ${cell(change.change.reason)} |\n`;
+      const row = `| ${change.change.category} | ${describeChange(change.change, change.count, filesUrl)} | ${cell(change.change.reason)} |\n`;
       const rowBytes = byteLength(row);
       if (bytes + rowBytes + 200 > budget) break outer;
       text += row;
@@ -178,10 +181,10 @@ function groupedChange(list: AiChange[]): AiChange {
   };
 }
 
-function describeChange(c: AiChange, count: number): string {
+function describeChange(c: AiChange, count: number, filesUrl?: string): string {
   if (count > 1) return `${code(c.path)} ${count} transitive packages added`;
   if (c.dependency) return describeDependency(c.dependency);
-  if (c.code) return describeCodeChange(c.path, c.code);
+  if (c.code) return describeCodeChange(c.path, c.code, filesUrl);
   const status = c.previousPath && c.previousPath !== c.path ? `renamed from ${code(c.previousPath)}` : c.status;
   const facts: string[] = [status];
   if (c.lfs) facts.push(`Git LFS ${code(`sha256:${c.lfs.oid.replace(/^sha256:/, "").slice(0, 12)}…`)}, ${humanBytes(c.lfs.size)}`);
@@ -196,8 +199,11 @@ function describeChange(c: AiChange, count: number): string {
 }
 
 /** `chat.py:42` (ai-api, OpenAI, `gpt-3.5-turbo` → `gpt-4o`): the row of a change in AI use in code. */
-export function describeCodeChange(path: string, f: CodeFinding): string {
-  const where = f.cell !== undefined ? `${code(path)} cell ${f.cell} line ${f.line}` : code(`${path}:${f.line}`);
+export function describeCodeChange(path: string, f: CodeFinding, filesUrl?: string): string {
+  const text = f.cell !== undefined ? `${code(path)} cell ${f.cell} line ${f.line}` : code(`${path}:${f.line}`);
+  // GitHub anchors a line of the diff as #diff-<sha256 of the path>R<line> (L<line> on the base side).
+  const anchor = `diff-${createHash("sha256").update(path).digest("hex")}${f.cell !== undefined ? "" : `${f.change === "removed" ? "L" : "R"}${f.line}`}`;
+  const where = filesUrl ? `[${text}](${filesUrl}#${anchor})` : text;
   const model = f.fromModel !== undefined ? `${code(f.fromModel)} → ${code(f.model ?? "?")}` : f.model !== undefined ? code(f.model) : undefined;
   const facts = [f.change, f.kind, ...(f.provider ? [cell(f.provider.name)] : []), ...(model ? [model] : [])];
   return `${where} (${facts.join(", ")})`;

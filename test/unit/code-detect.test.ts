@@ -110,3 +110,15 @@ describe("serving set-ups", () => {
     expect(detector.serving([file("Dockerfile", "@@ -1 +1 @@\n+# ollama pull llama3"), file("src/app.ts", "@@ -1 +1 @@\n+ollama pull llama3")])).toEqual([]);
   });
 });
+
+describe("code changes in the check run", () => {
+  it("lists them by system with the old and new model, the provider and a link to the diff line", async () => {
+    const { renderChanges } = await import("../../src/render/check.js");
+    const { createHash } = await import("node:crypto");
+    const { changes } = await detector.detect([input("chat/developer.py", chat("gpt-3.5-turbo"), chat("gpt-4o"))]);
+    const text = renderChanges(changes, undefined, 10_000, "https://github.com/acme/shop/pull/7/files");
+    const anchor = createHash("sha256").update("chat/developer.py").digest("hex");
+    expect(text).toContain(`| code | [\`chat/developer.py:7\`](https://github.com/acme/shop/pull/7/files#diff-${anchor}R7) (model-changed, ai-api, OpenAI, \`gpt-3.5-turbo\` → \`gpt-4o\`) |`);
+    expect(text).toContain("#### Unregistered");
+  });
+});
