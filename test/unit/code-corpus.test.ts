@@ -28,6 +28,8 @@ interface Case {
   expect: Expected[];
   base?: string;
   head?: string;
+  /** The file's patch as the pull request shows it (serving set-ups are read from it). */
+  patch?: string;
 }
 
 function loadCases(): Case[] {
@@ -42,7 +44,8 @@ function loadCases(): Case[] {
       };
       const base = side("base");
       const head = side("head");
-      return { ...meta, id: d.name, expect: meta.expect ?? [], ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}) };
+      const patch = side("patch");
+      return { ...meta, id: d.name, expect: meta.expect ?? [], ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}), ...(patch ? { patch } : {}) };
     });
 }
 
@@ -67,10 +70,17 @@ describe("code detection accuracy over real repositories", () => {
     const misses: string[] = [];
     for (const c of cases) {
       const status = c.base === undefined ? "added" : c.head === undefined ? "removed" : c.previousPath ? "renamed" : "modified";
-      const file: ChangedFile = { filename: c.path, status, additions: 1, deletions: 1, ...(c.previousPath ? { previousFilename: c.previousPath } : {}) };
+      const file: ChangedFile = {
+        filename: c.path,
+        status,
+        additions: 1,
+        deletions: 1,
+        ...(c.previousPath ? { previousFilename: c.previousPath } : {}),
+        ...(c.patch ? { patch: c.patch } : {}),
+      };
       const { changes, problems } = await detector.detect([{ file, ...(c.base !== undefined ? { base: c.base } : {}), ...(c.head !== undefined ? { head: c.head } : {}) }]);
       expect(problems).toEqual([]);
-      const found = [...changes];
+      const found = [...changes, ...detector.serving([file])];
       for (const e of c.expect) {
         const at = found.findIndex((f) => matches(e, f));
         if (at >= 0) {

@@ -24,7 +24,7 @@ const SERVERS: Server[] = [
   { name: "llama.cpp", pattern: /\b(?:llama-server|llama-cli|llama\.cpp\/server)\b[^\n]*?(?:-m|--model|-hf|--hf-repo)[=\s]+["']?([\w.\-/:]+)/ },
   { name: "Triton", pattern: /\btritonserver\b[^\n]*?--model-repository[=\s]+["']?([\w.\-/:]+)/ },
   { name: "model server", pattern: /^\s*-?\s*["']?(?:MODEL_ID|HF_MODEL_ID|OLLAMA_MODEL|VLLM_MODEL|MODEL_NAME)["']?\s*[:=]\s*["']?([\w.\-/:]+)/ },
-  { name: "model server", pattern: /^\s*-?\s*["']?--model(?:-id)?["']?\s*[,=\s]\s*["']?([A-Za-z][\w.\-]*\/[\w.\-:]+)/ },
+  { name: "model server", pattern: /(?:^|[\s"'[,:])--model(?:-id)?["']?\s*[,=\s]\s*["']?([A-Za-z][\w.\-]*\/[\w.\-:]+)/ },
 ];
 
 function modelsIn(lines: string[]): Array<{ server: string; model: string; index: number }> {
