@@ -204,7 +204,7 @@ async function detectCode(
   result.changes.push(...serving);
   if (skipped.length > 0) {
     result.problems.push({
-      path: `${skipped.length} source files`,
+      path: `${skipped.length} source file${skipped.length === 1 ? "" : "s"}`,
       message: `code detection reads at most ${MAX_CODE_FILES} changed source files per pull request; not inspected: ${skipped.slice(0, 10).join(", ")}${skipped.length > 10 ? `, …and ${skipped.length - 10} more` : ""}. Split the pull request so every file is checked`,
     });
   }

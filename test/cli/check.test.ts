@@ -326,3 +326,33 @@ describe("aims validate", () => {
     expect((await aims(dir, "validate", "absent.yml")).code).toBe(2);
   });
 });
+
+describe("aims check on AI use in code", () => {
+  const app = (model: string, comment: string) =>
+    `from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef answer(question):\n    # ${comment}\n    return client.chat.completions.create(\n        model="${model}",\n        messages=[{"role": "user", "content": question}],\n    )\n`;
+
+  it("blocks a model change and reports both ids with the line; a comment edit mentioning GPT reports nothing", async () => {
+    const changed = new Repo({ ...baseFiles(), "services/recs/app.py": app("gpt-3.5-turbo", "GPT answers") }).change({ "services/recs/app.py": app("gpt-4o", "GPT answers") });
+    const { code, report } = await checkJson(changed.dir);
+    expect(code).toBe(1);
+    expect(report.changes).toHaveLength(1);
+    expect(report.changes[0]).toMatchObject({ category: "code", system: "recommender", rule: "code.openai.chat", gated: true });
+    expect(report.changes[0]!.code).toMatchObject({ kind: "ai-api", change: "model-changed", fromModel: "gpt-3.5-turbo", model: "gpt-4o", line: 9, provider: { id: "openai", hosted: true } });
+    const text = await aims(changed.dir, "check");
+    expect(text.stdout).toContain("model gpt-3.5-turbo → gpt-4o in services/recs/app.py:9 (OpenAI chat completion call)");
+
+    const comment = new Repo({ ...baseFiles(), "services/recs/app.py": app("gpt-4o", "GPT answers") }).change({ "services/recs/app.py": app("gpt-4o", "GPT-4 answers; see the GPT docs") });
+    const quiet = await checkJson(comment.dir);
+    expect(quiet.code).toBe(0);
+    expect(quiet.report.changes).toEqual([]);
+  });
+
+  it("names the files it did not inspect above the per-event cap and fails closed", async () => {
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 61; i++) many[`src/bots/bot-${String(i).padStart(2, "0")}.py`] = app("gpt-4o", "x");
+    const repo = new Repo(baseFiles()).change(many);
+    const { code, report } = await checkJson(repo.dir);
+    expect(code).toBe(1);
+    expect(report.problems.find((p) => p.path === "1 source file")?.message).toMatch(/at most 60 changed source files .* not inspected: src\/bots\/bot-60\.py/);
+  });
+});

@@ -122,3 +122,22 @@ describe("code changes in the check run", () => {
     expect(text).toContain("#### Unregistered");
   });
 });
+
+describe("code detection on awkward input", () => {
+  it("reads text that was not UTF-8 and sources that do not parse, without a crash", async () => {
+    const latin1 = Buffer.from("# caf\xe9 \xfc\nfrom openai import OpenAI\nc = OpenAI()\n", "latin1").toString("utf8");
+    const broken = `from openai import OpenAI\nc = OpenAI(\ndef (:\n  r = c.chat.completions.create(model="gpt-4o"\n`;
+    const { changes, problems } = await detector.detect([input("latin1.py", undefined, latin1), input("broken.py", undefined, broken)]);
+    expect(changes.map((c) => c.path)).toEqual(["latin1.py"]);
+    expect(problems).toEqual([{ path: "broken.py", message: expect.stringMatching(/does not parse \(syntax error at line \d\)/) }]);
+  });
+});
+
+describe("detect.code in .github/aims.yml", () => {
+  it("reports a bad extra rule with its file, line and column", async () => {
+    const { parseConfigText, formatProblem } = await import("../../src/config/parse.js");
+    const result = parseConfigText("detect:\n  code:\n    extra:\n      - id: acme.llm\n        kind: chat\n        what: in-house LLM\n        calls: [complete]\n    ignore: [openai.client]\n", ".github/aims.yml");
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.map(formatProblem).join("\n")).toMatch(/^\.github\/aims\.yml:5:\d+ .*kind/m);
+  });
+});

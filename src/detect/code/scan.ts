@@ -43,7 +43,14 @@ export function scanText(path: string, text: string, parsers: Parsers, options: 
   const tree = parsers.parse(grammar, text, budget);
   if (!tree) return { problem: `parsing took longer than ${budget} ms, so the code was not inspected` };
   try {
-    return { usages: matchUsages(tree.rootNode, languageOf(grammar), options.rules, options.catalogue) };
+    const usages = matchUsages(tree.rootNode, languageOf(grammar), options.rules, options.catalogue);
+    // Tree-sitter recovers from syntax errors; a file that names AI APIs yet yields nothing may be
+    // one whose errors swallowed its calls, so it is not taken for a file without AI use.
+    if (usages.length === 0 && tree.rootNode.hasError) {
+      const error = tree.rootNode.descendantsOfType("ERROR")[0] ?? tree.rootNode;
+      return { problem: `the file does not parse (syntax error at line ${error.startPosition.row + 1}) and names AI APIs or models, so its AI use could not be read` };
+    }
+    return { usages };
   } finally {
     tree.delete();
   }
