@@ -1,3 +1,4 @@
+import { createCodeDetector } from "../detect/code/index.js";
 import { Minimatch } from "minimatch";
 import { parseCommand } from "../commands/parse.js";
 import { parseReviewEditReceipt, parseRevokeReceipt } from "../commands/receipt.js";
@@ -76,7 +77,14 @@ export async function aiChangesSince(ctx: PullRequestContext, policy: Policy, sh
     const manifests = policy.detect.gate.includes("dependency")
       ? changedManifests(files, (p) => ignore.some((m) => m.match(p))).map((m) => m.file.filename)
       : [];
-    return { files: [...new Set([...gated, ...manifests])], complete };
+    // Likewise a source file or set-up whose patch names AI APIs or models (the code pre-screen).
+    const code = policy.detect.gate.includes("code")
+      ? createCodeDetector({ extra: policy.detect.code.extra, ignore: policy.detect.code.ignore, systemFor: () => "", gated: true, today: "" })
+      : undefined;
+    const sources = code
+      ? files.filter((f) => !ignore.some((m) => m.match(f.filename)) && (code.isCandidate(f) || code.serving([f]).length > 0)).map((f) => f.filename)
+      : [];
+    return { files: [...new Set([...gated, ...manifests, ...sources])], complete };
   } catch (error) {
     return { error: describeError(error) };
   }

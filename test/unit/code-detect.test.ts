@@ -141,3 +141,17 @@ describe("detect.code in .github/aims.yml", () => {
     if (!result.ok) expect(result.problems.map(formatProblem).join("\n")).toMatch(/^\.github\/aims\.yml:5:\d+ .*kind/m);
   });
 });
+
+describe("sign-offs kept when AI content did not change", () => {
+  it("count a later push that changes a model in code as an AI change", async () => {
+    const { builtInDefaults, resolvePolicy } = await import("../../src/config/policy.js");
+    const { aiChangesSince } = await import("../../src/github/oversight-facts.js");
+    const policy = resolvePolicy(builtInDefaults(), []);
+    const files: ChangedFile[] = [
+      { filename: "bot/answer.py", status: "modified", additions: 1, deletions: 1, patch: "@@ -9 +9 @@\n-        model=\"gpt-4o-mini\",\n+        model=\"gpt-4.1\"," },
+      { filename: "web/styles.css", status: "modified", additions: 1, deletions: 1, patch: "@@ -1 +1 @@\n-a{}\n+b{}" },
+    ];
+    const ctx = { changedSince: async () => ({ files, complete: true }) } as unknown as Parameters<typeof aiChangesSince>[0];
+    expect(await aiChangesSince(ctx, policy, "a".repeat(40), { detect: () => [] } as unknown as Parameters<typeof aiChangesSince>[3])).toEqual({ files: ["bot/answer.py"], complete: true });
+  });
+});
