@@ -4,7 +4,7 @@ import { describeFinding, diffUsages, type CodeFinding } from "./diff.js";
 import { loadModelCatalogue, type ModelCatalogue } from "./models.js";
 import { grammarFor, loadParsers } from "./parser.js";
 import { loadCodeRules, type CodeRule } from "./rules.js";
-import { compileRules } from "./usage.js";
+import { compileRules, type CompiledRules } from "./usage.js";
 import { servingFindings } from "./serving.js";
 import { changedLines, compileScreen, isNotebook, isScannable, scanText, type ScanResult } from "./scan.js";
 
@@ -42,12 +42,28 @@ export interface CodeDetectorOptions {
   parseBudgetMs?: number;
 }
 
+/** Screens and indexes of rule sets a repository does not change, built once per rule set and catalogue. */
+const builtFor = new WeakMap<readonly CodeRule[], WeakMap<ModelCatalogue, { screen: RegExp; compiled: CompiledRules }>>();
+
+function build(rules: readonly CodeRule[], catalogue: ModelCatalogue, shared: boolean): { screen: RegExp; compiled: CompiledRules } {
+  const cached = shared ? builtFor.get(rules)?.get(catalogue) : undefined;
+  if (cached) return cached;
+  const made = { screen: compileScreen(rules, catalogue), compiled: compileRules(rules) };
+  if (shared) {
+    const byCatalogue = builtFor.get(rules) ?? new WeakMap();
+    byCatalogue.set(catalogue, made);
+    builtFor.set(rules, byCatalogue);
+  }
+  return made;
+}
+
 export function createCodeDetector(options: CodeDetectorOptions): CodeDetector {
   const ignored = new Set(options.ignore ?? []);
-  const rules = [...(options.extra ?? []), ...(options.rules ?? loadCodeRules())].filter((r) => !ignored.has(r.id));
+  const base = options.rules ?? loadCodeRules();
+  const unchanged = (options.extra ?? []).length === 0 && ignored.size === 0;
+  const rules = unchanged ? base : [...(options.extra ?? []), ...base].filter((r) => !ignored.has(r.id));
   const catalogue = options.catalogue ?? loadModelCatalogue();
-  const screen = compileScreen(rules, catalogue);
-  const compiled = compileRules(rules);
+  const { screen, compiled } = build(rules, catalogue, unchanged);
   return {
     isCandidate(file) {
       if (!isScannable(file.filename) && !(file.previousFilename && isScannable(file.previousFilename))) return false;
