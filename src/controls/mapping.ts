@@ -80,7 +80,7 @@ const CATEGORY_NOUN: Record<Category, string> = {
   "ai-tooling": "AI tooling file",
   "governance-policy": "governance policy",
   dependency: "AI dependency",
-  code: "AI use in code",
+  code: "AI code change",
 };
 
 function counted(changes: ControlFacts["changes"], categories: readonly Category[]): string {
@@ -136,7 +136,7 @@ function claims(f: ControlFacts, options: MappingOptions): ControlEvidence[] {
     claim("A.5.3", "assessment-approved", `${a.id}${a.version !== undefined ? ` v${a.version}` : ""} (${where}) approved${by ? ` by ${by}` : ""}${more(f.assessment.approved.length - 1, "assessment")}`);
     if (f.assessment.controls.includes("A.5.4")) claim("A.5.4", "assessment-approved", `${named} assesses the impact on affected individuals and groups`);
     if (f.assessment.controls.includes("A.5.5")) claim("A.5.5", "assessment-approved", `${named} assesses societal impacts`);
-    const significant = counted(gated, ["model", "dataset", "prompt", "dependency", "governance-policy", "model-metadata"]);
+    const significant = counted(gated, ["model", "dataset", "prompt", "dependency", "governance-policy", "model-metadata", "code"]);
     claim("6.1.4", "assessment-approved", `impact assessment ${named} planned for this change`);
     claim("8.4", "assessment-approved", `significant change (${significant}) assessed by ${named} ${when}`);
   }

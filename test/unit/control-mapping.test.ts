@@ -75,6 +75,7 @@ describe("mapControls", () => {
     ["an open pull request is not yet merged", facts({ ...PASSED, changes: [MODEL] }), "8.4", "8.4 significant change (1 model) assessed by AIA-2026-014 while the pull request is open"],
     ["societal impact only when assessed", facts({ ...PASSED, changes: [MODEL] }), "A.5.5", undefined],
     ["clause 8.4 on a significant change", facts({ ...PASSED, changes: [MODEL, DVC], state: "merged" }), "8.4", "8.4 significant change (1 model, 1 dataset) assessed by AIA-2026-014 before merge"],
+    ["clause 8.4 on a change of AI use in code", facts({ ...PASSED, changes: [change("bot/answer.py", "code")], state: "merged" }), "8.4", "8.4 significant change (1 AI code change) assessed by AIA-2026-014 before merge"],
     ["sign-off names the team", facts({ ...PASSED, changes: [PROMPT] }), "A.3.2", "A.3.2 human-oversight sign-off by @carol (member of acme/ai-governance) at 3f2a9c0, other than the author"],
     ["gates passed: the process operated", facts({ ...PASSED, changes: [PROMPT] }), "A.6.1.3", "A.6.1.3 impact-assessment and human-oversight gates passed at 3f2a9c0 under the policy at the base commit"],
     ["gates waiting: the process has not operated yet", facts({ changes: [PROMPT] }), "A.6.1.3", undefined],
