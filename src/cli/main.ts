@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { CONFIG_PATH } from "../config/policy.js";
 import { parseArgs } from "node:util";
 import { formatProblem, parseConfigText } from "../config/parse.js";
 import { evaluatePullRequest, type Evaluation } from "../pipeline.js";
@@ -7,50 +9,14 @@ import { assessInit, workingTreePolicy } from "./assess.js";
 import { exportCommand, UsageError, verifyCommand } from "./audit.js";
 import { createLocalContext, defaultBranch, ensureRepository, GitError } from "./local-git.js";
 import { checkReport, formatText } from "./report.js";
-import { RECONCILE_USAGE } from "../reconcile/usage.js";
+import { closest } from "../util/closest.js";
+import { asksForHelp, commandUsage, COMMAND_USAGE, USAGE, usageErrorFor } from "./usage.js";
 
 export const EXIT_PASS = 0;
 export const EXIT_GATE_FAILS = 1;
 export const EXIT_USAGE = 2;
 /** The process ran out of work before the command returned: its result is unknown, never a pass. */
 export const EXIT_UNFINISHED = 3;
-
-const USAGE = `Usage: aims <command> [options]
-
-Commands:
-  check      Run aims-bot's detection and gates on local commits, before you push
-             --base <ref>     the branch the PR will target (default: merge base with the default branch)
-             --head <ref>     the commit to check (default: HEAD)
-             --body <file>    the pull request description, for Impact-Assessment: links
-             --format <f>     text (default), json or markdown
-  validate   Check a policy file and print every problem as file:line:column message
-             [path]           default: .github/aims.yml
-  assess init
-             Write an impact assessment for one AI system from the template, pre-filled from
-             systems: in .github/aims.yml, into the assessment directory (never overwrites)
-             --system <id>    the system to assess
-             --id <id>        the assessment id (default: AIA-<year>-<system>)
-${RECONCILE_USAGE}
-
-  export     Write an audit pack from the evidence repository's records (GITHUB_TOKEN; GITHUB_API_URL
-             for GitHub Enterprise Server)
-             --repo <owner/name>  the evidence repository
-             --since, --until <YYYY-MM-DD>  records of pull requests closed in this period (inclusive)
-             --format <f>     md, csv, json, cyclonedx (repeat or comma-separate; default: all)
-             --out <dir>      where to write (default: aims-audit-pack)
-             --config <file>  policy with controls.exclude (default: .github/aims.yml of --repo)
-             --app <slug>     the app whose records count (default: APP_SLUG or aims-bot)
-             --public-key <file>  the app's Ed25519 public key: checks signatures, ships in the pack
-  verify     Walk the hash chain and every record; report edited, deleted, out-of-chain, foreign,
-             reopened or hidden and badly signed records with their issue links
-             --repo <owner/name>, --since, --until, --app as for export
-             --public-key <file>  the app's published Ed25519 public key (checks every signature)
-             --since-pack <dir>   an earlier audit pack: the chain must only have grown since
-             --pack <dir>     check an audit pack offline (manifest, records, chain), no GitHub
-             --expected-head <sha256>  a head recorded elsewhere (detects deletion of the newest records)
-
-Exit codes: 0 both gates would pass (check) or nothing found (verify), 1 a gate would fail or verify
-found something, 2 usage or configuration error.`;
 
 export interface Io {
   stdout: (text: string) => void;
@@ -68,6 +34,10 @@ const processIo: Io = {
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && COMMAND_USAGE[command] && asksForHelp(rest)) {
+    io.stdout(`${commandUsage(command)}\n`);
+    return EXIT_PASS;
+  }
   try {
     switch (command) {
       case "check":
@@ -88,12 +58,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case "-h":
         io.stdout(`${USAGE}\n`);
         return EXIT_PASS;
-      default:
-        io.stderr(`${command ? `aims: unknown command "${command}"\n\n` : ""}${USAGE}\n`);
+      default: {
+        const meant = command ? closest(command, Object.keys(COMMAND_USAGE)) : undefined;
+        io.stderr(`${command ? `aims: unknown command "${command}"${meant ? `; did you mean "${meant}"?` : ""}\n\n` : ""}${USAGE}\n`);
         return EXIT_USAGE;
+      }
     }
   } catch (error) {
-    if (error instanceof GitError || error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.stderr(`aims: ${usageErrorFor(command!, error as Error & { code: string }).message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof GitError || error instanceof UsageError) {
       io.stderr(`aims: ${(error as Error).message}\n`);
       return EXIT_USAGE;
     }
@@ -136,21 +112,30 @@ async function assess(args: string[], io: Io): Promise<number> {
 
 function validate(args: string[], io: Io): number {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  const path = positionals[0] ?? ".github/aims.yml";
+  if (positionals.length > 1) throw new UsageError(`validate takes one policy file, not ${positionals.length} (run aims validate --help)`);
+  const path = positionals[0] ?? CONFIG_PATH;
+  const file = resolve(io.cwd, path);
+  if (!existsSync(file)) {
+    if (positionals[0] === undefined) {
+      io.stdout(`no ${CONFIG_PATH}: the built-in defaults apply (policies/default.yml)\n`);
+      return EXIT_PASS;
+    }
+    throw new UsageError(`${path} does not exist`);
+  }
   let text: string;
   try {
-    text = readFileSync(new URL(path, `file://${io.cwd.replace(/\/?$/, "/")}`), "utf8");
+    text = readFileSync(file, "utf8");
   } catch (error) {
-    io.stderr(`aims: cannot read ${path}: ${(error as Error).message}\n`);
-    return EXIT_USAGE;
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === "EISDIR" ? "it is a folder" : (error as Error).message}`);
   }
   const result = parseConfigText(text, path);
-  if (result.ok) {
-    io.stdout(`${path}: valid\n`);
-    return EXIT_PASS;
+  if (!result.ok) {
+    for (const p of result.problems) io.stdout(`${formatProblem(p)}\n`);
+    return EXIT_USAGE;
   }
-  for (const p of result.problems) io.stdout(`${formatProblem(p)}\n`);
-  return EXIT_USAGE;
+  for (const w of result.warnings) io.stdout(`${formatProblem({ ...w, message: `warning: ${w.message}` })}\n`);
+  io.stdout(`${path}: valid${result.warnings.length ? ` (${result.warnings.length} warning${result.warnings.length === 1 ? "" : "s"})` : ""}\n`);
+  return EXIT_PASS;
 }
 
 async function check(args: string[], io: Io): Promise<number> {

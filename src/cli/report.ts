@@ -1,11 +1,16 @@
 import { formatProblem } from "../config/parse.js";
+import type { PolicySource } from "../config/policy.js";
 import type { CodeFinding } from "../detect/code/diff.js";
 import type { AiChange, DependencyChange, DvcOutput, DvcSource, LfsPointer } from "../detect/types.js";
 import type { Conclusion, GateResult, Reason } from "../gates/types.js";
 import type { PullRequestRef } from "../github/pull-request-context.js";
 import type { Evaluation } from "../pipeline.js";
 import { describeDependency } from "../render/check.js";
-import { uncell } from "../render/markdown.js";
+import { humanBytes, uncell } from "../render/markdown.js";
+import { UNREGISTERED_SYSTEM } from "../detect/types.js";
+
+/** The repository name a local check gives the clone it reads (see local-git.ts). */
+const LOCAL_REPOSITORY = "local/repository";
 
 /** Version of the `aims check --format json` document; bumped on any incompatible change. */
 export const CHECK_REPORT_SCHEMA_VERSION = 1;
@@ -14,7 +19,8 @@ export interface CheckReport {
   schemaVersion: number;
   base: { ref: string; sha: string };
   head: { sha: string };
-  policy: { valid: boolean; problems: string[] };
+  /** sources: where the policy was read, most specific first (`.github/aims.yml at main`, `built-in defaults`). */
+  policy: { valid: boolean; problems: string[]; sources: string[] };
   /** Present when not every changed file could be read, so detection did not run (both gates fail closed). */
   tooLarge?: { changedFiles: number };
   changes: Array<{
@@ -78,7 +84,11 @@ export function checkReport(pull: PullRequestRef, evaluation: Evaluation, asked?
     schemaVersion: CHECK_REPORT_SCHEMA_VERSION,
     base: { ref: pull.baseRef, sha: pull.baseSha },
     head: { sha: pull.headSha },
-    policy: { valid: policy.ok, problems: policy.ok ? [] : policy.problems.map(formatProblem) },
+    policy: {
+      valid: policy.ok,
+      problems: policy.ok ? [] : policy.problems.map(formatProblem),
+      sources: (policy.ok ? policy.policy.sources : policy.sources).map(describeSource),
+    },
     ...(facts.filesTruncated ? { tooLarge: { changedFiles: facts.changedFileCount } } : {}),
     changes: facts.changes.map(changeEntry),
     problems: facts.problems.map((p) => ({ path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.message })),
@@ -91,6 +101,13 @@ export function checkReport(pull: PullRequestRef, evaluation: Evaluation, asked?
       required: requiredOnGitHub(g, asked),
     })),
   };
+}
+
+/** `.github/aims.yml at main`, `acme/.github:.github/aims.yml`, `built-in defaults (policies/default.yml)`. */
+export function describeSource(source: PolicySource): string {
+  if (source.builtIn) return `built-in defaults (${source.path})`;
+  const file = source.repository === LOCAL_REPOSITORY ? source.path : `${source.repository}:${source.path}`;
+  return source.ref ? `${file} at ${source.ref}` : file;
 }
 
 function changeEntry(c: AiChange): CheckReport["changes"][number] {
@@ -124,17 +141,25 @@ function dependencySource(d: DependencyChange): string {
   return `${d.direct ? "declared" : "lockfile only"} in ${d.manifests.join(", ")}`;
 }
 
+/** What was found, in words; never a count when detection did not run. */
+function headline(report: CheckReport): string {
+  if (!report.policy.valid) return "the policy is invalid, so nothing was classified (fix it first)";
+  if (report.tooLarge) {
+    return `too large to check (${report.tooLarge.changedFiles} changed files; not every file could be read, so nothing was classified)`;
+  }
+  const n = report.changes.length;
+  if (n === 0) return "no AI-related changes";
+  const systems = [...new Set(report.changes.filter((c) => c.gated && c.system !== UNREGISTERED_SYSTEM).map((c) => c.system))];
+  const outside = report.changes.some((c) => c.gated && c.system === UNREGISTERED_SYSTEM);
+  const where = [...(systems.length ? [`in ${systems.join(", ")}`] : []), ...(outside ? ["outside any registered system"] : [])];
+  return `${n} AI-related change${n === 1 ? "" : "s"}${where.length ? ` ${where.join(" and ")}` : ""}`;
+}
+
 /** Plain terminal output: one block per gate, then the detected changes. */
 export function formatText(report: CheckReport): string {
   const lines: string[] = [];
-  const systems = new Set(report.changes.filter((c) => c.gated).map((c) => c.system));
   const range = `aims check ${report.base.ref}...${report.head.sha.slice(0, 7)}`;
-  lines.push(
-    report.tooLarge
-      ? `${range}: too large to check (${report.tooLarge.changedFiles} changed files; not every file could be read, so nothing was classified)`
-      : `${range}: ${report.changes.length} AI-related change(s)` + (systems.size ? ` in ${[...systems].join(", ")}` : ""),
-    "",
-  );
+  lines.push(`${range}: ${headline(report)}`, `policy: ${report.policy.sources.join(" over ") || "none"}`, "");
   for (const g of report.gates) {
     lines.push(`${MARK[g.conclusion]} ${g.name}: ${g.title} (${g.conclusion})`);
     for (const r of g.reasons) lines.push(`    ${REASON_MARK[r.status]} ${r.message}`);
@@ -151,7 +176,7 @@ export function formatText(report: CheckReport): string {
           ? plainText(c.reason)
           : c.path;
       lines.push(`  ${c.category.padEnd(17)} ${c.system.padEnd(16)} ${what}  [${c.rule}]`);
-      if (c.lfs) lines.push(`  ${"".padEnd(34)} Git LFS object ${c.lfs.oid} (${c.lfs.size} bytes)`);
+      if (c.lfs) lines.push(`  ${"".padEnd(34)} Git LFS object ${c.lfs.oid} (${humanBytes(c.lfs.size)})`);
       for (const o of c.dvc ?? []) lines.push(`  ${"".padEnd(34)} DVC output ${o.path}${o.md5 ? ` md5 ${o.md5}` : o.hash ? ` ${o.hash}` : ""}${o.remote ? ` on remote ${o.remote}` : ""}`);
     }
     lines.push("");

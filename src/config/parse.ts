@@ -1,5 +1,7 @@
 import { LineCounter, parseDocument, isMap, type Document } from "yaml";
 import type { z } from "zod";
+import { closest } from "../util/closest.js";
+import { keysAt } from "./json-schema.js";
 import { configFileSchema, type ConfigFile } from "./schema.js";
 
 /** One problem in a configuration file, positioned for an editor: `file:line:column message`. */
@@ -16,7 +18,8 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 export type ParseResult =
-  | { ok: true; config: ConfigFile }
+  /** warnings: settings that are valid but cannot work as written (a glob that can never match). */
+  | { ok: true; config: ConfigFile; warnings: ConfigProblem[] }
   | { ok: false; problems: ConfigProblem[] };
 
 /** Parse and validate one configuration file, reporting every problem with its position. */
@@ -43,8 +46,65 @@ export function parseConfigText(text: string, file: string): ParseResult {
   }
   // reportInput: tells a key that is present with the wrong type from a missing one.
   const parsed = configFileSchema.safeParse(value, { reportInput: true });
-  if (parsed.success) return { ok: true, config: parsed.data };
-  return { ok: false, problems: sortProblems(parsed.error.issues.map((issue) => locateIssue(issue, doc, lineCounter, file))) };
+  if (parsed.success) return { ok: true, config: parsed.data, warnings: sortProblems(globWarnings(parsed.data, doc, lineCounter, file)) };
+  const issues = withSuggestions(parsed.error.issues);
+  return { ok: false, problems: sortProblems(issues.map((issue) => locateIssue(issue, doc, lineCounter, file))) };
+}
+
+type Path = (string | number)[];
+const pathOf = (issue: Issue): Path => issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
+const isMissing = (issue: Issue): boolean =>
+  (issue.code === "invalid_type" || issue.code === "invalid_value") && "input" in issue && issue.input === undefined;
+
+/**
+ * An unknown key that is a typo of a missing one (`riskk` for `risk`) is one problem, not two: the
+ * unknown key names the key it was meant to be, and the "is required" of that key is dropped.
+ */
+function withSuggestions(issues: readonly Issue[]): Issue[] {
+  const dropped = new Set<string>();
+  const out = issues.map((issue) => {
+    if (issue.code !== "unrecognized_keys" || issue.keys.length !== 1) return issue;
+    const path = pathOf(issue);
+    const suggestion = closest(issue.keys[0]!, keysAt(path));
+    if (!suggestion) return issue;
+    dropped.add(JSON.stringify([...path, suggestion]));
+    return { ...issue, suggestion } as Issue;
+  });
+  return out.filter((issue) => !(isMissing(issue) && dropped.has(JSON.stringify(pathOf(issue)))));
+}
+
+/** Paths are matched relative to the repository root: a leading `/`, `./` or a `..` segment never matches. */
+export function globProblem(pattern: string): string | undefined {
+  if (pattern.startsWith("/")) return `"${pattern}" can never match: paths are relative to the repository root, write "${pattern.replace(/^\/+/, "")}"`;
+  if (pattern.startsWith("./")) return `"${pattern}" can never match: paths have no leading "./", write "${pattern.replace(/^(\.\/)+/, "")}"`;
+  if (pattern.split("/").includes("..")) return `"${pattern}" can never match: paths inside the repository have no ".." segment`;
+  if (pattern.includes("\\")) return `"${pattern}" can never match a path: paths use "/" as separator`;
+  return undefined;
+}
+
+/** Every user glob in a configuration, with its path in the file. */
+function globsOf(config: ConfigFile): Array<{ path: Path; pattern: string }> {
+  const out: Array<{ path: Path; pattern: string }> = [];
+  const add = (base: Path, list: string[] | undefined) => list?.forEach((pattern, i) => out.push({ path: [...base, i], pattern }));
+  config.systems?.forEach((s, i) => add(["systems", i, "paths"], s.paths));
+  add(["ignore"], config.ignore);
+  for (const [category, rules] of Object.entries(config.detect ?? {})) {
+    if (rules && typeof rules === "object" && !Array.isArray(rules) && category !== "dependencies") {
+      const r = rules as { include?: string[]; ignore?: string[] };
+      add(["detect", category, "include"], r.include);
+      add(["detect", category, "ignore"], r.ignore);
+    }
+  }
+  return out;
+}
+
+function globWarnings(config: ConfigFile, doc: Document, lines: LineCounter, file: string): ConfigProblem[] {
+  return globsOf(config).flatMap(({ path, pattern }) => {
+    const problem = globProblem(pattern);
+    if (!problem) return [];
+    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    return [{ file, ...(node?.range ? position(lines, node.range[0]) : { line: 1, column: 1 }), message: `${pathLabel(path)}: ${problem}` }];
+  });
 }
 
 /** Problems in reading order: by file, then line, then column (a problem without a position first). */
@@ -61,7 +121,7 @@ function firstLine(message: string): string {
 type Issue = z.core.$ZodIssue;
 
 function locateIssue(issue: Issue, doc: Document, lines: LineCounter, file: string): ConfigProblem {
-  const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
+  const path = pathOf(issue);
   let message = describeIssue(issue, path);
   // Unknown keys are reported on their parent; point at the key itself.
   if (issue.code === "unrecognized_keys") {
@@ -107,9 +167,13 @@ function yamlType(value: unknown): string {
 function describeIssue(issue: Issue, path: (string | number)[]): string {
   const at = path.length > 0 ? `${pathLabel(path)}: ` : "";
   switch (issue.code) {
-    case "unrecognized_keys":
-      return `${at}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    case "unrecognized_keys": {
+      const meant = (issue as { suggestion?: string }).suggestion;
+      const suggestion = meant ? `; did you mean "${meant}"?` : "";
+      return `${at}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${suggestion}`;
+    }
     case "invalid_value":
+      if (isMissing(issue)) return `${pathLabel(path)} is required: one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
       return `${at}must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "invalid_type":
       if (issue.input === undefined) return `${pathLabel(path)} is required`;

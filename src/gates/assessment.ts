@@ -776,7 +776,7 @@ export function assessmentGate(policy: Policy, facts: PullRequestFacts): GateRes
       steps.push(
         existing
           ? `Add this line to the pull request description: \`Impact-Assessment: ${existing}\` (the existing assessment of ${system}; it must be approved and list ${system} under \`systems\`).`
-          : `Write the assessment of ${system} at \`${path}\` (${TEMPLATE_HINT}) or open an issue with the “AI impact assessment” form, have ${assessorsText(policy)} approve it, and add the line \`Impact-Assessment: ${path}\` (or \`Impact-Assessment: #<issue>\`) to the pull request description.`,
+          : `Write the assessment of ${system} at \`${path}\` (\`aims assess init --system ${system}\` writes it from the template) or open an issue with the “AI impact assessment” form, have ${assessorsText(policy)} approve it, and add the line \`Impact-Assessment: ${path}\` (or \`Impact-Assessment: #<issue>\`) to the pull request description.`,
       );
     }
     const named = unexplained.join(", ");

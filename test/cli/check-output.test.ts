@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from "@jest/globals";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
 import { formatText, type CheckReport } from "../../src/cli/report.js";
+import { repoWith as sharedRepoWith } from "../support/git-repo.js";
 
 const POLICY = `ignore: ["generated/**"]
 systems:
@@ -19,28 +19,7 @@ afterAll(() => {
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
 
-/** A throwaway git repository: `main` with the base files, and `feature` with one commit by `author` on top. */
-function repoWith(base: Record<string, string>, head: Record<string, string>, author = "Alice"): string {
-  const dir = mkdtempSync(join(tmpdir(), "aims-cli-out-"));
-  roots.push(dir);
-  const env = { ...process.env, GIT_AUTHOR_NAME: author, GIT_AUTHOR_EMAIL: "a@example.com", GIT_COMMITTER_NAME: author, GIT_COMMITTER_EMAIL: "a@example.com", GIT_CONFIG_NOSYSTEM: "1", HOME: dir };
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, env, encoding: "utf8" });
-  const write = (files: Record<string, string>) => {
-    for (const [path, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), content);
-    }
-  };
-  git("init", "-q", "-b", "main");
-  write(base);
-  git("add", "-A");
-  git("commit", "-q", "-m", "base");
-  git("checkout", "-q", "-b", "feature");
-  write(head);
-  git("add", "-A");
-  git("commit", "-q", "-m", "change");
-  return dir;
-}
+const repoWith = (base: Record<string, string>, head: Record<string, string>, author?: string) => sharedRepoWith(roots, base, head, author);
 
 async function aims(dir: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -66,7 +45,7 @@ describe("aims check output", () => {
     const dir = repoWith(BASE, { ...generated, "models/ranker.onnx": "\u0000ONNX" });
     const { code, stdout } = await aims(dir, "check");
     expect(code).toBe(1);
-    expect(stdout.split("\n")[0]).toMatch(/^aims check main\.\.\.[0-9a-f]{7}: 1 AI-related change\(s\) in recommender$/);
+    expect(stdout.split("\n")[0]).toMatch(/^aims check main\.\.\.[0-9a-f]{7}: 1 AI-related change in recommender$/);
     expect(stdout).not.toContain("too large");
   }, 60_000);
 
@@ -75,7 +54,7 @@ describe("aims check output", () => {
       schemaVersion: 1,
       base: { ref: "main", sha: "a".repeat(40) },
       head: { sha: "b".repeat(40) },
-      policy: { valid: true, problems: [] },
+      policy: { valid: true, problems: [], sources: [".github/aims.yml at main"] },
       tooLarge: { changedFiles: 250_000 },
       changes: [],
       problems: [],

@@ -128,7 +128,7 @@ describe("aims check on a local repository", () => {
 
     const text = await aims(repo.dir, "check");
     expect(text.code).toBe(1);
-    expect(text.stdout).toContain(`Git LFS object sha256:${LFS_OID} (48213 bytes)`);
+    expect(text.stdout).toContain(`Git LFS object sha256:${LFS_OID} (48.2 KB)`);
     expect(text.stdout).toContain("required: sign-off on GitHub");
   });
 
@@ -235,7 +235,7 @@ describe("aims check on a local repository", () => {
     [["check", "--format", "xml"], /--format must be/],
     [["check", "--base", "no-such-branch"], /not a commit/],
     [["check", "--body", "missing.md"], /cannot read --body/],
-    [["check", "--bogus"], /Unknown option/],
+    [["check", "--bogus"], /unknown option --bogus/],
     [["frobnicate", "-"], /unknown command/],
   ])("exits 2 on usage errors: %j", async (argv, message) => {
     const repo = new Repo(baseFiles()).change({ "README.md": "x\n" });

@@ -29,7 +29,7 @@ let deliveries = 0;
  * Start the app as users do (`npm start` runs `node lib/server.js`, built by `npm test`) on 127.0.0.1,
  * pointed at the fake GitHub through GHE_HOST.
  */
-export async function startApp(fake: FakeGitHub, host: string, env: Record<string, string> = {}): Promise<RunningApp> {
+export async function startApp(fake: { app: Pick<FakeGitHub["app"], "id"> }, host: string, env: Record<string, string> = {}): Promise<RunningApp> {
   const port = await freePort();
   // lib/server.js is `probot run` with aims-bot's Octokit (rate-limit retries, pacing, timeouts).
   const child: ChildProcess = spawn(process.execPath, ["./lib/server.js"], {

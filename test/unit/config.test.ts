@@ -37,8 +37,8 @@ describe("parseConfigText", () => {
   });
 
   it("treats an empty file as an empty configuration", () => {
-    expect(parseConfigText("", ".github/aims.yml")).toEqual({ ok: true, config: {} });
-    expect(parseConfigText("# only a comment\n", ".github/aims.yml")).toEqual({ ok: true, config: {} });
+    expect(parseConfigText("", ".github/aims.yml")).toEqual({ ok: true, config: {}, warnings: [] });
+    expect(parseConfigText("# only a comment\n", ".github/aims.yml")).toEqual({ ok: true, config: {}, warnings: [] });
   });
 
   it("reports an unknown key at the key's own line and column", () => {
@@ -47,7 +47,7 @@ describe("parseConfigText", () => {
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.problems).toHaveLength(1);
-      expect(formatProblem(result.problems[0]!)).toBe('.github/aims.yml:3:3 detect: unknown key "modle"');
+      expect(formatProblem(result.problems[0]!)).toBe('.github/aims.yml:3:3 detect: unknown key "modle"; did you mean "model"?');
     }
   });
 
@@ -265,7 +265,7 @@ describe("loadPolicy", () => {
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.reason).toBe("invalid");
-      expect(formatProblem(result.problems[0]!)).toBe('acme/.github:.github/aims.yml:1:1 unknown key "systms"');
+      expect(formatProblem(result.problems[0]!)).toBe('acme/.github:.github/aims.yml:1:1 unknown key "systms"; did you mean "systems"?');
     }
   });
 
