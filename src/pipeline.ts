@@ -11,6 +11,7 @@ import type { DetectionProblem, GateResult, PullRequestFacts } from "./gates/typ
 import { gatherAssessmentFacts } from "./github/assessment-facts.js";
 import { publishChecks, type PublishedCheck } from "./github/checks.js";
 import { gatherOversightFacts } from "./github/oversight-facts.js";
+import { gatherPolicyChange } from "./github/policy-change-facts.js";
 import { allChangedFiles, type GitHub, type PullRequestContext } from "./github/pull-request-context.js";
 import { renderGates } from "./render/check.js";
 import { mapLimit } from "./util/concurrency.js";
@@ -81,10 +82,14 @@ export async function evaluatePullRequest(ctx: PullRequestContext, hooks: Evalua
   }
 
   const detector = createDetector(policy.policy);
-  const { changes, problems } = await detectChanges(ctx, policy.policy, detector, files);
+  const [{ changes, problems }, policyChange] = await Promise.all([
+    detectChanges(ctx, policy.policy, detector, files),
+    gatherPolicyChange(ctx, policy.policy, files),
+  ]);
   facts.changes = changes;
   facts.problems = problems;
-  if (changes.some((c) => c.gated)) {
+  if (policyChange) facts.policyChange = policyChange;
+  if (changes.some((c) => c.gated) || policyChange) {
     hooks.onGoverned?.(policy, facts);
     const [assessment, oversight] = await Promise.all([
       gatherAssessmentFacts(ctx, policy.policy, facts),

@@ -75,6 +75,7 @@ export interface Policy {
     tiers: Record<OversightTier, TierPolicy>;
     governance: Principals;
   };
+  governance: { owners: Principals };
   evidence: { repository?: string; enabled: boolean };
   controls: {
     exclude: Array<{ id: string; justification: string }>;
@@ -259,6 +260,7 @@ export function resolvePolicy(config: ConfigFile, sources: PolicySource[]): Poli
       tiers: { minimal: tier(o.tiers?.minimal), limited: tier(o.tiers?.limited), high: tier(o.tiers?.high) },
       governance: principals(o.governance),
     },
+    governance: { owners: principals(config.governance?.owners) },
     evidence: {
       ...(config.evidence?.repository ? { repository: config.evidence.repository } : {}),
       enabled: config.evidence?.enabled ?? true,

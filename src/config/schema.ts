@@ -139,6 +139,14 @@ const oversightSchema = z.strictObject({
   governance: principals.optional(),
 });
 
+const governanceSchema = z.strictObject({
+  /**
+   * Who approves changes to this policy (`.github/aims.yml` and the files it extends). Empty: the
+   * override list `oversight.governance`, and when that is empty too, the repository's admins.
+   */
+  owners: principals.optional(),
+});
+
 const evidenceSchema = z.strictObject({
   /** owner/name of the repository that holds evidence issues; default: the PR's own repository. */
   repository: z
@@ -222,6 +230,7 @@ export const configFileSchema = z.strictObject({
   ignore: z.array(glob).optional(),
   assessment: assessmentSchema.optional(),
   oversight: oversightSchema.optional(),
+  governance: governanceSchema.optional(),
   evidence: evidenceSchema.optional(),
   controls: controlsSchema.optional(),
 });

@@ -4,6 +4,14 @@ import type { AiChange } from "../detect/types.js";
 import { assessmentGate } from "./assessment.js";
 import { affectedSystems } from "./common.js";
 import { applyOverride, findOverride, governanceText, oversightGate, oversightTier } from "./oversight.js";
+import {
+  combineOversight,
+  headPolicyInvalid,
+  policyChangeAssessment,
+  policyChangeAssessmentNote,
+  policyChangeOversight,
+  type PolicyChangeFacts,
+} from "./policy-change.js";
 import { CHECK_NAMES, GATE_IDS, type GateId, type GateResult, type PullRequestFacts, type Reason } from "./types.js";
 
 /** GitHub lists at most this many files of a pull request. */
@@ -34,8 +42,26 @@ export function evaluateGates(policyResult: PolicyResult, facts: PullRequestFact
     return withOverride(policy, facts, tooLarge);
   }
 
+  if (facts.policyChange) return policyChangeGates(policyResult.policy, facts, facts.policyChange);
   const results = [assessmentGate(policyResult.policy, facts), oversightGate(policyResult.policy, facts)];
   return withOverride(policyResult.policy, facts, results);
+}
+
+/**
+ * A pull request that changes the policy: its proposed policy must be valid, the policy files need
+ * the governance owners' sign-off instead of an assessment, and any other AI change in it is judged
+ * as usual. An invalid proposed policy is not overridable: merged, it would fail every later check.
+ */
+function policyChangeGates(policy: Policy, facts: PullRequestFacts, pc: PolicyChangeFacts): GateResult[] {
+  if (pc.problems.length > 0) return headPolicyInvalid(pc);
+  const policyFiles = new Set(pc.files);
+  const rest: PullRequestFacts = { ...facts, changes: facts.changes.filter((c) => !policyFiles.has(c.path)) };
+  const others = rest.changes.some((c) => c.gated) || rest.problems.length > 0;
+  const assessment = others ? assessmentGate(policy, rest) : policyChangeAssessment(pc);
+  if (others) assessment.reasons.push(policyChangeAssessmentNote(pc));
+  const signOff = policyChangeOversight(policy, facts, pc);
+  const oversight = others ? combineOversight(oversightGate(policy, rest), signOff) : signOff;
+  return withOverride(policy, facts, [assessment, oversight]);
 }
 
 /**

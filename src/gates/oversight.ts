@@ -255,7 +255,8 @@ interface Judged {
   errors: string[];
 }
 
-function judgeSignOffs(tier: TierPolicy, tierName: string, facts: PullRequestFacts): Judged {
+/** `emptyMeans`: who a tier naming nobody accepts (policy changes: repository admins). */
+export function judgeSignOffs(tier: TierPolicy, tierName: string, facts: PullRequestFacts, emptyMeans: "write" | "admin" = "write"): Judged {
   const of = facts.oversight ?? EMPTY_OVERSIGHT_FACTS;
   const author = facts.author.toLowerCase();
   const out: Judged = { counted: [], dismissed: [], blockers: [], errors: [] };
@@ -317,7 +318,7 @@ function judgeSignOffs(tier: TierPolicy, tierName: string, facts: PullRequestFac
 
     const isAuthor = lower === author;
     const standing = of.standing[lower];
-    const elig = u.bot || isAuthor ? undefined : standing?.error ? undefined : eligibility(tier, u.login, standing, "write");
+    const elig = u.bot || isAuthor ? undefined : standing?.error ? undefined : eligibility(tier, u.login, standing, emptyMeans);
 
     if (lastReview?.state === "CHANGES_REQUESTED" && !u.bot && !isAuthor) {
       if (standing?.error) out.errors.push(`Whether ${who} (who requested changes) is an eligible reviewer could not be read from GitHub: ${standing.error}`);
@@ -346,7 +347,7 @@ function judgeSignOffs(tier: TierPolicy, tierName: string, facts: PullRequestFac
       continue;
     }
     if (!elig?.ok) {
-      out.dismissed.push(`${what}: not eligible for the ${tierName} tier (${elig?.via ?? "not checked"}); eligible: ${eligibleText(tier)}.`);
+      out.dismissed.push(`${what}: not eligible for the ${tierName} tier (${elig?.via ?? "not checked"}); eligible: ${emptyMeans === "admin" ? principalsText(tier, "a repository admin") : eligibleText(tier)}.`);
       continue;
     }
     if (tier.require_rationale && current.rationale === "") {

@@ -1,6 +1,7 @@
 import type { AiChange } from "../detect/types.js";
 import type { AssessmentFacts } from "./assessment.js";
 import type { OversightFacts } from "./oversight.js";
+import type { PolicyChangeFacts } from "./policy-change.js";
 
 /** Check-run conclusions a gate may reach. `neutral` and `skipped` are never used: required checks pass on them. */
 export type Conclusion = "success" | "failure" | "action_required";
@@ -108,4 +109,6 @@ export interface PullRequestFacts {
   /** Gathered only when the PR has gated AI changes. */
   assessment?: AssessmentFacts;
   oversight?: OversightFacts;
+  /** Set when the pull request changes the policy itself (`.github/aims.yml` or a file it extends). */
+  policyChange?: PolicyChangeFacts;
 }

@@ -44,7 +44,7 @@ export async function publishChecks(
         conclusion: check.result.conclusion,
         completed_at: new Date().toISOString(),
         external_id: `${pull.owner}/${pull.repo}#${pull.number}@${pull.headSha}`,
-        output: { title: check.output.title, summary: check.output.summary },
+        output: { title: check.output.title, summary: check.output.summary, ...(check.output.annotations ? { annotations: check.output.annotations } : {}) },
         ...(check.output.actions ? { actions: check.output.actions } : {}),
       };
       if (current) {

@@ -50,7 +50,7 @@ export function headSeenAt(runs: ExistingCheckRun[]): string | undefined {
 /** Where a login stands: active membership in each listed team, and permission when some list is empty. */
 export async function standingOf(ctx: PullRequestContext, policy: Policy, login: string): Promise<Standing> {
   const { tiers, governance } = policy.oversight;
-  const lists = [tiers.minimal, tiers.limited, tiers.high, governance];
+  const lists = [tiers.minimal, tiers.limited, tiers.high, governance, policy.governance.owners];
   const teams = [...new Set(lists.flatMap((l) => l.teams))];
   const needPermission = lists.some((l) => l.teams.length === 0 && l.users.length === 0);
   try {

@@ -121,6 +121,8 @@ export interface PullRequestContext {
   /** A file's text at a ref, `undefined` when it does not exist there. */
   readFile(path: string, ref: string): Promise<string | undefined>;
   policy(): Promise<PolicyResult>;
+  /** Reads a policy file of any repository the app can see (`_extends` targets); absent: only this repository's. */
+  readConfig?: ConfigReader;
   /** The merge base of base and head: the "before" side of the PR's three-dot diff. */
   mergeBase(): Promise<string>;
   /**
@@ -370,6 +372,7 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
       return p;
     },
     policy: memo(() => loadPolicy(read, { owner, repo, baseRef: pull.baseRef })),
+    readConfig: read,
     mergeBase,
     existingChecks: async () => {
       const res = await octokit.rest.checks.listForRef({

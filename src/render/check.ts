@@ -21,6 +21,36 @@ export interface CheckOutput {
   summary: string;
   /** Buttons; an empty list clears earlier ones. Absent: leave the run's buttons alone. */
   actions?: CheckAction[];
+  /** Problems at a file position, shown by GitHub on the changed line (at most 50 per request). */
+  annotations?: CheckAnnotation[];
+}
+
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column: number;
+  end_column: number;
+  annotation_level: "failure" | "warning" | "notice";
+  title: string;
+  message: string;
+}
+
+/** GitHub accepts at most 50 annotations per check-run request. */
+export const MAX_ANNOTATIONS = 50;
+
+/** Reasons that failed at a `file:line:column` become annotations of that line. */
+export function checkAnnotations(result: GateResult): CheckAnnotation[] {
+  return result.reasons
+    .filter((r) => r.status === "error" || r.status === "unmet")
+    .flatMap((r) => {
+      const m = /^(.+):(\d+):(\d+)$/.exec(r.location ?? "");
+      // `owner/repo:path` is another repository's file: it has no line in this commit.
+      if (!m || m[1]!.includes(":")) return [];
+      const [line, column] = [Number(m[2]), Number(m[3])];
+      return [{ path: m[1]!, start_line: line, end_line: line, start_column: column, end_column: column, annotation_level: "failure" as const, title: result.title.slice(0, 255), message: r.message.slice(0, 64_000) }];
+    })
+    .slice(0, MAX_ANNOTATIONS);
 }
 
 export const REQUEST_REVIEW_ACTION: CheckAction = { label: "Request review", description: "Ask the eligible reviewers to sign off", identifier: "request-review" };
@@ -88,7 +118,8 @@ export function renderCheck(result: GateResult, ctx: RenderContext, maxBytes = M
   summary += renderChanges(ctx.changes, ctx.policy, Math.max(0, tableBudget), ctx.filesUrl);
   summary = truncateBytes(summary, maxBytes - byteLength(footer)) + footer;
   const actions = checkActions(result);
-  return { title: result.title, summary, ...(actions ? { actions } : {}) };
+  const annotations = checkAnnotations(result);
+  return { title: result.title, summary, ...(actions ? { actions } : {}), ...(annotations.length > 0 ? { annotations } : {}) };
 }
 
 function policyLine(ctx: RenderContext): string {

@@ -1,7 +1,7 @@
 import { uncell } from "../../src/render/markdown.js";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
-import { eventually, startApp, type RunningApp } from "../support/server.js";
+import { eventually, repoDeliveries, startApp, type RunningApp } from "../support/server.js";
 
 const POLICY = `systems:
   - id: recommender
@@ -35,13 +35,7 @@ describe("end to end: human oversight", () => {
     await fake?.stop();
   });
 
-  const get = async (path: string) => (await fetch(`${base}${path}`)).json();
-  const common = async () => ({ repository: await get("/repos/acme/shop"), installation: { id: fake.installationId } });
-
-  async function send(name: string, payload: Record<string, unknown>) {
-    const res = await app.send(name, payload);
-    expect(res.status).toBeLessThan(300);
-  }
+  const { get, common, send } = repoDeliveries(() => ({ fake, app }), "acme/shop");
 
   /** The oversight run on a commit once its conclusion is the expected one. */
   async function oversightOn(sha: string, conclusion: string) {

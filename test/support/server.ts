@@ -112,3 +112,18 @@ export async function eventually<T>(check: () => T | undefined | false, timeoutM
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * What an end-to-end test needs to talk to the running app about one repository: reads of the
+ * fake's REST API, the `repository` and `installation` every payload carries, and a signed delivery
+ * that must be accepted. `running` is read at call time (tests start both in beforeAll).
+ */
+export function repoDeliveries(running: () => { fake: FakeGitHub; app: RunningApp }, fullName: string) {
+  const get = async (path: string) => (await fetch(`${running().fake.apiBase}${path}`)).json();
+  const common = async () => ({ repository: await get(`/repos/${fullName}`), installation: { id: running().fake.installationId } });
+  const send = async (name: string, payload: Record<string, unknown>) => {
+    const res = await running().app.send(name, payload);
+    if (res.status >= 300) throw new Error(`${name} delivery answered ${res.status}: ${res.body}`);
+  };
+  return { get, common, send };
+}
