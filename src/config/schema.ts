@@ -30,18 +30,27 @@ const systemId = z
   );
 
 export const systemSchema = z.strictObject({
-  id: systemId,
-  name: z.string().min(1),
-  paths: z.array(glob).min(1, "list at least one path glob that belongs to this system"),
-  risk: z.enum(RISK_TIERS),
-  owner: z.string().min(1).optional(),
-  description: z.string().optional(),
+  id: systemId.describe("Identifier used in assessments (`systems: [id]`), labels (`ai-system:<id>`) and check summaries."),
+  name: z.string().min(1).describe("Human name shown in checks and evidence."),
+  paths: z
+    .array(glob)
+    .min(1, "list at least one path glob that belongs to this system")
+    .describe("Globs of the files that belong to the system; a file belongs to the system whose glob matches it most specifically."),
+  risk: z
+    .enum(RISK_TIERS)
+    .describe("Risk tier: picks the human-oversight tier (oversight.tiers) and the assessment's expected risk level; prohibited blocks every change."),
+  owner: z.string().min(1).optional().describe("Accountable team or person (`@org/team` or `@login`), pre-filled into new assessments."),
+  description: z.string().optional().describe("What the system does, pre-filled into new assessments."),
 });
 
-const categoryRules = z.strictObject({
-  include: z.array(glob).optional(),
-  ignore: z.array(glob).optional(),
-});
+const categoryRules = (what: string) =>
+  z
+    .strictObject({
+      include: z.array(glob).optional().describe(`Globs of extra files detected as ${what}, tried before the built-in rules.`),
+      ignore: z.array(glob).optional().describe(`Globs of files never detected as ${what}.`),
+    })
+    .optional()
+    .describe(`Extra detection rules for ${what}.`);
 
 /** Extra AI packages use exactly the catalogue's entry format (policies/ai-packages.yml). */
 export const extraPackageSchema = aiPackageEntrySchema;
@@ -58,14 +67,16 @@ export const GATEABLE_CATEGORIES = [
 ] as const;
 
 const detectSchema = z.strictObject({
-  model: categoryRules.optional(),
-  "model-metadata": categoryRules.optional(),
-  dataset: categoryRules.optional(),
-  prompt: categoryRules.optional(),
-  "ai-tooling": categoryRules.optional(),
+  model: categoryRules("model files (weights, checkpoints, exported models)"),
+  "model-metadata": categoryRules("model metadata (model cards, configs, evaluation reports)"),
+  dataset: categoryRules("datasets (training, evaluation and reference data)"),
+  prompt: categoryRules("prompts (prompt templates, system prompts)"),
+  "ai-tooling": categoryRules("AI tooling files (coding-agent instructions, MCP configuration)"),
   dependencies: z
     .strictObject({
-      extra: aiPackageEntriesSchema.optional(),
+      extra: aiPackageEntriesSchema
+        .optional()
+        .describe("AI packages to detect in addition to the built-in catalogue (policies/ai-packages.yml), in its entry format."),
       /** `ecosystem:name`, `ecosystem:pattern` or a bare name/pattern matched in every ecosystem. */
       ignore: z
         .array(
@@ -77,143 +88,162 @@ const detectSchema = z.strictObject({
               if (problem) ctx.addIssue({ code: "custom", message: problem });
             }),
         )
-        .optional(),
+        .optional()
+        .describe("Packages never detected as AI dependencies: `ecosystem:name`, `ecosystem:pattern*`, or a bare name or pattern for every ecosystem."),
     })
-    .optional(),
-  /** AI use in code: extra rules in the policies/code-rules.yml format, and rule ids to silence. */
+    .optional()
+    .describe("AI dependencies read from manifests and lockfiles."),
   code: z
     .strictObject({
-      extra: z.array(codeRuleSchema).optional(),
-      ignore: z.array(z.string().min(1, "a rule id cannot be empty")).optional(),
+      extra: z.array(codeRuleSchema).optional().describe("Extra rules for AI use in source code, in the policies/code-rules.yml format."),
+      ignore: z.array(z.string().min(1, "a rule id cannot be empty")).optional().describe("Ids of code rules never applied."),
     })
-    .optional(),
+    .optional()
+    .describe("AI use in source code and notebooks: extra rules, and rule ids to silence."),
   /** Categories whose changes require the gates; the others are reported only. */
-  gate: z.array(z.enum(GATEABLE_CATEGORIES)).optional(),
+  gate: z
+    .array(z.enum(GATEABLE_CATEGORIES))
+    .optional()
+    .describe("Categories whose changes need an impact assessment and sign-off; changes of other categories are reported only."),
 });
 
 const login = z.string().regex(/^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/, "a GitHub login, e.g. octocat");
 const teamRef = z.string().regex(/^@?[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, "a team as org/team-slug, e.g. acme/ai-governance");
 
 /** Who may act: members of any listed team or any listed user. Empty lists mean "anyone with write access". */
-const principals = z.strictObject({
-  teams: z.array(teamRef).optional(),
-  users: z.array(login).optional(),
-});
+const principals = (who: string, anyone: string) =>
+  z
+    .strictObject({
+      teams: z.array(teamRef).optional().describe(`Teams (org/team-slug) whose active members are ${who}.`),
+      users: z.array(login).optional().describe(`GitHub logins of people who are ${who}.`),
+    })
+    .optional()
+    .describe(`Who is ${who}: any member of a listed team or any listed user. Both empty: ${anyone}.`);
 
-const tierSchema = z.strictObject({
-  /** Sign-offs needed, from distinct people other than the author. */
-  required: z.number().int().min(0).max(10).optional(),
-  teams: z.array(teamRef).optional(),
-  users: z.array(login).optional(),
-  /** Each counted sign-off must come from a different listed team. */
-  distinct_teams: z.boolean().optional(),
-  /** A push invalidates earlier sign-offs. */
-  invalidate_on_push: z.boolean().optional(),
-  /** ...unless no AI-relevant file content changed since the signed commit. */
-  keep_when_ai_unchanged: z.boolean().optional(),
-  /** `/aims sign-off` must carry a rationale. */
-  require_rationale: z.boolean().optional(),
-});
+const tierSchema = (tier: string) =>
+  z
+    .strictObject({
+      required: z.number().int().min(0).max(10).optional().describe("Sign-offs needed, from distinct people other than the pull request's author."),
+      teams: z.array(teamRef).optional().describe("Teams (org/team-slug) whose active members may sign off; with users, both empty means anyone with write access."),
+      users: z.array(login).optional().describe("GitHub logins who may sign off."),
+      distinct_teams: z.boolean().optional().describe("Each counted sign-off must come from a different listed team."),
+      invalidate_on_push: z.boolean().optional().describe("A push after a sign-off makes it stale."),
+      keep_when_ai_unchanged: z
+        .boolean()
+        .optional()
+        .describe("With invalidate_on_push: a sign-off stays valid when no AI-relevant file changed since the signed commit."),
+      require_rationale: z.boolean().optional().describe("A sign-off counts only with a rationale (review text, or text after `/aims sign-off`)."),
+    })
+    .optional()
+    .describe(`Sign-off rules for changes to ${tier}-risk systems.`);
 
 const assessmentSchema = z.strictObject({
-  /** required: the PR body must link an assessment; auto: an approved assessment registered for each system suffices. */
-  link: z.enum(["required", "auto"]).optional(),
-  /** Folder of Markdown assessments with YAML front matter. */
-  directory: z.string().min(1).optional(),
-  assessors: principals.optional(),
-  /** Label that marks an assessment issue approved, when applied by an assessor. */
-  approval_label: z.string().min(1).max(50).optional(),
-  /** An approval older than this many days has expired. */
-  max_age_days: z.number().int().min(1).max(3650).optional(),
+  link: z
+    .enum(["required", "auto"])
+    .optional()
+    .describe("required: the pull request description must link an assessment (`Impact-Assessment: <path or #issue>`); auto: an approved, current assessment registered for each affected system is enough."),
+  directory: z.string().min(1).optional().describe("Folder of Markdown assessments with YAML front matter, where `aims assess init` writes new ones."),
+  assessors: principals("allowed to approve impact assessments", "anyone with write access except the pull request's author"),
+  approval_label: z.string().min(1).max(50).optional().describe("Label that marks an assessment issue approved, when an assessor applies it."),
+  max_age_days: z.number().int().min(1).max(3650).optional().describe("An assessment approved longer ago than this has expired and no longer counts."),
 });
 
 const oversightSchema = z.strictObject({
   tiers: z
     .strictObject({
-      minimal: tierSchema.optional(),
-      limited: tierSchema.optional(),
-      high: tierSchema.optional(),
+      minimal: tierSchema("minimal"),
+      limited: tierSchema("limited"),
+      high: tierSchema("high"),
     })
-    .optional(),
-  /** Who may `/aims override` both gates (break glass, recorded). */
-  governance: principals.optional(),
+    .optional()
+    .describe("Human sign-off per risk tier; a change takes the highest tier of the systems it touches (changes outside every system: high)."),
+  governance: principals("allowed to `/aims override <reason>` both gates (break glass, recorded as evidence)", "repository admins"),
 });
 
 const governanceSchema = z.strictObject({
-  /**
-   * Who approves changes to this policy (`.github/aims.yml` and the files it extends). Empty: the
-   * override list `oversight.governance`, and when that is empty too, the repository's admins.
-   */
-  owners: principals.optional(),
+  owners: principals(
+    "the governance owners, who approve changes to this policy (.github/aims.yml and the files it extends) instead of an impact assessment",
+    "oversight.governance, and when that is empty too, repository admins",
+  ),
 });
 
 const evidenceSchema = z.strictObject({
-  /** owner/name of the repository that holds evidence issues; default: the PR's own repository. */
   repository: z
     .string()
     .regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, "owner/name of a repository")
-    .optional(),
-  enabled: z.boolean().optional(),
+    .optional()
+    .describe("owner/name of the repository that holds the evidence issues; default: each pull request's own repository."),
+  enabled: z.boolean().optional().describe("Write one evidence record (an issue) per governed pull request."),
 });
 
 const controlId = z.string().regex(/^A\.\d+\.\d+(\.\d+)?$/, "an Annex A control id such as A.6.2.5");
 
 /** A check run named by the policy: its name and the slug of the GitHub App that runs it. */
 const namedCheck = z.strictObject({
-  name: z.string().min(1).max(200),
-  app: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "the slug of the GitHub App that creates the check run, e.g. github-actions"),
+  name: z.string().min(1).max(200).describe("The check run's name."),
+  app: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "the slug of the GitHub App that creates the check run, e.g. github-actions")
+    .describe("The slug of the GitHub App that creates the check run, e.g. github-actions."),
 });
-const namedChecks = z.strictObject({ checks: z.array(namedCheck).max(50).optional() });
+const namedChecks = (what: string) =>
+  z
+    .strictObject({
+      checks: z.array(namedCheck).max(50).optional().describe(`Check runs (name and the slug of the app that runs them) that count as ${what}.`),
+    })
+    .optional()
+    .describe(`Check runs that are ${what}.`);
 
 export const IMPLEMENTATION_STATUSES = ["implemented", "partially", "planned", "organisational"] as const;
 
 const controlsSchema = z.strictObject({
-  /** Annex A controls excluded from the statement of applicability, each with its justification. */
   exclude: z
     .array(
       z.strictObject({
-        id: controlId,
-        justification: z.string().min(10, "give a justification of at least a sentence"),
+        id: controlId.describe("The Annex A control id, e.g. A.6.2.5."),
+        justification: z
+          .string()
+          .min(10, "give a justification of at least a sentence")
+          .describe("Why the control does not apply, as the statement of applicability shows it."),
       }),
     )
-    .optional(),
-  /** Check runs that are verification and validation of the AI system (A.6.2.4). */
-  verification: namedChecks.optional(),
-  /** Check runs that validate data quality (A.7.4). */
-  data_quality: namedChecks.optional(),
-  /** Corrective action opened for every override (a nonconformity, clause 10.2). */
+    .optional()
+    .describe("Annex A controls excluded from the statement of applicability, each with its justification."),
+  verification: namedChecks("verification and validation of the AI system (A.6.2.4)"),
+  data_quality: namedChecks("data quality validation (A.7.4)"),
   nonconformity: z
     .strictObject({
-      owner: z.union([login, teamRef]).optional(),
-      due_days: z.number().int().min(1).max(365).optional(),
+      owner: z.union([login, teamRef]).optional().describe("Who owns each corrective action: a login or org/team."),
+      due_days: z.number().int().min(1).max(365).optional().describe("Days until a corrective action is due."),
     })
-    .optional(),
-  /** The statement of applicability's own document control (clause 6.1.3 d). */
+    .optional()
+    .describe("The corrective action opened for every override, which is a nonconformity (clause 10.2)."),
   statement: z
     .strictObject({
-      version: z.string().min(1).max(50).optional(),
-      approved_by: z.string().min(1).max(100).optional(),
-      approved_on: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD").optional(),
+      version: z.string().min(1).max(50).optional().describe("Version of the statement of applicability."),
+      approved_by: z.string().min(1).max(100).optional().describe("Who approved the statement of applicability."),
+      approved_on: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD").optional().describe("When it was approved, as YYYY-MM-DD."),
     })
-    .optional(),
-  /** Per control: how it is implemented, by whom, and where evidence kept outside GitHub lives. */
+    .optional()
+    .describe("The statement of applicability's own document control (clause 6.1.3 d)."),
   implementation: z
     .record(
       controlId,
       z.strictObject({
-        status: z.enum(IMPLEMENTATION_STATUSES),
-        owner: z.string().min(1).max(100).optional(),
-        /** A pointer to evidence outside GitHub (a document id, a URL). */
-        evidence: z.string().min(1).max(500).optional(),
-        justification: z.string().min(10).max(1000).optional(),
+        status: z.enum(IMPLEMENTATION_STATUSES).describe("How the control is implemented."),
+        owner: z.string().min(1).max(100).optional().describe("Who owns the control."),
+        evidence: z.string().min(1).max(500).optional().describe("Where evidence kept outside GitHub lives (a document id, a URL)."),
+        justification: z.string().min(10).max(1000).optional().describe("Why the control is implemented this way."),
       }),
     )
-    .optional(),
+    .optional()
+    .describe("Per Annex A control id: how it is implemented, by whom, and where evidence kept outside GitHub lives."),
 });
 
 export const configFileSchema = z.strictObject({
-  /** Another config to start from: `repo`, `owner/repo` or `owner/repo:path/to/file.yml`. */
-  _extends: z.string().min(1).optional(),
+  _extends: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Another policy to start from: `repo`, `owner/repo` or `owner/repo:path/to/file.yml`; this file's keys override it."),
   systems: z
     .array(systemSchema)
     .optional()
@@ -225,18 +255,22 @@ export const configFileSchema = z.strictObject({
         }
         seen.add(s.id);
       });
-    }),
-  detect: detectSchema.optional(),
-  ignore: z.array(glob).optional(),
-  assessment: assessmentSchema.optional(),
-  oversight: oversightSchema.optional(),
-  governance: governanceSchema.optional(),
-  evidence: evidenceSchema.optional(),
-  controls: controlsSchema.optional(),
+    })
+    .describe("The AI inventory: each AI system with the paths that belong to it and its risk tier. AI changes outside every system are outside any registered system."),
+  detect: detectSchema.optional().describe("What counts as an AI change, beyond the built-in detection rules."),
+  ignore: z
+    .array(glob)
+    .optional()
+    .describe("Globs of paths never governed (vendored code, build output, fixtures); replaces the built-in list."),
+  assessment: assessmentSchema.optional().describe("Impact assessments (aims/impact-assessment): where they live, who approves them, how long an approval lasts."),
+  oversight: oversightSchema.optional().describe("Human oversight (aims/human-oversight): who signs off which risk tier, and who may override."),
+  governance: governanceSchema.optional().describe("Who governs this policy itself."),
+  evidence: evidenceSchema.optional().describe("Evidence records: one issue per governed pull request, chained and hashed."),
+  controls: controlsSchema.optional().describe("The statement of applicability of the Annex A controls."),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type SystemConfig = z.infer<typeof systemSchema>;
 export type ExtraPackage = z.infer<typeof extraPackageSchema>;
 export type GateableCategory = (typeof GATEABLE_CATEGORIES)[number];
-export type TierConfig = z.infer<typeof tierSchema>;
+export type TierConfig = NonNullable<z.infer<ReturnType<typeof tierSchema>>>;

@@ -41,12 +41,12 @@ const MAX_PATTERN_LENGTH = 200;
  */
 export const aiPackageEntrySchema = z
   .strictObject({
-    ecosystem: z.enum(ECOSYSTEM_IDS),
-    name: z.string().trim().min(1).max(300).optional(),
-    pattern: z.string().trim().min(1).max(MAX_PATTERN_LENGTH).optional(),
-    kind: z.enum(AI_PACKAGE_KINDS),
-    supplier: z.string().trim().min(1),
-    note: z.string().trim().min(1).optional(),
+    ecosystem: z.enum(ECOSYSTEM_IDS).describe("The package ecosystem the entry applies to."),
+    name: z.string().trim().min(1).max(300).optional().describe("The exact package name (normalised as its ecosystem does); give either name or pattern."),
+    pattern: z.string().trim().min(1).max(MAX_PATTERN_LENGTH).optional().describe("A name pattern with `*` wildcards, e.g. `langchain-*`; give either name or pattern."),
+    kind: z.enum(AI_PACKAGE_KINDS).describe("What the package is, shown with each detected change."),
+    supplier: z.string().trim().min(1).describe("Who supplies it (A.10 third-party relationships), e.g. OpenAI."),
+    note: z.string().trim().min(1).optional().describe("Optional remark shown with the detection."),
   })
   .superRefine((entry, ctx) => {
     if ((entry.name === undefined) === (entry.pattern === undefined)) {

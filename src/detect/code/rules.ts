@@ -23,26 +23,35 @@ const valuePattern = z.string().min(1).max(200);
 
 export const codeRuleSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$/, "rule ids look like <provider>.<name>, e.g. openai.chat"),
-    kind: z.enum(CODE_KINDS),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$/, "rule ids look like <provider>.<name>, e.g. openai.chat")
+      .describe("The rule's id, `<provider>.<name>`; recorded with every finding."),
+    kind: z.enum(CODE_KINDS).describe("What kind of AI use the rule finds."),
     /** Provider id from policies/ai-models.yml; without it the model's provider is looked up. */
-    provider: z.string().regex(/^[a-z0-9-]+$/).optional(),
+    provider: z.string().regex(/^[a-z0-9-]+$/).optional().describe("Provider id from policies/ai-models.yml; without it the model's provider is looked up."),
     /** What the call is, in a few words: `chat completion`, `embeddings`, `model download`. */
-    what: z.string().min(1).max(60),
-    languages: z.array(z.enum(CODE_LANGUAGES)).min(1).optional(),
+    what: z.string().min(1).max(60).describe("What the call is, in a few words: `chat completion`, `embeddings`."),
+    languages: z.array(z.enum(CODE_LANGUAGES)).min(1).optional().describe("Languages the rule applies to; default: all."),
     /** The file must import one of these modules (prefix matches on `.` and `/` boundaries). */
-    imports: z.array(importPattern).min(1).optional(),
-    calls: z.array(calleePattern).min(1).optional(),
+    imports: z.array(importPattern).min(1).optional().describe("The file must import one of these modules (a name, or a prefix ending in `*`)."),
+    calls: z.array(calleePattern).min(1).optional().describe("Call patterns, names separated by dots, `*` for any one name, e.g. `chat.completions.create`."),
     /** A message object: a key whose value is one of `values` (a role), its text under `prompt`. */
-    object: z.strictObject({ key: z.string().min(1), values: z.array(valuePattern).min(1) }).optional(),
+    object: z
+      .strictObject({
+        key: z.string().min(1).describe("The key whose value marks the object, e.g. `role`."),
+        values: z.array(valuePattern).min(1).describe("The values that mark it, e.g. `system`."),
+      })
+      .optional()
+      .describe("A message object: a key whose value is one of `values` (a role), its text under `prompt`."),
     /** A tuple whose first element is this string, e.g. ("system", "You are ..."). */
-    tuple: z.string().min(1).optional(),
-    model: z.array(argKey).min(1).optional(),
-    prompt: z.array(argKey).min(1).optional(),
+    tuple: z.string().min(1).optional().describe('A tuple whose first element is this string, e.g. ("system", "You are ...").'),
+    model: z.array(argKey).min(1).optional().describe("Arguments that name the model (`model`, or `$0` for the first positional one)."),
+    prompt: z.array(argKey).min(1).optional().describe("Arguments that hold the prompt."),
     /** Argument values the call must have, e.g. `$0: [bedrock-runtime]`. */
-    where: z.record(argKey, z.array(valuePattern).min(1)).optional(),
+    where: z.record(argKey, z.array(valuePattern).min(1)).optional().describe("Argument values the call must have, e.g. `$0: [bedrock-runtime]`."),
     /** A string in the arguments must name a file with one of these extensions (model files). */
-    files: z.array(z.string().regex(/^[a-z0-9]+$/)).min(1).optional(),
+    files: z.array(z.string().regex(/^[a-z0-9]+$/)).min(1).optional().describe("A string in the arguments must name a file with one of these extensions (model files)."),
   })
   .refine((r) => [r.calls, r.object, r.tuple].filter((x) => x !== undefined).length === 1, {
     message: "give exactly one of calls, object or tuple",
