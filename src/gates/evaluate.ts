@@ -105,7 +105,7 @@ function configFailure(reason: "invalid" | "unavailable", problems: ConfigProble
     })),
     nextSteps: invalid
       ? [
-          `Fix the problems listed above in ${CONFIG_PATH} on the base branch \`${baseRef}\` (the policy is read from the base branch, never from this pull request), then re-run this check.`,
+          `Fix each problem listed in ${CONFIG_PATH} on the base branch \`${baseRef}\` (the policy is read from the base branch, never from this pull request), then re-run this check.`,
           "Check the file locally with `aims validate .github/aims.yml` (the aims-bot command line).",
         ]
       : ["Re-run this check; the configuration is read again from GitHub."],

@@ -1,7 +1,7 @@
 /**
- * The README's examples of the two checks, produced by the real pipeline (policy loading,
+ * The examples of the two checks in docs/checks.md (one also in the README), produced by the real pipeline (policy loading,
  * detection, dependency diff, gates) and the real renderer over an in-memory pull request.
- * test/unit/readme-checks.test.ts keeps the README in step; regenerate with
+ * test/unit/docs-checks.test.ts and test/unit/readme.test.ts keep them in step; regenerate with
  * `npx tsx test/support/check-examples.ts`.
  */
 import { pathToFileURL } from "node:url";

@@ -12,8 +12,8 @@ import { CHECK_NAMES, type GateResult, type PullRequestFacts } from "../../src/g
 import { assessmentMarkdown } from "./assessments.js";
 
 /**
- * The record shown in the README's "Evidence records" section: a merged pull request that retrains
- * the recommender, built and rendered by the real code (a test keeps the README in step).
+ * The record shown in docs/evidence-and-audit.md, "Evidence records": a merged pull request that retrains
+ * the recommender, built and rendered by the real code (test/unit/docs-evidence.test.ts keeps the page in step).
  */
 const BASE = "5d41402abc4b2a76b9719d911017c592aa5e1b2c";
 const HEAD = "9c1185a5c5e9fc54612808977ee8f548b2258d31";

@@ -11,7 +11,7 @@ import { renderQueryReply } from "../../src/render/query.js";
 import { fixtureRecords } from "./evidence-fixture.js";
 
 /**
- * The README's samples of the query reply, the dashboard, the audit pack and `aims verify`,
+ * The samples in docs/evidence-and-audit.md of the query reply, the dashboard, the audit pack and `aims verify`,
  * produced by the real code from the record fixture. Regenerate: npx tsx test/support/governance-examples.ts
  */
 

@@ -1,6 +1,6 @@
 /**
- * The README's example of the aims/human-oversight check, produced by the real gate and renderer
- * from a fixed fixture. test/unit/readme-oversight.test.ts keeps the README in step with it;
+ * The example in docs/oversight.md of the aims/human-oversight check, produced by the real gate and renderer
+ * from a fixed fixture. test/unit/docs-oversight.test.ts keeps the page in step with it;
  * regenerate with `npx tsx test/support/oversight-example.ts`.
  */
 import { pathToFileURL } from "node:url";

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { parseRecordBody, hashMatches } from "../../src/evidence/record.js";
 import { readmeExampleBody } from "../support/evidence-example.js";
 
-describe("README evidence example", () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+describe("docs/evidence-and-audit.md evidence example", () => {
+  const readme = readFileSync(new URL("../../docs/evidence-and-audit.md", import.meta.url), "utf8");
   const shown = /<!-- evidence-example:start -->\n````markdown\n([\s\S]*?)````\n<!-- evidence-example:end -->/.exec(readme)?.[1];
 
   it("shows the record exactly as the renderer writes it", () => {

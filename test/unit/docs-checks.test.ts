@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
 import { aiChangeExample, invalidConfigExample, noAiChangeExample } from "../support/check-examples.js";
 
-describe("README", () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+describe("docs/checks.md", () => {
+  const readme = readFileSync(new URL("../../docs/checks.md", import.meta.url), "utf8");
 
   it.each([
     ["no AI change", noAiChangeExample],

@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
 import { bomExample, csvExample, dashboardExample, queryExample, soaExample, verifyExample } from "../support/governance-examples.js";
 
-/** The README's samples are the real code's output (regenerate: npx tsx test/support/governance-examples.ts). */
-describe("README governance-lead samples", () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+/** The samples in docs/evidence-and-audit.md are the real code's output (regenerate: npx tsx test/support/governance-examples.ts). */
+describe("docs/evidence-and-audit.md governance-lead samples", () => {
+  const readme = readFileSync(new URL("../../docs/evidence-and-audit.md", import.meta.url), "utf8");
   const block = (name: string) => {
     const m = new RegExp(`<!-- ${name}:start -->\\n(\`{3,4})[a-z]*\\n([\\s\\S]*?)\\n\\1\\n<!-- ${name}:end -->`).exec(readme);
-    if (!m) throw new Error(`README has no ${name} block`);
+    if (!m) throw new Error(`docs/evidence-and-audit.md has no ${name} block`);
     return m[2];
   };
 
