@@ -8,6 +8,7 @@ import { renderGates } from "../render/check.js";
 import { assessInit, workingTreePolicy } from "./assess.js";
 import { exportCommand, UsageError, verifyCommand } from "./audit.js";
 import { createLocalContext, defaultBranch, ensureRepository, GitError } from "./local-git.js";
+import { initCommand, scanCommand } from "./inventory-commands.js";
 import { checkReport, formatText } from "./report.js";
 import { closest } from "../util/closest.js";
 import { asksForHelp, commandUsage, COMMAND_USAGE, USAGE, usageErrorFor } from "./usage.js";
@@ -44,6 +45,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await check(rest, io);
       case "validate":
         return validate(rest, io);
+      case "init":
+        return await initCommand(rest, io);
+      case "scan":
+        return await scanCommand(rest, io);
       case "assess":
         return await assess(rest, io);
       case "export":
@@ -117,7 +122,7 @@ function validate(args: string[], io: Io): number {
   const file = resolve(io.cwd, path);
   if (!existsSync(file)) {
     if (positionals[0] === undefined) {
-      io.stdout(`no ${CONFIG_PATH}: the built-in defaults apply (policies/default.yml)\n`);
+      io.stdout(`no ${CONFIG_PATH}: the built-in defaults apply (policies/default.yml); aims init writes a starter policy\n`);
       return EXIT_PASS;
     }
     throw new UsageError(`${path} does not exist`);

@@ -11,6 +11,13 @@ export const COMMAND_USAGE: Record<string, string> = {
              --format <f>     text (default), json or markdown`,
   validate: `  validate   Check a policy file and print every problem as file:line:column message
              [path]           default: .github/aims.yml (when it does not exist, the built-in defaults apply)`,
+  init: `  init       Scan the working tree with the app's detectors and write a starter .github/aims.yml: one
+             proposed system per service or folder where AI was found, risk tiers left to choose
+             (never overwrites a policy)`,
+  scan: `  scan       The AI inventory of a commit as an AI-BOM: what each registered system holds, and AI found
+             outside every system
+             --ref <ref>      the commit to scan (default: HEAD); its .github/aims.yml is the policy
+             --format <f>     text (default), json, markdown or cyclonedx (CycloneDX 1.6)`,
   assess: `  assess init
              Write an impact assessment for one AI system from the template, pre-filled from
              systems: in .github/aims.yml, into the assessment directory (never overwrites)

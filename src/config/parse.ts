@@ -174,6 +174,7 @@ function describeIssue(issue: Issue, path: (string | number)[]): string {
     }
     case "invalid_value":
       if (isMissing(issue)) return `${pathLabel(path)} is required: one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      if (typeof issue.input === "string" && /^<.*>$/.test(issue.input)) return `${at}still a placeholder: choose one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
       return `${at}must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "invalid_type":
       if (issue.input === undefined) return `${pathLabel(path)} is required`;

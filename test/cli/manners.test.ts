@@ -77,7 +77,7 @@ describe("aims validate", () => {
   it("treats a missing .github/aims.yml as the built-in defaults (exit 0)", async () => {
     const { code, stdout } = await aims(folder(), "validate");
     expect(code).toBe(0);
-    expect(stdout).toBe("no .github/aims.yml: the built-in defaults apply (policies/default.yml)\n");
+    expect(stdout).toBe("no .github/aims.yml: the built-in defaults apply (policies/default.yml); aims init writes a starter policy\n");
   });
 
   it("says a named file that does not exist does not exist (exit 2), without ENOENT", async () => {
