@@ -9,7 +9,7 @@ import { onCheckRerequested } from "./handlers/rerequest.js";
 import { ELIGIBILITY_EVENTS, onEligibilityChanged } from "./handlers/eligibility.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onQueryComment, QUERY_EVENTS } from "./handlers/query.js";
-import { scheduleDashboardUpdate } from "./handlers/dashboard.js";
+import { onDefaultBranchPush, scheduleDashboardUpdate } from "./handlers/dashboard.js";
 import { onEvidenceChanged } from "./evidence/events.js";
 import { createSelfFilter } from "./handlers/self.js";
 import { startReconciler } from "./reconcile/index.js";
@@ -56,7 +56,10 @@ export function createApp(settings: AppSettings = settingsFromEnv(), options: Ap
     on([...QUERY_EVENTS], (context) => onQueryComment(context, settings));
     on("check_run.requested_action", (context) => onRequestedAction(context, settings));
     on([...MERGE_GROUP_EVENTS], (context) => onMergeGroup(context, settings));
-    on("push", (context) => onPolicyPush(context, settings));
+    on("push", (context) => {
+      void onDefaultBranchPush(context.octokit, context.payload, settings, { log: app.log });
+      return onPolicyPush(context, settings);
+    });
     on([...ELIGIBILITY_EVENTS], (context) => onEligibilityChanged(context, settings));
 
     // The dashboard issue follows the evidence ledger's writes (debounced per repository).

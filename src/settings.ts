@@ -19,6 +19,11 @@ export interface AppSettings {
   trustWebhookPayloads?: boolean;
   /** Signs finalised evidence records and chain heads (`AIMS_SIGNING_KEY` or `AIMS_SIGNING_KEY_FILE`, Ed25519 PEM). */
   signer?: Signer;
+  /**
+   * The dashboard lists AI on the default branch outside every system (`AIMS_DASHBOARD_INVENTORY`,
+   * default on; `off` saves the scan's requests: one tree listing and a bounded number of reads).
+   */
+  dashboardInventory?: boolean;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
@@ -32,5 +37,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettin
     ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}),
     ...(slug ? { appSlug: slug } : {}),
     ...(minutes !== undefined && Number.isFinite(minutes) && minutes >= 0 ? { reconcileIntervalMinutes: minutes } : {}),
+    ...(env.AIMS_DASHBOARD_INVENTORY?.trim().toLowerCase() === "off" ? { dashboardInventory: false } : {}),
   };
 }

@@ -7,7 +7,8 @@ import { builtInDefaults, CONFIG_PATH, loadPolicy, resolvePolicy } from "../conf
 import { AIMS_VERSION } from "../version.js";
 import { UsageError } from "./audit.js";
 import { proposeSystems, starterPolicy } from "./init.js";
-import { gitTreeSource, ignoreMatcher, scanTree, workingTreeSource } from "./inventory.js";
+import { ignoreMatcher, scanTree } from "../inventory.js";
+import { gitTreeSource, workingTreeSource } from "./inventory.js";
 import { ensureRepository, git, GitError, resolveCommit } from "./local-git.js";
 import { describeSource } from "./report.js";
 import { SCAN_FORMATS, scanCycloneDx, scanMarkdown, scanReport, scanText, type ScanFormat } from "./scan.js";

@@ -86,6 +86,19 @@ export interface DashboardModel {
   openPullRequests: OpenPullRequest[];
   overrides: OverrideRow[];
   inventory: InventorySystem[];
+  /** AI on the default branch outside every `systems:` entry; absent when it was not scanned. */
+  unregistered?: UnregisteredAi;
+}
+
+/** A scan of the default branch: the gated AI findings no `systems:` entry covers. */
+export interface UnregisteredAi {
+  /** `main (1a2b3c4)`. */
+  scanned: string;
+  findings: Array<{ path: string; category: string; what: string; reason: string }>;
+  /** Why the list may be incomplete (truncated tree, too many files to read, unreadable manifests). */
+  problems: string[];
+  /** Set when the scan failed: nothing is listed. */
+  error?: string;
 }
 
 export interface DashboardInput {

@@ -1,4 +1,8 @@
-import { loadPolicy } from "../config/policy.js";
+import { loadPolicy, type Policy } from "../config/policy.js";
+import { UNREGISTERED_SYSTEM } from "../detect/types.js";
+import type { UnregisteredAi } from "../evidence/dashboard.js";
+import { defaultBranchTree } from "../github/tree-source.js";
+import { scanTree } from "../inventory.js";
 import { loadCatalogue } from "../controls/catalogue.js";
 import { dashboardModel } from "../evidence/dashboard.js";
 import { ensureDashboard, type DashboardResult } from "../github/dashboard-issue.js";
@@ -42,8 +46,30 @@ export async function updateDashboard(octokit: GitHub, source: Repo, settings: A
     ...(settings.signer ? { signer: settings.signer } : {}),
     correctiveActions: await readCorrectiveActions(octokit, evidence, bot),
   });
+  if (settings.dashboardInventory !== false) model.unregistered = await unregisteredAi(octokit, source, policy.policy);
   const write = { source: name, title: dashboardTitle(name), body: renderDashboard(model) };
   return options.onlyIfOpen ? ensureDashboard(octokit, evidence, bot, write, { onlyIfOpen: true }) : ensureDashboard(octokit, evidence, bot, write);
+}
+
+/** Files read per scan of the default branch (manifests, LFS and DVC pointers), at most. */
+export const MAX_DASHBOARD_SCAN_READS = 200;
+
+/** The gated AI on the default branch outside every system; a failure is shown, never thrown. */
+export async function unregisteredAi(octokit: GitHub, source: Repo, policy: Policy): Promise<UnregisteredAi> {
+  try {
+    const { source: tree, truncated } = await defaultBranchTree(octokit, source.owner, source.repo);
+    const inventory = await scanTree(tree, policy, MAX_DASHBOARD_SCAN_READS);
+    const findings = inventory.changes
+      .filter((c) => c.gated && c.system === UNREGISTERED_SYSTEM && c.category !== "governance-policy")
+      .map((c) => ({ path: c.path, category: c.category, what: c.dependency ? `${c.dependency.ecosystem} ${c.dependency.name}` : c.path, reason: c.reason }));
+    return {
+      scanned: tree.label,
+      findings,
+      problems: [...(truncated ? ["GitHub listed only part of the tree (more than 100,000 entries)"] : []), ...inventory.problems.map((p) => `${p.path}: ${p.message}`)],
+    };
+  } catch (error) {
+    return { scanned: "the default branch", findings: [], problems: [], error: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 interface Pending {
@@ -52,6 +78,8 @@ interface Pending {
   settings: AppSettings;
   log?: DashboardLog;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Refresh only a dashboard that is open (a push to the default branch); any evidence change may create one. */
+  onlyIfOpen: boolean;
   running: boolean;
   again: boolean;
   done: Promise<void>;
@@ -84,7 +112,7 @@ async function run(p: Pending, key: string, delayMs: number): Promise<void> {
   p.timer = undefined;
   p.running = true;
   try {
-    const result = await updateDashboard(p.octokit, p.source, p.settings);
+    const result = await updateDashboard(p.octokit, p.source, p.settings, Date.now(), { onlyIfOpen: p.onlyIfOpen });
     if (result && result.action !== "unchanged") p.log?.info({ source: key, issue: result.issue, action: result.action, duplicates: result.closedDuplicates }, "governance dashboard updated");
   } catch (error) {
     p.log?.warn({ err: error, source: key }, "governance dashboard not updated; the next evidence change retries");
@@ -105,7 +133,12 @@ async function run(p: Pending, key: string, delayMs: number): Promise<void> {
  * for the same repository in the meantime). Resolves when the coalesced update has run; never
  * rejects (failures are logged).
  */
-export function scheduleDashboardUpdate(octokit: GitHub, source: Repo, settings: AppSettings = {}, options: { delayMs?: number; log?: DashboardLog } = {}): Promise<void> {
+export function scheduleDashboardUpdate(
+  octokit: GitHub,
+  source: Repo,
+  settings: AppSettings = {},
+  options: { delayMs?: number; log?: DashboardLog; onlyIfOpen?: boolean } = {},
+): Promise<void> {
   const delayMs = options.delayMs ?? dashboardDebounceMs();
   if (delayMs === undefined) return Promise.resolve();
   const key = `${source.owner}/${source.repo}`.toLowerCase();
@@ -115,12 +148,13 @@ export function scheduleDashboardUpdate(octokit: GitHub, source: Repo, settings:
     existing.octokit = octokit;
     existing.settings = settings;
     if (options.log) existing.log = options.log;
+    existing.onlyIfOpen &&= options.onlyIfOpen === true;
     if (existing.running) existing.again = true;
     return existing.done;
   }
   let resolve!: () => void;
   const done = new Promise<void>((r) => (resolve = r));
-  const p: Pending = { octokit, source, settings, ...(options.log ? { log: options.log } : {}), timer: undefined, running: false, again: false, done, resolve };
+  const p: Pending = { octokit, source, settings, ...(options.log ? { log: options.log } : {}), timer: undefined, onlyIfOpen: options.onlyIfOpen === true, running: false, again: false, done, resolve };
   pending.set(key, p);
   arm(p, key, delayMs);
   return done;
@@ -129,4 +163,20 @@ export function scheduleDashboardUpdate(octokit: GitHub, source: Repo, settings:
 /** Wait for every scheduled dashboard update (tests, and shutting down). */
 export async function flushDashboardUpdates(): Promise<void> {
   while (pending.size > 0) await Promise.all([...pending.values()].map((p) => p.done));
+}
+
+/**
+ * A push to the default branch may add or register AI: the open dashboard of the repository is
+ * refreshed (debounced like every update), so its list of AI outside every system follows the branch.
+ */
+export function onDefaultBranchPush(
+  octokit: GitHub,
+  payload: { ref: string; deleted?: boolean; repository: { name: string; owner: { login: string; name?: string }; default_branch?: string } },
+  settings: AppSettings,
+  options: { log?: DashboardLog; delayMs?: number } = {},
+): Promise<void> {
+  const branch = payload.repository.default_branch;
+  if (!branch || payload.deleted || payload.ref !== `refs/heads/${branch}` || settings.dashboardInventory === false) return Promise.resolve();
+  const owner = payload.repository.owner.login ?? payload.repository.owner.name;
+  return scheduleDashboardUpdate(octokit, { owner, repo: payload.repository.name }, settings, { ...options, onlyIfOpen: true });
 }

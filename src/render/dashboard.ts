@@ -1,5 +1,5 @@
 import { chainHeadBlock } from "../evidence/pack.js";
-import type { DashboardModel } from "../evidence/dashboard.js";
+import type { DashboardModel, UnregisteredAi } from "../evidence/dashboard.js";
 import { cell, code } from "./markdown.js";
 
 /**
@@ -117,6 +117,8 @@ function render(m: DashboardModel, limits: Limits, queryHint: boolean): string {
   }
   L.push("");
 
+  if (m.unregistered) L.push(...unregisteredSection(m.unregistered, limits), "");
+
   L.push(`## AI inventory from merged evidence (${m.inventory.length} system${m.inventory.length === 1 ? "" : "s"})`);
   L.push("");
   if (m.inventory.length === 0) L.push("No merged evidence yet.");
@@ -151,6 +153,20 @@ function render(m: DashboardModel, limits: Limits, queryHint: boolean): string {
     L.push("```");
   }
   return `${L.join("\n").trimEnd()}\n`;
+}
+
+function unregisteredSection(u: UnregisteredAi, limits: Limits): string[] {
+  const L = [`## AI outside every registered system at ${code(u.scanned)} (${u.error ? "not scanned" : u.findings.length})`, ""];
+  if (u.error) return [...L, `The default branch could not be scanned: ${cell(clip(u.error, limits.text))}. The next push to it or reconcile pass tries again.`];
+  if (u.findings.length === 0) L.push("None: every AI finding on the default branch belongs to a system in `.github/aims.yml`.");
+  else {
+    L.push("Register each under `systems:` in `.github/aims.yml` (`aims init` proposes entries, `aims scan` lists them locally); until then, changing it needs both gates as an unregistered system.", "");
+    L.push("| Category | Where | Detected because |", "|---|---|---|");
+    for (const f of u.findings.slice(0, limits.items)) L.push(`| ${f.category} | ${f.what === f.path ? code(f.path) : `${cell(clip(f.what, limits.text))} in ${code(f.path)}`} | ${cell(clip(f.reason, limits.text))} |`);
+    L.push(...more(u.findings.length - limits.items, "findings"));
+  }
+  for (const p of u.problems) L.push("", `Possibly incomplete: ${cell(clip(p, limits.text))}`);
+  return L;
 }
 
 /** The dashboard body, cut down until it fits `maxChars`. */

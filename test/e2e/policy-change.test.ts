@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
+import { uncell } from "../../src/render/markdown.js";
+import { FakeGitHub, type FakeCheckRun, type FakeRepo } from "../support/fake-github.js";
 import { eventually, repoDeliveries, startApp, type RunningApp } from "../support/server.js";
 
 const FIRST_POLICY = `systems:
@@ -47,6 +48,8 @@ describe("end to end: policy changes are governed as policy", () => {
       sender: { login: user, type: "User" },
     });
   }
+  /** A check's summary as a reader sees it (the Markdown escapes of user text removed). */
+  const shown = (r: FakeCheckRun) => uncell(r.output.summary ?? "");
   const run = (sha: string, name: string, conclusion: string) =>
     eventually(() => fake.checkRunsFor(repo, { headSha: sha, name }).find((r) => r.conclusion === conclusion));
 
@@ -57,15 +60,15 @@ describe("end to end: policy changes are governed as policy", () => {
     await opened(adopt.number);
     const assessment = await run(adopt.head.sha, "aims/impact-assessment", "success");
     expect(assessment.output.title).toBe("Policy change: no impact assessment needed");
-    expect(assessment.output.summary).toContain("Policy change: system recommender added (high risk, paths `models/**`)");
+    expect(shown(assessment)).toContain("Policy change: system recommender added (high risk, paths `models/**`)");
     const waiting = await run(adopt.head.sha, "aims/human-oversight", "action_required");
     expect(waiting.output.title).toBe("Policy change: governance owner sign-off required");
-    expect(waiting.output.summary).toContain("one sign-off from a repository admin, other than the author");
+    expect(shown(waiting)).toContain("one sign-off from a repository admin, other than the author");
 
     await approve(adopt.number, "bob");
     await new Promise((r) => setTimeout(r, 300));
     const notAdmin = await run(adopt.head.sha, "aims/human-oversight", "action_required");
-    expect(notAdmin.output.summary).toMatch(/Not counted: @bob's approval .*not eligible for the governance tier \(write permission only\); eligible: a repository admin/);
+    expect(shown(notAdmin)).toMatch(/Not counted: @bob's approval .*not eligible for the governance tier \(write permission only\); eligible: a repository admin/);
 
     await approve(adopt.number, "ada");
     const signed = await run(adopt.head.sha, "aims/human-oversight", "success");
@@ -78,14 +81,14 @@ describe("end to end: policy changes are governed as policy", () => {
     await opened(lower.number);
     const blocked = await run(lower.head.sha, "aims/human-oversight", "action_required");
     expect(blocked.output.title).toBe("Policy change weakens the policy: governance owner sign-off required");
-    expect(blocked.output.summary).toContain("Weakens the policy: risk of recommender lowered from high to limited.");
-    expect(blocked.output.summary).toContain("It weakens the policy (risk of recommender lowered from high to limited): @gwen must approve it.");
+    expect(shown(blocked)).toContain("Weakens the policy: risk of recommender lowered from high to limited.");
+    expect(shown(blocked)).toContain("It weakens the policy (risk of recommender lowered from high to limited): @gwen must approve it.");
     expect((await run(lower.head.sha, "aims/impact-assessment", "success")).output.title).toBe("Policy change: no impact assessment needed");
 
     // An admin is no governance owner once the policy names them.
     await approve(lower.number, "ada");
     await new Promise((r) => setTimeout(r, 300));
-    expect((await run(lower.head.sha, "aims/human-oversight", "action_required")).output.summary).toContain("@ada's approval");
+    expect(shown(await run(lower.head.sha, "aims/human-oversight", "action_required"))).toContain("@ada's approval");
 
     await approve(lower.number, "gwen");
     expect((await run(lower.head.sha, "aims/human-oversight", "success")).output.title).toBe("Policy change signed off by @gwen");
@@ -100,7 +103,7 @@ describe("end to end: policy changes are governed as policy", () => {
     for (const name of ["aims/impact-assessment", "aims/human-oversight"]) {
       const failed = await run(broken.head.sha, name, "failure");
       expect(failed.output.title).toBe("The policy in this pull request is invalid: 1 problem");
-      expect(failed.output.summary).toContain('.github/aims.yml:5:11 systems[0].risk: must be one of \\"minimal\\", \\"limited\\", \\"high\\", \\"prohibited\\"'.replace(/\\"/g, '"'));
+      expect(shown(failed)).toContain('.github/aims.yml:5:11 systems[0].risk: must be one of "minimal", "limited", "high", "prohibited"');
       expect(failed.output.annotationsCount).toBe(1);
     }
     expect(fake.violations).toEqual([]);

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { evidenceChanged } from "../../src/evidence/events.js";
 import type { GitHub } from "../../src/github/pull-request-context.js";
-import { flushDashboardUpdates, scheduleDashboardUpdate, updateDashboard } from "../../src/handlers/dashboard.js";
+import { flushDashboardUpdates, onDefaultBranchPush, scheduleDashboardUpdate, updateDashboard } from "../../src/handlers/dashboard.js";
 import { dashboardMarker } from "../../src/render/dashboard.js";
 import { FakeGitHub, type FakeIssue } from "../support/fake-github.js";
 import { createFakeProbot } from "../support/fake-probot.js";
@@ -154,5 +154,60 @@ describe("the governance dashboard issue", () => {
     } finally {
       delete process.env.AIMS_DASHBOARD_DEBOUNCE_MS;
     }
+  });
+});
+
+describe("AI outside every registered system on the dashboard", () => {
+  it("lists what a scan of the default branch finds outside every system, build output left out", async () => {
+    fake.commit(fake.getRepo("acme/shop"), {
+      branch: "main",
+      files: {
+        "models/recommender/model.onnx": "\u0000ONNX",
+        "services/chat/package.json": '{ "name": "chat", "dependencies": { "openai": "^4.52.0" } }\n',
+        "prompts/triage.prompt.yml": "messages: []\n",
+        "dist/prompts/copy.prompt.yml": "messages: []\n",
+      },
+    });
+    await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"));
+    const body = dashboards()[0]!.body!;
+    expect(body).toContain("## AI outside every registered system at `main` (3)");
+    expect(body).toContain("| model | `models/recommender/model.onnx` | ONNX model |");
+    expect(body).toContain("| prompt | `prompts/triage.prompt.yml` | GitHub Models prompt file |");
+    expect(body).toContain("| dependency | npm openai in `services/chat/package.json` |");
+    expect(body).not.toContain("dist/prompts");
+    expect(fake.violations).toEqual([]);
+  });
+
+  it("says so when the default branch could not be scanned, and still writes the dashboard", async () => {
+    fake.fault = (req) => (/\/git\/trees\//.test(req.path) ? { status: 500, body: { message: "tree unavailable" } } : undefined);
+    try {
+      await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"));
+    } finally {
+      fake.fault = undefined;
+    }
+    const body = dashboards()[0]!.body!;
+    expect(body).toContain("## AI outside every registered system at `the default branch` (not scanned)");
+    expect(body).toContain("The default branch could not be scanned:");
+  });
+
+  it("is left out when AIMS_DASHBOARD_INVENTORY is off", async () => {
+    await updateDashboard(octokit, SHOP, { ...SETTINGS, dashboardInventory: false }, Date.parse("2026-04-01T09:00:00Z"));
+    expect(dashboards()[0]!.body).not.toContain("AI outside every registered system");
+    expect(fake.reads(/\/git\/trees\//)).toBe(0);
+  });
+
+  it("follows pushes to the default branch on an open dashboard, and opens none on its own", async () => {
+    const repository = { name: "shop", owner: { login: "acme" }, default_branch: "main" };
+    await onDefaultBranchPush(octokit, { ref: "refs/heads/main", repository }, SETTINGS, { delayMs: 0 });
+    expect(dashboards()).toHaveLength(0);
+
+    await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"));
+    expect(dashboards()[0]!.body).toContain("## AI outside every registered system at `main` (0)");
+    fake.commit(fake.getRepo("acme/shop"), { branch: "main", files: { "models/ranker.onnx": "\u0000ONNX" } });
+    await onDefaultBranchPush(octokit, { ref: "refs/heads/feature", repository }, SETTINGS, { delayMs: 0 });
+    expect(dashboards()[0]!.body).toContain("## AI outside every registered system at `main` (0)");
+    await onDefaultBranchPush(octokit, { ref: "refs/heads/main", repository }, SETTINGS, { delayMs: 0 });
+    expect(dashboards()[0]!.body).toContain("## AI outside every registered system at `main` (1)");
+    expect(dashboards()[0]!.body).toContain("| model | `models/ranker.onnx` | ONNX model |");
   });
 });

@@ -141,7 +141,7 @@ describe("gates of a pull request that changes the policy", () => {
     const gates = evaluateGates({ ok: true, policy: base }, facts(invalid, { reviews: [approval("gwen")], standing: { gwen: standing } }));
     expect(gates.map((g) => g.conclusion)).toEqual(["failure", "failure"]);
     const out = renderCheck(gates[1]!, { headSha: HEAD, baseRef: "main", changes: [], policy: base });
-    expect(out.summary).toContain(".github/aims.yml:5:11 systems[0].risk: must be one of …");
+    expect(out.summary).toContain(".github/aims.yml:5:11 systems\\[0\\].risk: must be one of …");
     expect(out.annotations).toEqual([
       { path: ".github/aims.yml", start_line: 5, end_line: 5, start_column: 11, end_column: 11, annotation_level: "failure", title: "The policy in this pull request is invalid: 1 problem", message: ".github/aims.yml:5:11 systems[0].risk: must be one of …" },
     ]);
