@@ -66,6 +66,7 @@ const NOUNS: Record<Category, [string, string]> = {
   "ai-tooling": ["AI tooling file", "AI tooling files"],
   "governance-policy": ["policy file", "policy files"],
   dependency: ["AI package", "AI packages"],
+  code: ["use of AI in code", "uses of AI in code"],
 };
 
 /** One comment line per category: `2 AI packages: openai (services/chat/package.json), torch (…)`. */

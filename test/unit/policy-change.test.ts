@@ -58,7 +58,7 @@ describe("a policy change in words", () => {
   it("names lowered sign-off counts, weaker tier settings, widened approvers and new exclusions", () => {
     const head = `${BASE.replace(`      require_rationale: true\n`, `      require_rationale: false\n      required: 1\n      users: ["mallory"]\n`)}detect:\n  gate: [model, dataset]\ncontrols:\n  exclude:\n    - id: A.5.2\n      justification: Assessed outside this repository by the risk office.\n`;
     expect(messages(BASE, head)).toEqual([
-      "weakens: categories that need the gates (detect.gate): `model-metadata`, `prompt`, `governance-policy`, `dependency` removed",
+      "weakens: categories that need the gates (detect.gate): `model-metadata`, `prompt`, `governance-policy`, `dependency`, `code` removed",
       "weakens: sign-offs required on the high tier lowered from 2 to 1",
       "weakens: who may sign off the high tier changed from a member of @acme/ml to a member of @acme/ml or @mallory",
       "weakens: high tier: a rationale is required (require_rationale) turned off",
