@@ -268,8 +268,10 @@ describe("fault injection: no wrongly passed gate, no lost evidence, under 5xx, 
       const linked = (pull.issue.body ?? "").includes(`Impact-Assessment: ${AIA}`);
       const policyEdit = files.includes(".github/aims.yml");
       const approved = pull.reviews.some((r) => r.state === "APPROVED" && r.user !== pull.issue.user && r.commitId === pull.head.sha);
+      // A change of the policy alone needs no impact assessment: the policy's governance owners
+      // sign it off instead (repository admins here), and none of them approves in these stories.
       return {
-        "aims/impact-assessment": !ai || (linked && !policyEdit),
+        "aims/impact-assessment": !ai || policyEdit || linked,
         "aims/human-oversight": !ai || (approved && !policyEdit),
       } as Record<string, boolean>;
     };
