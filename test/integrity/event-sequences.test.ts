@@ -5,6 +5,7 @@ import { createPullRequestContext, pullRequestRef, type GitHub } from "../../src
 import { evaluatePullRequest } from "../../src/pipeline.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
+import { teamPolicy } from "../support/team-policy.js";
 
 /**
  * Random interleavings of what people with access do to a governed pull request, each followed by
@@ -14,20 +15,8 @@ import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-p
  */
 const SEQUENCES = Number(process.env.AIMS_SEQUENCES ?? 500);
 
-const POLICY = `systems:
-  - id: recommender
-    name: Product recommender
-    paths: ["models/**"]
-    risk: limited
-oversight:
-  tiers:
-    limited:
-      teams: ["acme/ml-reviewers"]
-      keep_when_ai_unchanged: true
-# Evidence records are covered elsewhere; the gates are what these sequences exercise.
-evidence:
-  enabled: false
-`;
+// Evidence records are covered elsewhere; the gates are what these sequences exercise.
+const POLICY = `${teamPolicy("      keep_when_ai_unchanged: true\n")}evidence:\n  enabled: false\n`;
 const CHECKS = ["aims/impact-assessment", "aims/human-oversight"] as const;
 const PEOPLE = ["carol", "dave", "rita", "mallory", "alice"] as const;
 

@@ -3,17 +3,9 @@ import type { Probot } from "probot";
 import { uncell } from "../../src/render/markdown.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
+import { teamPolicy } from "../support/team-policy.js";
 
-const POLICY = `systems:
-  - id: recommender
-    name: Product recommender
-    paths: ["models/**"]
-    risk: limited
-oversight:
-  tiers:
-    limited:
-      teams: ["acme/ml-reviewers"]
-`;
+const POLICY = teamPolicy();
 const OVERSIGHT = "aims/human-oversight";
 const ASSESSMENT = "aims/impact-assessment";
 

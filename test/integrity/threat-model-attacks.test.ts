@@ -4,18 +4,10 @@ import type { Probot } from "probot";
 import { uncell } from "../../src/render/markdown.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
+import { teamPolicy } from "../support/team-policy.js";
 
 /** A limited-risk system signed off by a team (acme/shop), and a high-risk one by anyone with write access (acme/lab, private). */
-const TEAM_POLICY = `systems:
-  - id: recommender
-    name: Product recommender
-    paths: ["models/**"]
-    risk: limited
-oversight:
-  tiers:
-    limited:
-      teams: ["acme/ml-reviewers"]
-`;
+const TEAM_POLICY = teamPolicy();
 const WRITERS_POLICY = `systems:
   - id: scorer
     name: Credit scorer
