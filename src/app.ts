@@ -10,25 +10,30 @@ import { ELIGIBILITY_EVENTS, onEligibilityChanged } from "./handlers/eligibility
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onQueryComment, QUERY_EVENTS } from "./handlers/query.js";
 import { onDefaultBranchPush, scheduleDashboardUpdate } from "./handlers/dashboard.js";
-import { onEvidenceChanged } from "./evidence/events.js";
 import { createSelfFilter } from "./handlers/self.js";
 import { startReconciler } from "./reconcile/index.js";
-import { settingsFromEnv, type AppSettings } from "./settings.js";
+import { createServices, type Services } from "./services.js";
+import type { AppSettings } from "./settings.js";
 
 export interface AppOptions {
   /** Start the reconciler (src/reconcile) with the app: the server does, tests and serverless do not. */
   reconcileOnStart?: boolean;
+  /** The process's services; built from the settings when not given. */
+  services?: Services;
 }
 
 /** Minutes between reconcile passes when AIMS_RECONCILE_INTERVAL_MINUTES is not set. */
 export const DEFAULT_RECONCILE_MINUTES = 60;
 
 /** The Probot app: registers handlers and nothing else. */
-export function createApp(settings: AppSettings = settingsFromEnv(), options: AppOptions = {}) {
+export function createApp(appSettings: AppSettings, options: AppOptions = {}) {
   return (app: Probot, _options?: ApplicationFunctionOptions): void => {
+    // Built per Probot instance: a test's app shares no locks, caches or listeners with another's.
+    const services = options.services ?? createServices(appSettings);
+    const { settings } = services;
     // The app never reacts to its own events (check runs, comments, labels it wrote): every
     // handler goes through this filter.
-    const isOwn = createSelfFilter(app, settings.appSlug);
+    const isOwn = createSelfFilter(app, services);
     const on = <E extends Parameters<Probot["on"]>[0]>(events: E, handler: (context: any) => Promise<unknown>): void => {
       app.on(events, async (context: Context) => {
         if (await isOwn(context.payload as { sender?: { login?: string; type?: string } })) {
@@ -42,30 +47,30 @@ export function createApp(settings: AppSettings = settingsFromEnv(), options: Ap
       let speculative: PullRequestContext | undefined;
       if (!settings.trustWebhookPayloads) {
         // GitHub's copy is read alongside the reads every evaluation makes from the payload's copy.
-        speculative = createPullRequestContext(context.octokit, pullRequestRef(context.payload.pull_request, context.repo()), settings);
+        speculative = createPullRequestContext(context.octokit, pullRequestRef(context.payload.pull_request, context.repo()), services);
         startSpeculativeReads(speculative);
         await refreshPullRequest(context);
       }
-      await onPullRequest(context, settings, speculative);
+      await onPullRequest(context, services, speculative);
     });
-    on("check_run.rerequested", (context) => onCheckRerequested(context, settings));
-    on("check_suite.rerequested", (context) => onCheckRerequested(context, settings));
-    on([...ASSESSMENT_ISSUE_EVENTS], (context) => onAssessmentIssue(context, settings));
-    on([...REVIEW_EVENTS], (context) => onReview(context, settings));
-    on([...COMMENT_EVENTS], (context) => onComment(context, settings));
-    on([...QUERY_EVENTS], (context) => onQueryComment(context, settings));
-    on("check_run.requested_action", (context) => onRequestedAction(context, settings));
-    on([...MERGE_GROUP_EVENTS], (context) => onMergeGroup(context, settings));
+    on("check_run.rerequested", (context) => onCheckRerequested(context, services));
+    on("check_suite.rerequested", (context) => onCheckRerequested(context, services));
+    on([...ASSESSMENT_ISSUE_EVENTS], (context) => onAssessmentIssue(context, services));
+    on([...REVIEW_EVENTS], (context) => onReview(context, services));
+    on([...COMMENT_EVENTS], (context) => onComment(context, services));
+    on([...QUERY_EVENTS], (context) => onQueryComment(context, services));
+    on("check_run.requested_action", (context) => onRequestedAction(context, services));
+    on([...MERGE_GROUP_EVENTS], (context) => onMergeGroup(context, services));
     on("push", (context) => {
-      void onDefaultBranchPush(context.octokit, context.payload, settings, { log: app.log });
-      return onPolicyPush(context, settings);
+      void onDefaultBranchPush(services, context.octokit, context.payload, { log: app.log });
+      return onPolicyPush(context, services);
     });
-    on([...ELIGIBILITY_EVENTS], (context) => onEligibilityChanged(context, settings));
+    on([...ELIGIBILITY_EVENTS], (context) => onEligibilityChanged(context, services));
 
     // The dashboard issue follows the evidence ledger's writes (debounced per repository).
-    onEvidenceChanged("dashboard", (change) => void scheduleDashboardUpdate(change.octokit, change.source, settings, { log: app.log }));
+    services.evidenceEvents.on("dashboard", (change) => void scheduleDashboardUpdate(services, change.octokit, change.source, { log: app.log }));
 
     const minutes = settings.reconcileIntervalMinutes ?? DEFAULT_RECONCILE_MINUTES;
-    if (options.reconcileOnStart && minutes > 0) startReconciler(app, settings, minutes);
+    if (options.reconcileOnStart && minutes > 0) startReconciler(app, services, minutes);
   };
 }

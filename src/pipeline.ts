@@ -4,18 +4,14 @@ import { changedManifests, createMatcher, detectDependencyChanges, type Manifest
 import { createCodeDetector, MAX_CODE_FILES, type CodeInput } from "./detect/code/index.js";
 import { compileDetector, loadDetectionRules, reportLoneDataText, type DetectionOptions, type Detector } from "./detect/detect.js";
 import type { AiChange, ChangedFile } from "./detect/types.js";
-import { prefetchOpenEvidence, recordOpenEvidenceSafely, webUrl } from "./evidence/index.js";
-import type { UpsertResult } from "./evidence/ledger.js";
 import { evaluateGates, evaluationFailed } from "./gates/evaluate.js";
-import type { DetectionProblem, GateResult, PullRequestFacts } from "./gates/types.js";
+import type { DetectionProblem, PullRequestFacts } from "./gates/types.js";
+import type { Evaluation } from "./evaluation.js";
 import { gatherAssessmentFacts } from "./github/assessment-facts.js";
-import { publishChecks, type PublishedCheck } from "./github/checks.js";
 import { gatherOversightFacts } from "./github/oversight-facts.js";
 import { gatherPolicyChange } from "./github/policy-change-facts.js";
-import { allChangedFiles, type GitHub, type PullRequestContext } from "./github/pull-request-context.js";
-import { renderGates } from "./render/check.js";
+import { allChangedFiles, type PullRequestContext } from "./github/pull-request-context.js";
 import { mapLimit } from "./util/concurrency.js";
-import { KeyedMutex } from "./util/keyed-mutex.js";
 
 /** Files whose head content detection reads (DVC outs, LFS pointers without a patch), at most. */
 const MAX_SNIFFED_FILES = 100;
@@ -23,11 +19,7 @@ const MAX_SNIFFED_FILES = 100;
 export const MAX_MANIFESTS = 200;
 const READ_CONCURRENCY = 8;
 
-export interface Evaluation {
-  policy: PolicyResult;
-  facts: PullRequestFacts;
-  gates: GateResult[];
-}
+export type { Evaluation } from "./evaluation.js";
 
 export function detectionOptions(policy: Policy): DetectionOptions {
   const { detect } = policy;
@@ -214,66 +206,4 @@ async function detectCode(
     });
   }
   return result;
-}
-
-/** Evaluate and publish both checks. On any failure to evaluate, publish a fail-closed decision and rethrow. */
-export async function runPullRequest(
-  octokit: GitHub,
-  ctx: PullRequestContext,
-): Promise<{ evaluation?: Evaluation; published: PublishedCheck[]; evidence?: UpsertResult }> {
-  // One evaluation per PR at a time in this process: an evaluation that started before a review
-  // or push (and is slowed by retries) must not publish after, and over, a newer one.
-  const { owner, repo, number } = ctx.pull;
-  return evaluations.run(`${owner}/${repo}#${number}`.toLowerCase(), () => evaluateAndPublish(octokit, underSerialisation(ctx)));
-}
-
-/**
- * The context as used while holding the PR's serialisation: the check runs are read once, now.
- * A read started before (by another event, or speculatively) could predate a run the previous
- * holder created, and publishing from it would create a second run of the same check.
- */
-function underSerialisation(ctx: PullRequestContext): PullRequestContext {
-  let checks: ReturnType<PullRequestContext["existingChecks"]> | undefined;
-  return { ...ctx, existingChecks: () => (checks ??= ctx.existingChecks()) };
-}
-
-const evaluations = new KeyedMutex();
-
-async function evaluateAndPublish(
-  octokit: GitHub,
-  ctx: PullRequestContext,
-): Promise<{ evaluation?: Evaluation; published: PublishedCheck[]; evidence?: UpsertResult }> {
-  let evaluation: Evaluation | undefined;
-  let gates: GateResult[];
-  let failure: unknown;
-  // The check runs on the head are needed to publish whatever the evaluation decides: read them
-  // alongside it (read once under the serialisation; a failure surfaces below, where they are used).
-  void ctx.existingChecks().catch(() => undefined);
-  try {
-    // Once the pull request is known to be governed, its evidence listing is read alongside
-    // oversight and assessment (this runs under the per-pull-request serialisation above).
-    evaluation = await evaluatePullRequest(ctx, { onGoverned: (policy, facts) => prefetchOpenEvidence(octokit, ctx, policy, facts) });
-    gates = evaluation.gates;
-  } catch (error) {
-    failure = error;
-    gates = evaluationFailed(describeFailure(error));
-  }
-  const existing = await ctx.existingChecks();
-  const outputs = renderGates(gates, evaluation, {
-    headSha: ctx.pull.headSha,
-    baseRef: ctx.pull.baseRef,
-    filesUrl: `${webUrl(octokit)}/${ctx.pull.owner}/${ctx.pull.repo}/pull/${ctx.pull.number}/files`,
-  });
-  const checks = gates.map((result, i) => ({ result, output: outputs[i]! }));
-  const published = await publishChecks(octokit, ctx.pull, existing, checks);
-  if (failure) throw failure;
-  // The evidence record follows the published decision; its failure never hides or changes a gate.
-  const evidence = evaluation ? await recordOpenEvidenceSafely(octokit, ctx, evaluation) : undefined;
-  return { ...(evaluation ? { evaluation } : {}), published, ...(evidence ? { evidence } : {}) };
-}
-
-function describeFailure(error: unknown): string {
-  const status = (error as { status?: number }).status;
-  const message = error instanceof Error ? error.message : String(error);
-  return status ? `GitHub answered HTTP ${status}: ${message}` : message;
 }

@@ -11,12 +11,12 @@ import { installWebhookGuard } from "./webhook-guard.js";
  * defaults (no retry of secondary limits) and without the webhook guard (bodies above GitHub's 25 MB
  * cap refused with 413 before they are read; forged signatures refused with one warn line).
  */
-const aims = createApp(settingsFromEnv(), { reconcileOnStart: true });
+const aims = createApp(settingsFromEnv(process.env), { reconcileOnStart: true });
 await run(
   (app, options) => {
     // Oversized and forged deliveries are refused before Probot reads, hashes and logs them (src/webhook-guard.ts).
-    installWebhookGuard(app);
+    installWebhookGuard(app, process.env);
     return aims(app, options);
   },
-  { Octokit: createAimsOctokit(octokitSettingsFromEnv()) },
+  { Octokit: createAimsOctokit(octokitSettingsFromEnv(process.env)) },
 );

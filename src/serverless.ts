@@ -1,6 +1,7 @@
 import { createProbot, type Probot } from "probot";
 import { createApp } from "./app.js";
 import { createAimsOctokit, octokitSettingsFromEnv } from "./github/octokit.js";
+import { settingsFromEnv } from "./settings.js";
 
 /** An API Gateway / Lambda function URL style HTTP event (v1 and v2 payloads share these fields). */
 export interface HttpEvent {
@@ -53,8 +54,8 @@ export function createWebhookHandler(init: () => Promise<Probot> = defaultProbot
 
 async function defaultProbot(): Promise<Probot> {
   // aims-bot's client: retries rate limits (secondary too) and server errors, paces writes.
-  const probot = createProbot({ overrides: { Octokit: createAimsOctokit(octokitSettingsFromEnv()) } });
-  await probot.load(createApp());
+  const probot = createProbot({ overrides: { Octokit: createAimsOctokit(octokitSettingsFromEnv(process.env)) } });
+  await probot.load(createApp(settingsFromEnv(process.env)));
   await probot.ready();
   return probot;
 }

@@ -24,15 +24,33 @@ export interface AppSettings {
    * default on; `off` saves the scan's requests: one tree listing and a bounded number of reads).
    */
   dashboardInventory?: boolean;
+  /**
+   * Milliseconds the dashboard waits after an evidence change before it is rebuilt, coalescing a
+   * burst (`AIMS_DASHBOARD_DEBOUNCE_MS`, default 5000; 0 at once; `off`). Unset: no dashboard.
+   */
+  dashboardDebounceMs?: number;
 }
 
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSettings {
+/** Dashboard debounce when AIMS_DASHBOARD_DEBOUNCE_MS is not set. */
+export const DEFAULT_DASHBOARD_DEBOUNCE_MS = 5_000;
+
+function dashboardDebounce(raw: string | undefined): number | undefined {
+  const value = raw?.trim();
+  if (value === undefined || value === "") return DEFAULT_DASHBOARD_DEBOUNCE_MS;
+  if (value.toLowerCase() === "off") return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_DASHBOARD_DEBOUNCE_MS;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv): AppSettings {
   const appId = Number(env.APP_ID);
   const slug = env.APP_SLUG?.trim();
   const interval = env.AIMS_RECONCILE_INTERVAL_MINUTES?.trim();
   const minutes = interval === undefined || interval === "" ? undefined : Number(interval);
   const signer = signerFromEnv(env, (path) => readFileSync(path, "utf8"));
+  const debounce = dashboardDebounce(env.AIMS_DASHBOARD_DEBOUNCE_MS);
   return {
+    ...(debounce !== undefined ? { dashboardDebounceMs: debounce } : {}),
     ...(signer ? { signer } : {}),
     ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}),
     ...(slug ? { appSlug: slug } : {}),

@@ -119,7 +119,7 @@ export function guardWebhooks(inner: Middleware, options: WebhookGuardOptions): 
  * Probot's Server asks its Probot instance for that middleware when it starts, after loading the
  * app function, so the app function can wrap the instance's getNodeMiddleware.
  */
-export function installWebhookGuard(app: Probot, env: NodeJS.ProcessEnv = process.env): void {
+export function installWebhookGuard(app: Probot, env: NodeJS.ProcessEnv): void {
   const original = app.getNodeMiddleware.bind(app);
   app.getNodeMiddleware = async (options: Parameters<Probot["getNodeMiddleware"]>[0] = {}) => {
     const inner = (await original(options)) as unknown as Middleware;

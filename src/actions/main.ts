@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp } from "../app.js";
+import { settingsFromEnv } from "../settings.js";
 
 /**
  * GitHub Actions mode: run aims-bot's handlers once for the event that started the workflow,
@@ -44,7 +45,7 @@ function describe(error: unknown): string {
 }
 
 /** Read the workflow's event and run the app's handlers for it. Returns the process exit code. */
-export async function runAction(env: NodeJS.ProcessEnv = process.env, io: ActionIo = processIo, options: ActionOptions = {}): Promise<number> {
+export async function runAction(env: NodeJS.ProcessEnv, io: ActionIo = processIo, options: ActionOptions = {}): Promise<number> {
   const name = env.GITHUB_EVENT_NAME;
   const path = env.GITHUB_EVENT_PATH;
   const token = env.INPUT_GITHUB_TOKEN || env["INPUT_GITHUB-TOKEN"] || env.GITHUB_TOKEN;
@@ -73,7 +74,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env, io: Action
   // No app id: check runs are looked up among all apps' runs on the commit, by name. Writes made
   // with GITHUB_TOKEN come from github-actions[bot]: those are this run's own events (and naming the
   // slug spares a GET /app, which a workflow token cannot call).
-  await probot.load(createApp({ appSlug: "github-actions" }), { cwd: process.cwd(), addHandler: () => {} });
+  await probot.load(createApp({ ...settingsFromEnv(env), appSlug: "github-actions" }), { cwd: process.cwd(), addHandler: () => {} });
 
   const action = typeof payload.action === "string" ? `.${payload.action}` : "";
   try {

@@ -2,7 +2,7 @@
 import { EXIT_HANDLER_FAILED, processIo, runAction } from "./main.js";
 
 /** Entry point of the GitHub Action (action.yml runs `node lib/actions/run.js`). */
-runAction().then(
+runAction(process.env).then(
   (code) => {
     process.exitCode = code;
   },

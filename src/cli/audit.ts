@@ -47,7 +47,7 @@ interface Common {
 }
 
 function common(values: { repo?: string; since?: string; until?: string; app?: string }, io: AuditIo): Common {
-  const env = io.env ?? process.env;
+  const env = io.env ?? {};
   if (!values.repo || !REPO_RE.test(values.repo)) throw new UsageError("--repo owner/name (the evidence repository) is required");
   for (const [name, v] of [["since", values.since], ["until", values.until]] as const) {
     if (v !== undefined && (!DAY_RE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)))) throw new UsageError(`--${name} takes a date as YYYY-MM-DD`);

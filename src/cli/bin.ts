@@ -8,7 +8,12 @@ process.on("exit", (code) => {
   if (code === EXIT_UNFINISHED) process.stderr.write("aims: stopped before the command finished (nothing was left to wait for); its work is incomplete\n");
 });
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2), {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  cwd: process.cwd(),
+  env: process.env,
+}).then(
   (code) => {
     process.exitCode = code;
   },

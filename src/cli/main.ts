@@ -23,17 +23,11 @@ export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd: string;
-  /** Environment for export and verify (GITHUB_TOKEN, GITHUB_API_URL); default process.env. */
+  /** Environment for export, verify and reconcile (GITHUB_TOKEN, GITHUB_API_URL, the app's credentials); none when not given. */
   env?: NodeJS.ProcessEnv;
 }
 
-const processIo: Io = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  cwd: process.cwd(),
-};
-
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   if (command && COMMAND_USAGE[command] && asksForHelp(rest)) {
     io.stdout(`${commandUsage(command)}\n`);
@@ -57,7 +51,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await verifyCommand(rest, io);
       case "reconcile":
         // Loaded on demand: it brings Probot, which the local commands do not need.
-        return await (await import("../reconcile/cli.js")).reconcileCommand(rest, io);
+        return await (await import("../reconcile/cli.js")).reconcileCommand(rest, io, io.env ?? {});
       case "help":
       case "--help":
       case "-h":

@@ -1,3 +1,4 @@
+import { once } from "../util/once.js";
 import { readFileSync } from "node:fs";
 import { gitBlobSha } from "../util/digest.js";
 import { parseConfigText, mergeConfigs, formatProblem, sortProblems, type ConfigProblem } from "./parse.js";
@@ -95,18 +96,13 @@ export type PolicyResult =
 /** Reads a file from GitHub: the text, `undefined` when it does not exist, throws on any other failure. */
 export type ConfigReader = (owner: string, repo: string, path: string, ref?: string) => Promise<string | undefined>;
 
-let builtIn: ConfigFile | undefined;
-
 /** The built-in default policy shipped in policies/default.yml, validated once. */
-export function builtInDefaults(): ConfigFile {
-  if (!builtIn) {
-    const url = new URL("../../policies/default.yml", import.meta.url);
-    const parsed = parseConfigText(readFileSync(url, "utf8"), "policies/default.yml");
-    if (!parsed.ok) throw new Error(`built-in policy is invalid: ${parsed.problems.map(formatProblem).join("; ")}`);
-    builtIn = parsed.config;
-  }
-  return builtIn;
-}
+export const builtInDefaults = once((): ConfigFile => {
+  const url = new URL("../../policies/default.yml", import.meta.url);
+  const parsed = parseConfigText(readFileSync(url, "utf8"), "policies/default.yml");
+  if (!parsed.ok) throw new Error(`built-in policy is invalid: ${parsed.problems.map(formatProblem).join("; ")}`);
+  return parsed.config;
+});
 
 /**
  * Load the policy that judges a pull request: `.github/aims.yml` on the PR's base branch, else the

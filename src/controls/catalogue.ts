@@ -1,3 +1,4 @@
+import { once } from "../util/once.js";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
@@ -162,13 +163,8 @@ export function parseCatalogue(text: string, source = "policies/annex-a.yml"): C
   };
 }
 
-let loaded: Catalogue | undefined;
-
 /** The shipped catalogue, read once per process. */
-export function loadCatalogue(): Catalogue {
-  loaded ??= parseCatalogue(readFileSync(fileURLToPath(new URL("../../policies/annex-a.yml", import.meta.url)), "utf8"));
-  return loaded;
-}
+export const loadCatalogue = once((): Catalogue => parseCatalogue(readFileSync(fileURLToPath(new URL("../../policies/annex-a.yml", import.meta.url)), "utf8")));
 
 /** How the statement of applicability and the dashboard state a control's basis in one line. */
 export function statedBasis(c: Pick<Control, "prEvidence" | "reason" | "basis">): string {

@@ -1,3 +1,4 @@
+import { once } from "../util/once.js";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { LineCounter, parseDocument } from "yaml";
@@ -141,17 +142,11 @@ export function parseAiPackageCatalogue(text: string, file = "policies/ai-packag
   );
 }
 
-const loaded = new Map<string, CatalogueEntry[]>();
+const shippedCatalogue = once(() => parseAiPackageCatalogue(readFileSync(fileURLToPath(new URL("../../policies/ai-packages.yml", import.meta.url)), "utf8"), "policies/ai-packages.yml"));
 
-/** The catalogue shipped in policies/ai-packages.yml (or another file), read and validated once per path. */
+/** The catalogue shipped in policies/ai-packages.yml (read and validated once), or the file at `path`. */
 export function loadAiPackageCatalogue(path?: string): CatalogueEntry[] {
-  const target = path ?? fileURLToPath(new URL("../../policies/ai-packages.yml", import.meta.url));
-  let entries = loaded.get(target);
-  if (!entries) {
-    entries = parseAiPackageCatalogue(readFileSync(target, "utf8"), path ?? "policies/ai-packages.yml");
-    loaded.set(target, entries);
-  }
-  return entries;
+  return path === undefined ? shippedCatalogue() : parseAiPackageCatalogue(readFileSync(path, "utf8"), path);
 }
 
 /**

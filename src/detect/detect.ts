@@ -1,3 +1,4 @@
+import { once } from "../util/once.js";
 import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -253,18 +254,17 @@ const rulesFileSchema = z
 const ARTIFACT_CATEGORIES: ReadonlySet<RuleCategory> = new Set(["model", "model-metadata", "dataset"]);
 
 const DEFAULT_RULES_URL = new URL("../../policies/detection-rules.yml", import.meta.url);
-const loadedRules = new Map<string, DetectionRule[]>();
+const shippedRules = once(() => readDetectionRules(fileURLToPath(DEFAULT_RULES_URL), "policies/detection-rules.yml"));
 
 /**
- * The built-in detection rules (policies/detection-rules.yml), or the rules file at `path`.
- * Read and validated once per path; throws with the file, line and reason.
+ * The built-in detection rules (policies/detection-rules.yml, read and validated once), or the
+ * rules file at `path`; throws with the file, line and reason.
  */
 export function loadDetectionRules(path?: string): DetectionRule[] {
-  const file = path ?? fileURLToPath(DEFAULT_RULES_URL);
-  const shownName = path ?? "policies/detection-rules.yml";
-  const cached = loadedRules.get(file);
-  if (cached) return cached;
+  return path === undefined ? shippedRules() : readDetectionRules(path, path);
+}
 
+function readDetectionRules(file: string, shownName: string): DetectionRule[] {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -301,7 +301,6 @@ export function loadDetectionRules(path?: string): DetectionRule[] {
     }),
   );
   Object.freeze(rules);
-  loadedRules.set(file, rules);
   return rules;
 }
 

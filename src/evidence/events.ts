@@ -17,23 +17,30 @@ export interface EvidenceChanged {
 
 export type EvidenceListener = (change: EvidenceChanged) => void;
 
-const listeners = new Map<string, EvidenceListener>();
-
-/** Register (or replace) the listener called `name`. Returns a function that removes it. */
-export function onEvidenceChanged(name: string, listener: EvidenceListener): () => void {
-  listeners.set(name, listener);
-  return () => {
-    if (listeners.get(name) === listener) listeners.delete(name);
-  };
+export interface EvidenceEvents {
+  /** Register (or replace) the listener called `name`. Returns a function that removes it. */
+  on(name: string, listener: EvidenceListener): () => void;
+  /** Called after a write. Listeners run synchronously and must not throw. */
+  emit(change: EvidenceChanged): void;
 }
 
-/** Called by the ledger after a write. Listeners run synchronously and must not throw. */
-export function evidenceChanged(change: EvidenceChanged): void {
-  for (const listener of listeners.values()) {
-    try {
-      listener(change);
-    } catch {
-      // A derived view is repaired by the next change; the record itself is written.
-    }
-  }
+export function createEvidenceEvents(): EvidenceEvents {
+  const listeners = new Map<string, EvidenceListener>();
+  return {
+    on(name, listener) {
+      listeners.set(name, listener);
+      return () => {
+        if (listeners.get(name) === listener) listeners.delete(name);
+      };
+    },
+    emit(change) {
+      for (const listener of listeners.values()) {
+        try {
+          listener(change);
+        } catch {
+          // A derived view is repaired by the next change; the record itself is written.
+        }
+      }
+    },
+  };
 }

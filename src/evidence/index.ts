@@ -1,10 +1,9 @@
 import type { PolicyResult } from "../config/policy.js";
 import { CHECK_NAMES, GATE_IDS, type GateResult } from "../gates/types.js";
 import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext, type PullRequestRef } from "../github/pull-request-context.js";
-import type { Evaluation } from "../pipeline.js";
-import type { AppSettings } from "../settings.js";
+import type { Evaluation } from "../evaluation.js";
+import type { Services } from "../services.js";
 import { isGoverned } from "./build.js";
-import { evidenceChanged } from "./events.js";
 import { finaliseRecord, recordListing, upsertOpenRecord, type FinaliseResult, type Ledger, type LedgerLog, type PullInfo, type UpsertResult } from "./ledger.js";
 import { createGitHubStore, type EvidenceIssue, type RepoRef } from "./store.js";
 
@@ -30,10 +29,6 @@ function logOf(octokit: GitHub): LedgerLog | undefined {
   return log && typeof log.warn === "function" ? log : undefined;
 }
 
-function appSlug(settings?: AppSettings): string | undefined {
-  return (settings as { appSlug?: string } | undefined)?.appSlug ?? (process.env.APP_SLUG || undefined);
-}
-
 /**
  * Bounds the search for earlier rounds, and catches late events. A ref read from GitHub in this
  * event (`fresh`) already says both; otherwise the pull request is read once, when a record is
@@ -50,19 +45,23 @@ function knownPull(pull: PullRequestRef): PullInfo | undefined {
   return pull.fresh && pull.createdAt ? { createdAt: pull.createdAt, open: pull.state === "open" } : undefined;
 }
 
-function ledgerOf(octokit: GitHub, policy: OkPolicy, pull: PullRequestRef, settings?: AppSettings): Ledger {
+function ledgerOf(services: Services, octokit: GitHub, policy: OkPolicy, pull: PullRequestRef): Ledger {
   return {
-    store: createGitHubStore(octokit, { ...(appSlug(settings) ? { appSlug: appSlug(settings)! } : {}) }),
+    store: createGitHubStore(octokit, services),
     repo: evidenceRepo(policy, pull),
+    locks: services.locks,
     ...(logOf(octokit) ? { log: logOf(octokit)! } : {}),
-    ...(settings?.signer ? { signer: settings.signer } : {}),
+    ...(services.settings.signer ? { signer: services.settings.signer } : {}),
   };
 }
 
 const sameRepo = (a: RepoRef, b: RepoRef) => `${a.owner}/${a.repo}`.toLowerCase() === `${b.owner}/${b.repo}`.toLowerCase();
 
-/** Listings started by prefetchOpenEvidence, taken by recordOpenEvidence for the same event. */
-const prefetched = new WeakMap<PullRequestContext, { repo: RepoRef; listing: Promise<EvidenceIssue[]> }>();
+/** The evidence listing started while the evaluation reads; handed to recordOpenEvidence. */
+export interface EvidencePrefetch {
+  repo: RepoRef;
+  listing: Promise<EvidenceIssue[]>;
+}
 
 /**
  * Start the one listing of the evidence records while the rest of the evaluation reads (the
@@ -70,28 +69,26 @@ const prefetched = new WeakMap<PullRequestContext, { repo: RepoRef; listing: Pro
  * it. Only for a pull request read in this event, and only inside the pipeline's per-pull-request
  * serialisation, so no other evaluation of it can write between the listing and its use.
  */
-export function prefetchOpenEvidence(octokit: GitHub, ctx: PullRequestContext, policy: PolicyResult, facts: Evaluation["facts"], settings?: AppSettings): void {
-  if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open" || !isGoverned(facts) || prefetched.has(ctx)) return;
+export function prefetchOpenEvidence(services: Services, octokit: GitHub, ctx: PullRequestContext, policy: PolicyResult, facts: Evaluation["facts"]): EvidencePrefetch | undefined {
+  if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open" || !isGoverned(facts)) return undefined;
   const known = knownPull(ctx.pull);
-  if (!known) return;
-  const ledger = ledgerOf(octokit, policy, ctx.pull, settings);
+  if (!known) return undefined;
+  const ledger = ledgerOf(services, octokit, policy, ctx.pull);
   const listing = ledger.store.list(ledger.repo, recordListing(known.createdAt!));
   // A failure surfaces where the listing is used (recordOpenEvidence logs it).
   listing.catch(() => undefined);
-  prefetched.set(ctx, { repo: ledger.repo, listing });
+  return { repo: ledger.repo, listing };
 }
 
 /**
  * After the checks of an open pull request are published: create or update its evidence record
  * when it is governed and evidence is enabled. Returns undefined when nothing was to be done.
  */
-export async function recordOpenEvidence(octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, settings?: AppSettings): Promise<UpsertResult | undefined> {
+export async function recordOpenEvidence(services: Services, octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, early?: EvidencePrefetch): Promise<UpsertResult | undefined> {
   const { policy, facts, gates } = evaluation;
   if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open") return undefined;
   if (!isGoverned(facts)) return undefined;
-  const ledger = ledgerOf(octokit, policy, ctx.pull, settings);
-  const early = prefetched.get(ctx);
-  prefetched.delete(ctx);
+  const ledger = ledgerOf(services, octokit, policy, ctx.pull);
   const known = knownPull(ctx.pull);
   const result = await upsertOpenRecord(
     ledger,
@@ -101,14 +98,14 @@ export async function recordOpenEvidence(octokit: GitHub, ctx: PullRequestContex
     known,
     known && early && sameRepo(early.repo, ledger.repo) ? early.listing : undefined,
   );
-  if (result.action !== "unchanged" && result.action !== "skipped") evidenceChanged({ octokit, source: { owner: ctx.pull.owner, repo: ctx.pull.repo }, evidence: ledger.repo, action: result.action });
+  if (result.action !== "unchanged" && result.action !== "skipped") services.evidenceEvents.emit({ octokit, source: { owner: ctx.pull.owner, repo: ctx.pull.repo }, evidence: ledger.repo, action: result.action });
   return result;
 }
 
 /** Same as recordOpenEvidence, but a failure is logged instead of thrown. */
-export async function recordOpenEvidenceSafely(octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, settings?: AppSettings): Promise<UpsertResult | undefined> {
+export async function recordOpenEvidenceSafely(services: Services, octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, early?: EvidencePrefetch): Promise<UpsertResult | undefined> {
   try {
-    return await recordOpenEvidence(octokit, ctx, evaluation, settings);
+    return await recordOpenEvidence(services, octokit, ctx, evaluation, early);
   } catch (error) {
     logOf(octokit)?.warn({ err: error, pr: ctx.pull.number }, "evidence record not updated; the next event for this pull request retries");
     return undefined;
@@ -157,25 +154,26 @@ function standingGates(gates: GateResult[], ours: Array<{ name: string; status: 
  * and the other checks on the head, and seals the record into the chain. Idempotent: a record
  * already final is left alone. Matches the reconciler's EvidenceFinaliser.
  */
-export async function finalisePullRequestEvidence(octokit: GitHub, pull: PullRequestRef, settings: AppSettings = {}): Promise<"finalised" | "already-final" | "not-governed"> {
-  const result = await finaliseEvidence(octokit, pull, settings);
+export async function finalisePullRequestEvidence(services: Services, octokit: GitHub, pull: PullRequestRef, evaluate: Evaluate): Promise<"finalised" | "already-final" | "not-governed"> {
+  const result = await finaliseEvidence(services, octokit, pull, evaluate);
   return result.action === "finalised" ? "finalised" : result.action;
 }
 
-export async function finaliseEvidence(octokit: GitHub, given: PullRequestRef, settings: AppSettings = {}): Promise<FinaliseResult> {
+/** Evaluates a pull request (reads only): the pipeline's evaluatePullRequest, passed in by the caller. */
+export type Evaluate = (ctx: PullRequestContext) => Promise<Evaluation>;
+
+export async function finaliseEvidence(services: Services, octokit: GitHub, given: PullRequestRef, evaluate: Evaluate): Promise<FinaliseResult> {
+  const { settings } = services;
   const { data } = await octokit.rest.pulls.get({ owner: given.owner, repo: given.repo, pull_number: given.number });
   if (data.state !== "closed") return { action: "not-governed" };
   const pull = pullRequestRef(data, { owner: given.owner, repo: given.repo });
-  const ctx = createPullRequestContext(octokit, pull, settings);
-  // Imported here: the pipeline imports this module for the open record.
-  const { evaluatePullRequest } = await import("../pipeline.js");
-  const evaluation = await evaluatePullRequest(ctx);
+  const evaluation = await evaluate(createPullRequestContext(octokit, pull, services));
   const policy = evaluation.policy;
   if (!policy.ok) throw new Error(`the policy on ${pull.baseRef} cannot be read (${policy.reason}); the evidence record is finalised once it can`);
   if (!policy.policy.evidence.enabled) return { action: "not-governed" };
   const { ours, others } = await headCheckRuns(octokit, pull, settings.appId);
   const merged = data.merged === true;
-  const ledger = ledgerOf(octokit, policy, pull, settings);
+  const ledger = ledgerOf(services, octokit, policy, pull);
   const result = await finaliseRecord(
     ledger,
     {
@@ -192,6 +190,6 @@ export async function finaliseEvidence(octokit: GitHub, given: PullRequestRef, s
     },
     async () => data.created_at,
   );
-  if (result.action === "finalised") evidenceChanged({ octokit, source: { owner: pull.owner, repo: pull.repo }, evidence: ledger.repo, action: result.action });
+  if (result.action === "finalised") services.evidenceEvents.emit({ octokit, source: { owner: pull.owner, repo: pull.repo }, evidence: ledger.repo, action: result.action });
   return result;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { loadCatalogue } from "../controls/catalogue.js";
-import { KeyedMutex } from "../util/keyed-mutex.js";
+import type { Locks } from "../util/keyed-mutex.js";
 import { buildRecord, type RecordInput } from "./build.js";
 import { CORRECTIVE_ACTION_LABEL, correctiveActionOf, correctiveActionTitle, dueDate, renderCorrectiveAction, type CorrectiveAction } from "./corrective-action.js";
 import {
@@ -62,6 +62,8 @@ export interface Ledger {
   log?: LedgerLog;
   /** Signs each record as it is sealed; without it records are sealed unsigned. */
   signer?: Signer;
+  /** The process's serialiser (Services.locks): one writer per record and per chain. */
+  locks: Locks;
 }
 
 export type RecordInputWithoutRound = Omit<RecordInput, "round">;
@@ -77,8 +79,6 @@ export type FinaliseResult =
   | { action: "already-final"; issue: number; id: string }
   | { action: "not-governed" };
 
-const recordLocks = new KeyedMutex();
-const chainLocks = new KeyedMutex();
 const MAX_RELINKS = 5;
 
 /** Label that is the cross-replica lock on an evidence repository's chain. */
@@ -90,7 +90,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Run `fn` holding the chain lock of the evidence repository: in this process, then across replicas. */
 async function withChainLock<T>(ledger: Ledger, fn: () => Promise<T>): Promise<T> {
-  return chainLocks.run(repoKey(ledger.repo), async () => {
+  return ledger.locks.run(`chain:${repoKey(ledger.repo)}`, async () => {
     const holder = randomBytes(8).toString("hex");
     const deadline = Date.now() + LOCK_WAIT_MS;
     let wait = 200;
@@ -259,7 +259,7 @@ export async function upsertOpenRecord(
 ): Promise<UpsertResult> {
   const repository = `${input.pull.owner}/${input.pull.repo}`;
   const baseId = recordId(repository, input.pull.number);
-  return recordLocks.run(`${repoKey(ledger.repo)}\u0000${baseId}`, async () => {
+  return ledger.locks.run(`record:${repoKey(ledger.repo)}\u0000${baseId}`, async () => {
     // One listing per event. When the pull request's creation time is known already (it was read
     // in this event), every record of it, open or final, was updated since then: list those once.
     // Otherwise open records are few (one per open governed pull request): look there first.
@@ -383,7 +383,7 @@ export async function finaliseRecord(ledger: Ledger, input: RecordInputWithoutRo
   if (input.state === "open") throw new Error("finaliseRecord needs a merged or closed pull request");
   const repository = `${input.pull.owner}/${input.pull.repo}`;
   const baseId = recordId(repository, input.pull.number);
-  return recordLocks.run(`${repoKey(ledger.repo)}\u0000${baseId}`, async () => {
+  return ledger.locks.run(`record:${repoKey(ledger.repo)}\u0000${baseId}`, async () => {
     let records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "open" }), repository, input.pull.number);
     let current = latest(records);
     if (!current) {

@@ -1,4 +1,6 @@
+import type { Identity } from "../github/identity.js";
 import type { GitHub } from "../github/pull-request-context.js";
+import type { LabelCache } from "../services.js";
 import { EVIDENCE_LABEL, type LabelSpec } from "./record.js";
 
 /**
@@ -97,51 +99,16 @@ function toIssue(d: IssueData): EvidenceIssue {
 
 const repoKey = (r: RepoRef) => `${r.owner}/${r.repo}`.toLowerCase();
 
-/** Label names known to exist per repository, shared by every store in the process. */
-const knownLabels = new Map<string, Set<string>>();
-
-/** The app's bot login per GitHub host, looked up once per process. */
-const botLogins = new Map<string, Promise<string>>();
-
-/** Who opens issues with a workflow's GITHUB_TOKEN (the app running as a GitHub Action). */
-export const ACTIONS_BOT = "github-actions[bot]";
-
-async function lookupBotLogin(octokit: GitHub): Promise<string> {
-  const auth = (await (octokit.auth as (o: { type: "app" }) => Promise<{ type?: string; token?: string; tokenType?: string }>)({ type: "app" })) ?? {};
-  if (auth.type !== "app" || !auth.token) {
-    // A plain token, not app credentials: a workflow token writes as github-actions[bot], a
-    // personal token as its user.
-    if (auth.tokenType === "oauth" || /^(ghp_|github_pat_)/.test(auth.token ?? "")) {
-      const { data } = await octokit.rest.users.getAuthenticated();
-      return data.login;
-    }
-    return ACTIONS_BOT;
-  }
-  // GET /app needs the app's JWT, not the installation token.
-  const token = auth.token;
-  const { data } = await octokit.request("GET /app", { headers: { authorization: `bearer ${token}` } });
-  const slug = (data as { slug?: string } | null)?.slug;
-  if (!slug) throw new Error("GET /app returned no slug: set APP_SLUG");
-  return `${slug}[bot]`;
+/** What the store shares with the rest of the process (held by Services). */
+export interface GitHubStoreServices {
+  identity: Identity;
+  labels: LabelCache;
 }
 
-export interface GitHubStoreOptions {
-  /** The app's slug when known (`APP_SLUG`), saving the GET /app lookup. */
-  appSlug?: string;
-}
-
-export function createGitHubStore(octokit: GitHub, options: GitHubStoreOptions = {}): EvidenceStore {
-  const base = String((octokit.request.endpoint.DEFAULTS as { baseUrl?: string }).baseUrl ?? "");
+export function createGitHubStore(octokit: GitHub, services: GitHubStoreServices): EvidenceStore {
   return {
     botLogin() {
-      if (options.appSlug) return Promise.resolve(`${options.appSlug}[bot]`);
-      let p = botLogins.get(base);
-      if (!p) {
-        p = lookupBotLogin(octokit);
-        botLogins.set(base, p);
-        p.catch(() => botLogins.delete(base));
-      }
-      return p;
+      return services.identity.botLogin(octokit);
     },
 
     async list(repo, opts) {
@@ -170,7 +137,7 @@ export function createGitHubStore(octokit: GitHub, options: GitHubStoreOptions =
       const { data } = await octokit.rest.issues.create({ owner: repo.owner, repo: repo.repo, title: write.title, body: write.body, labels: write.labels });
       const issue = toIssue(data as IssueData);
       // The author of what we just wrote is who we are: corrects a guess made for plain tokens.
-      if (!options.appSlug) botLogins.set(base, Promise.resolve(issue.author));
+      services.identity.learn(octokit, issue.author);
       return issue;
     },
 
@@ -190,12 +157,12 @@ export function createGitHubStore(octokit: GitHub, options: GitHubStoreOptions =
 
     async ensureLabels(repo, labels) {
       const key = repoKey(repo);
-      let known = knownLabels.get(key);
+      let known = await services.labels.get(key);
       if (known && labels.every((l) => known!.has(l.name.toLowerCase()))) return;
       if (!known) {
         const existing = await octokit.paginate(octokit.rest.issues.listLabelsForRepo, { owner: repo.owner, repo: repo.repo, per_page: 100 });
         known = new Set(existing.map((l) => l.name.toLowerCase()));
-        knownLabels.set(key, known);
+        await services.labels.add(key, known);
       }
       for (const l of labels) {
         if (known.has(l.name.toLowerCase())) continue;
@@ -205,7 +172,7 @@ export function createGitHubStore(octokit: GitHub, options: GitHubStoreOptions =
           // Another delivery or replica created it first: that is fine.
           if ((error as { status?: number }).status !== 422) throw error;
         }
-        known.add(l.name.toLowerCase());
+        await services.labels.add(key, [l.name.toLowerCase()]);
       }
     },
 
@@ -245,10 +212,4 @@ const LOCK_RE = /^locked until (\S+) by (\S+)$/;
 
 function statusOf(error: unknown): number | undefined {
   return (error as { status?: number }).status;
-}
-
-/** Forget cached labels and bot logins (tests that reset GitHub between cases). */
-export function resetStoreCaches(): void {
-  knownLabels.clear();
-  botLogins.clear();
 }

@@ -3,7 +3,7 @@ import type { EvidenceEntry } from "../evidence/query.js";
 import { EVIDENCE_LABEL, parseRecordBody } from "../evidence/record.js";
 import type { GitHub } from "./pull-request-context.js";
 
-export { appBotLogin, isOwnComment } from "./identity.js";
+export { isOwnComment } from "./identity.js";
 
 /**
  * Reading evidence records for queries and the dashboard: the issues list endpoint filtered by

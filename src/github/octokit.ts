@@ -57,7 +57,7 @@ function numberFrom(value: string | undefined, fallback: number, min = 0): numbe
 }
 
 /** AIMS_* environment variables; anything missing or malformed keeps its default. */
-export function octokitSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): OctokitSettings {
+export function octokitSettingsFromEnv(env: NodeJS.ProcessEnv): OctokitSettings {
   const d = DEFAULT_OCTOKIT_SETTINGS;
   return {
     rateLimitRetries: numberFrom(env.AIMS_RATE_LIMIT_RETRIES, d.rateLimitRetries),
@@ -118,8 +118,8 @@ export function pacedAsContent(pathname: string): boolean {
   return CONTENT_PATH.test(pathname);
 }
 
-/** Tail of each installation's content queue, process-wide (every client of an installation shares it). */
-const contentQueues = new Map<string, Promise<void>>();
+/** Tail of each installation's content queue, shared by every client of that installation. */
+export type ContentQueues = Map<string, Promise<void>>;
 
 /**
  * `promise`, with the process kept running until it settles. A queued request waits for the slot
@@ -140,7 +140,7 @@ async function keepingAlive<T>(promise: Promise<T>): Promise<T> {
  * go one at a time, each `intervalMs` after the previous one finished; other requests pass straight
  * through. It sits below the retry and throttle plugins, so every attempt queues.
  */
-export function pacedFetch(key: string, intervalMs: number, base: typeof fetch): typeof fetch {
+export function pacedFetch(contentQueues: ContentQueues, key: string, intervalMs: number, base: typeof fetch): typeof fetch {
   return async (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (!isContentCreating(String(init?.method ?? "GET").toUpperCase(), url)) return base(input, init);
@@ -173,6 +173,8 @@ export function pacedFetch(key: string, intervalMs: number, base: typeof fetch):
  * An explicit `throttle: { enabled: false }` or `retry: { enabled: false }` (tests) is kept.
  */
 export function createAimsOctokit(settings: OctokitSettings = DEFAULT_OCTOKIT_SETTINGS, cache: ConditionalCache = new ConditionalCache()): typeof ProbotOctokit {
+  // One content queue per installation for every client made from this class (one per process).
+  const contentQueues: ContentQueues = new Map();
   return ProbotOctokit.defaults((options: Record<string, any>) => {
     const throttle = options.throttle ?? {};
     const retry = options.retry ?? {};
@@ -184,7 +186,7 @@ export function createAimsOctokit(settings: OctokitSettings = DEFAULT_OCTOKIT_SE
     const revalidating = (f: typeof fetch): typeof fetch => (settings.conditionalCache ? conditionalFetch(cache, f) : f);
     return {
       ...options,
-      request: { ...request, aimsBaseFetch: base, fetch: revalidating(pacedFetch(key, settings.contentIntervalMs, fetchWithTimeout(settings.requestTimeoutMs, base))) },
+      request: { ...request, aimsBaseFetch: base, fetch: revalidating(pacedFetch(contentQueues, key, settings.contentIntervalMs, fetchWithTimeout(settings.requestTimeoutMs, base))) },
       retry:
         retry.enabled === false
           ? retry

@@ -3,7 +3,7 @@ import { loadPolicy, type ConfigReader, type PolicyResult } from "../config/poli
 import type { ChangedFile, FileStatus } from "../detect/types.js";
 import { MAX_LISTED_FILES } from "../gates/evaluate.js";
 import { mapLimit } from "../util/concurrency.js";
-import { appBotLogin, isOwnComment } from "./identity.js";
+import { isOwnComment, type Identity } from "./identity.js";
 
 export type GitHub = ProbotOctokit;
 
@@ -329,14 +329,15 @@ export async function listPullFiles(octokit: GitHub, pull: PullRequestRef): Prom
   return pages.flat();
 }
 
-export interface ContextOptions {
+/** What a context takes from the process (Services): the app's id and identity. */
+export interface ContextServices {
   /** Only check runs created by this app count as ours when the id is known. */
-  appId?: number;
-  /** The app's slug: its own comments are recognised by `<slug>[bot]` (else GET /app, once). */
-  appSlug?: string;
+  settings: { appId?: number };
+  /** The app's own comments are recognised by its bot login. */
+  identity: Identity;
 }
 
-export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, options: ContextOptions = {}): PullRequestContext {
+export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, services: ContextServices): PullRequestContext {
   const { owner, repo } = pull;
   const read = contentReader(octokit);
   const fileCache = new Map<string, Promise<string | undefined>>();
@@ -381,7 +382,7 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
         ref: pull.headSha,
         per_page: 100,
         filter: "latest",
-        ...(options.appId ? { app_id: options.appId } : {}),
+        ...(services.settings.appId ? { app_id: services.settings.appId } : {}),
       });
       return res.data.check_runs.map((r) => ({
         id: r.id,
@@ -410,7 +411,7 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
     comments: memo(async () => {
       const [raw, bot] = await Promise.all([
         octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: pull.number, per_page: 100 }),
-        appBotLogin(octokit, options),
+        services.identity.botLogin(octokit),
       ]);
       return raw.map((c) => ({
         own: isOwnComment(c.user, bot),

@@ -1,9 +1,10 @@
 import type { Context } from "probot";
+import { listPullsCapped } from "../github/open-pulls.js";
 import { parseAssessmentLinks } from "../gates/assessment.js";
 import { looksLikeAssessmentIssue } from "../gates/assessment-record.js";
 import { createPullRequestContext, pullRequestRef, type GitHub } from "../github/pull-request-context.js";
-import { runPullRequest } from "../pipeline.js";
-import type { AppSettings } from "../settings.js";
+import { reevaluatePull } from "../reevaluate.js";
+import type { Services } from "../services.js";
 
 export const ASSESSMENT_ISSUE_EVENTS = [
   "issues.labeled",
@@ -42,36 +43,16 @@ export async function pullsLinkingIssue(
   issue: { owner: string; repo: string; number: number },
   limit = MAX_SCANNED_PULLS,
 ): Promise<{ numbers: number[]; scanned: number; truncated: boolean }> {
-  const numbers: number[] = [];
-  let scanned = 0;
-  let truncated = false;
-  await octokit.paginate(
-    octokit.rest.pulls.list,
-    { owner: repo.owner, repo: repo.repo, state: "open", sort: "updated", direction: "desc", per_page: 100 },
-    (response, done) => {
-      for (const pr of response.data) {
-        if (scanned >= limit) {
-          truncated = true;
-          break;
-        }
-        scanned++;
-        if (linksIssue(pr.body ?? "", repo, issue)) numbers.push(pr.number);
-      }
-      if (scanned >= limit) {
-        truncated ||= /rel="next"/.test(response.headers.link ?? "");
-        done();
-      }
-      return [];
-    },
-  );
-  return { numbers, scanned, truncated };
+  const { pulls, truncated } = await listPullsCapped(octokit, repo, { state: "open", limit });
+  const numbers = pulls.filter((pr) => linksIssue(pr.body ?? "", repo, issue)).map((pr) => pr.number);
+  return { numbers, scanned: pulls.length, truncated };
 }
 
 /**
  * An assessment issue was labelled, unlabelled, edited, closed or reopened: re-evaluate the open
  * pull requests that link it, since their impact-assessment gate depends on it.
  */
-export async function onAssessmentIssue(context: Context<"issues">, settings: AppSettings): Promise<void> {
+export async function onAssessmentIssue(context: Context<"issues">, services: Services): Promise<void> {
   const payload = context.payload as unknown as IssuesPayload;
   // Bots (the app itself included) do not approve assessments, and this avoids loops.
   if (payload.sender.type === "Bot") return;
@@ -94,7 +75,7 @@ export async function onAssessmentIssue(context: Context<"issues">, settings: Ap
       const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: number });
       if (data.state !== "open") continue;
       const pull = pullRequestRef(data, { owner, repo }, { fresh: true });
-      const { published } = await runPullRequest(context.octokit, createPullRequestContext(context.octokit, pull, settings));
+      const { published } = await reevaluatePull(services, context.octokit, pull);
       context.log.info({ issue: issue.number, pr: number, checks: published }, "aims gates re-evaluated for a linked assessment");
     } catch (error) {
       // One PR's failure (already published fail-closed) must not stop the others.

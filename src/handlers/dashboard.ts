@@ -6,10 +6,10 @@ import { scanTree } from "../inventory.js";
 import { loadCatalogue } from "../controls/catalogue.js";
 import { dashboardModel } from "../evidence/dashboard.js";
 import { ensureDashboard, type DashboardResult } from "../github/dashboard-issue.js";
-import { appBotLogin, readCorrectiveActions, readEvidenceEntries, type Repo } from "../github/evidence-reader.js";
+import { readCorrectiveActions, readEvidenceEntries, type Repo } from "../github/evidence-reader.js";
 import { contentReader, type GitHub } from "../github/pull-request-context.js";
 import { dashboardTitle, renderDashboard } from "../render/dashboard.js";
-import type { AppSettings } from "../settings.js";
+import type { Services } from "../services.js";
 
 /**
  * The dashboard issue of a source repository, rebuilt from the evidence records after they
@@ -19,21 +19,20 @@ import type { AppSettings } from "../settings.js";
  * a change arriving while an update runs gives one more update after it.
  */
 
-export const DEFAULT_DASHBOARD_DEBOUNCE_MS = 5_000;
-
 export interface DashboardLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
 
 /** Rebuild and write (when changed) the dashboard of `source`. Undefined when evidence is off or the policy cannot be read. */
-export async function updateDashboard(octokit: GitHub, source: Repo, settings: AppSettings = {}, now = Date.now(), options: { onlyIfOpen?: boolean } = {}): Promise<DashboardResult | undefined> {
+export async function updateDashboard(services: Services, octokit: GitHub, source: Repo, now = services.now(), options: { onlyIfOpen?: boolean } = {}): Promise<DashboardResult | undefined> {
+  const { settings } = services;
   // The default branch's policy: its controls.exclude and evidence repository.
   const policy = await loadPolicy(contentReader(octokit), { owner: source.owner, repo: source.repo, baseRef: "" });
   if (!policy.ok || !policy.policy.evidence.enabled) return undefined;
   const configured = policy.policy.evidence.repository?.split("/");
   const evidence: Repo = configured ? { owner: configured[0]!, repo: configured[1]! } : source;
-  const bot = await appBotLogin(octokit, settings);
+  const bot = await services.identity.botLogin(octokit);
   const entries = await readEvidenceEntries(octokit, evidence, bot);
   const name = `${source.owner}/${source.repo}`;
   const model = dashboardModel({
@@ -72,97 +71,33 @@ export async function unregisteredAi(octokit: GitHub, source: Repo, policy: Poli
   }
 }
 
-interface Pending {
-  octokit: GitHub;
-  source: Repo;
-  settings: AppSettings;
-  log?: DashboardLog;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  /** Refresh only a dashboard that is open (a push to the default branch); any evidence change may create one. */
-  onlyIfOpen: boolean;
-  running: boolean;
-  again: boolean;
-  done: Promise<void>;
-  resolve: () => void;
-}
-
-const pending = new Map<string, Pending>();
-
 /**
- * `AIMS_DASHBOARD_DEBOUNCE_MS` (default 5000; 0 updates at once; `off` disables the dashboard).
- * Under NODE_ENV=test the dashboard is off unless the variable is set, so test suites of other
- * features see no background writes.
- */
-export function dashboardDebounceMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const raw = env.AIMS_DASHBOARD_DEBOUNCE_MS?.trim();
-  if (raw === undefined || raw === "") return env.NODE_ENV === "test" ? undefined : DEFAULT_DASHBOARD_DEBOUNCE_MS;
-  if (raw.toLowerCase() === "off") return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_DASHBOARD_DEBOUNCE_MS;
-}
-
-function arm(p: Pending, key: string, delayMs: number): void {
-  p.timer = setTimeout(() => void run(p, key, delayMs), delayMs);
-  // A waiting update does not keep a server from shutting down; without a delay (Actions,
-  // serverless) it runs before the process may exit.
-  if (delayMs > 0) p.timer.unref?.();
-}
-
-async function run(p: Pending, key: string, delayMs: number): Promise<void> {
-  p.timer = undefined;
-  p.running = true;
-  try {
-    const result = await updateDashboard(p.octokit, p.source, p.settings, Date.now(), { onlyIfOpen: p.onlyIfOpen });
-    if (result && result.action !== "unchanged") p.log?.info({ source: key, issue: result.issue, action: result.action, duplicates: result.closedDuplicates }, "governance dashboard updated");
-  } catch (error) {
-    p.log?.warn({ err: error, source: key }, "governance dashboard not updated; the next evidence change retries");
-  } finally {
-    p.running = false;
-  }
-  if (p.again) {
-    p.again = false;
-    arm(p, key, delayMs);
-    return;
-  }
-  pending.delete(key);
-  p.resolve();
-}
-
-/**
- * Ask for the dashboard of `source` to be rebuilt after `delayMs` (coalescing every request
+ * Ask for the dashboard of `source` to be rebuilt after the debounce (coalescing every request
  * for the same repository in the meantime). Resolves when the coalesced update has run; never
- * rejects (failures are logged).
+ * rejects (failures are logged). Without a debounce in the settings the dashboard is off.
  */
 export function scheduleDashboardUpdate(
+  services: Services,
   octokit: GitHub,
   source: Repo,
-  settings: AppSettings = {},
   options: { delayMs?: number; log?: DashboardLog; onlyIfOpen?: boolean } = {},
 ): Promise<void> {
-  const delayMs = options.delayMs ?? dashboardDebounceMs();
+  const delayMs = options.delayMs ?? services.settings.dashboardDebounceMs;
   if (delayMs === undefined) return Promise.resolve();
   const key = `${source.owner}/${source.repo}`.toLowerCase();
-  const existing = pending.get(key);
-  if (existing) {
-    // The newest token and settings win: an installation token from an older event may expire.
-    existing.octokit = octokit;
-    existing.settings = settings;
-    if (options.log) existing.log = options.log;
-    existing.onlyIfOpen &&= options.onlyIfOpen === true;
-    if (existing.running) existing.again = true;
-    return existing.done;
-  }
-  let resolve!: () => void;
-  const done = new Promise<void>((r) => (resolve = r));
-  const p: Pending = { octokit, source, settings, ...(options.log ? { log: options.log } : {}), timer: undefined, onlyIfOpen: options.onlyIfOpen === true, running: false, again: false, done, resolve };
-  pending.set(key, p);
-  arm(p, key, delayMs);
-  return done;
-}
-
-/** Wait for every scheduled dashboard update (tests, and shutting down). */
-export async function flushDashboardUpdates(): Promise<void> {
-  while (pending.size > 0) await Promise.all([...pending.values()].map((p) => p.done));
+  return services.background.schedule(`dashboard:${key}`, delayMs, {
+    state: { onlyIfOpen: options.onlyIfOpen === true },
+    // Any request that may create the dashboard (an evidence change) wins over refresh-only ones.
+    combine: (pending, newer) => ({ onlyIfOpen: pending.onlyIfOpen && newer.onlyIfOpen }),
+    run: async ({ onlyIfOpen }) => {
+      try {
+        const result = await updateDashboard(services, octokit, source, services.now(), { onlyIfOpen });
+        if (result && result.action !== "unchanged") options.log?.info({ source: key, issue: result.issue, action: result.action, duplicates: result.closedDuplicates }, "governance dashboard updated");
+      } catch (error) {
+        options.log?.warn({ err: error, source: key }, "governance dashboard not updated; the next evidence change retries");
+      }
+    },
+  });
 }
 
 /**
@@ -170,13 +105,13 @@ export async function flushDashboardUpdates(): Promise<void> {
  * refreshed (debounced like every update), so its list of AI outside every system follows the branch.
  */
 export function onDefaultBranchPush(
+  services: Services,
   octokit: GitHub,
   payload: { ref: string; deleted?: boolean; repository: { name: string; owner: { login: string; name?: string }; default_branch?: string } },
-  settings: AppSettings,
   options: { log?: DashboardLog; delayMs?: number } = {},
 ): Promise<void> {
   const branch = payload.repository.default_branch;
-  if (!branch || payload.deleted || payload.ref !== `refs/heads/${branch}` || settings.dashboardInventory === false) return Promise.resolve();
+  if (!branch || payload.deleted || payload.ref !== `refs/heads/${branch}` || services.settings.dashboardInventory === false) return Promise.resolve();
   const owner = payload.repository.owner.login ?? payload.repository.owner.name;
-  return scheduleDashboardUpdate(octokit, { owner, repo: payload.repository.name }, settings, { ...options, onlyIfOpen: true });
+  return scheduleDashboardUpdate(services, octokit, { owner, repo: payload.repository.name }, { ...options, onlyIfOpen: true });
 }

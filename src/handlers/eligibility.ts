@@ -1,9 +1,9 @@
 import type { Context } from "probot";
 import { CHECK_NAMES } from "../gates/types.js";
 import { createPullRequestContext, pullRequestRef, type GitHub } from "../github/pull-request-context.js";
-import { runPullRequest } from "../pipeline.js";
-import { listPulls } from "../reconcile/pulls.js";
-import type { AppSettings } from "../settings.js";
+import { reevaluatePull } from "../reevaluate.js";
+import { listPullsCapped } from "../github/open-pulls.js";
+import type { Services } from "../services.js";
 import { mapLimit } from "../util/concurrency.js";
 
 /**
@@ -46,7 +46,7 @@ export interface EligibilityReport {
  * reaches (one repository, or every installed repository of the organisation). Gates that do not
  * pass are left to their next event: losing standing can only make them stricter.
  */
-export async function onEligibilityChanged(context: Context, settings: AppSettings): Promise<EligibilityReport> {
+export async function onEligibilityChanged(context: Context, services: Services): Promise<EligibilityReport> {
   const payload = context.payload as EligibilityPayload;
   const octokit = context.octokit as unknown as GitHub;
   let repos: Repo[];
@@ -66,15 +66,15 @@ export async function onEligibilityChanged(context: Context, settings: AppSettin
   const report: EligibilityReport = { repositories: repos.length, checked: 0, reevaluated: [], truncated };
   const failures: unknown[] = [];
   for (const { owner, repo } of repos) {
-    const open = await listPulls(octokit, owner, repo, "open", MAX_PULLS_PER_REPOSITORY);
+    const open = await listPullsCapped(octokit, { owner, repo }, { state: "open", limit: MAX_PULLS_PER_REPOSITORY });
     report.truncated ||= open.truncated;
     await mapLimit(open.pulls, CONCURRENCY, async (pr) => {
       try {
         report.checked++;
-        if (!(await oversightPasses(octokit, { owner, repo }, pr.head.sha, settings))) return;
+        if (!(await oversightPasses(octokit, { owner, repo }, pr.head.sha, services))) return;
         const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: pr.number });
         if (data.state !== "open") return;
-        await runPullRequest(octokit, createPullRequestContext(octokit, pullRequestRef(data, { owner, repo }, { fresh: true }), settings));
+        await reevaluatePull(services, octokit, pullRequestRef(data, { owner, repo }, { fresh: true }));
         report.reevaluated.push({ repository: `${owner}/${repo}`, number: pr.number });
       } catch (error) {
         failures.push(error);
@@ -87,7 +87,7 @@ export async function onEligibilityChanged(context: Context, settings: AppSettin
   return report;
 }
 
-async function oversightPasses(octokit: GitHub, { owner, repo }: Repo, sha: string, settings: AppSettings): Promise<boolean> {
+async function oversightPasses(octokit: GitHub, { owner, repo }: Repo, sha: string, services: Services): Promise<boolean> {
   const { data } = await octokit.rest.checks.listForRef({
     owner,
     repo,
@@ -95,7 +95,7 @@ async function oversightPasses(octokit: GitHub, { owner, repo }: Repo, sha: stri
     check_name: CHECK_NAMES["human-oversight"],
     filter: "latest",
     per_page: 100,
-    ...(settings.appId ? { app_id: settings.appId } : {}),
+    ...(services.settings.appId ? { app_id: services.settings.appId } : {}),
   });
   return data.check_runs.some((r) => r.status === "completed" && r.conclusion === "success");
 }

@@ -11,16 +11,15 @@ export async function refreshPullRequest(context: Context<"pull_request">): Prom
   const payload = context.payload as unknown as { pull_request: { number: number } & Record<string, unknown> };
   const { owner, repo } = context.repo();
   const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: payload.pull_request.number });
-  payload.pull_request = { ...payload.pull_request, ...(data as unknown as Record<string, unknown>), number: payload.pull_request.number };
-  refreshed.add(payload.pull_request);
+  payload.pull_request = { ...payload.pull_request, ...(data as unknown as Record<string, unknown>), number: payload.pull_request.number, [REFRESHED]: true };
 }
 
-/** Pull request objects replaced by refreshPullRequest during their event. */
-const refreshed = new WeakSet<object>();
+/** Marks a pull request object that refreshPullRequest read from GitHub in this event (never serialised). */
+const REFRESHED = Symbol("aims.refreshed");
 
 /** True when `pr` is GitHub's current copy, read by refreshPullRequest in this event. */
 export function wasRefreshed(pr: object): boolean {
-  return refreshed.has(pr);
+  return (pr as { [REFRESHED]?: boolean })[REFRESHED] === true;
 }
 
 /** Largest payload file count for which the file listing is read before the refresh answers (one page). */

@@ -6,7 +6,7 @@ import { createPullRequestContext, isNotFound, pullRequestRef, type GitHub, type
 import { evaluatePullRequest, type Evaluation } from "../pipeline.js";
 import { MAX_SUMMARY_BYTES, renderCheck } from "../render/check.js";
 import { byteLength } from "../render/markdown.js";
-import type { AppSettings } from "../settings.js";
+import type { Services } from "../services.js";
 
 export const MERGE_GROUP_EVENTS = ["merge_group.checks_requested"] as const;
 
@@ -32,7 +32,7 @@ type MergeGroupPayload = {
  * the base branch's policy): the queue can never pass a PR whose gates fail. When the PR cannot be
  * identified or read, both checks fail closed.
  */
-export async function onMergeGroup(context: Context<"merge_group">, settings: AppSettings): Promise<PublishedCheck[]> {
+export async function onMergeGroup(context: Context<"merge_group">, services: Services): Promise<PublishedCheck[]> {
   const payload = context.payload as unknown as MergeGroupPayload;
   const owner = payload.repository.owner.login;
   const repo = payload.repository.name;
@@ -53,7 +53,7 @@ export async function onMergeGroup(context: Context<"merge_group">, settings: Ap
       if (pull.baseRef !== baseRef) {
         gates = evaluationFailed(`pull request #${number} targets \`${pull.baseRef}\`, but this merge group merges into \`${baseRef}\``);
       } else {
-        evaluation = await evaluatePullRequest(createPullRequestContext(context.octokit, pull, settings));
+        evaluation = await evaluatePullRequest(createPullRequestContext(context.octokit, pull, services));
         gates = evaluation.gates;
       }
     } catch (error) {
@@ -66,7 +66,7 @@ export async function onMergeGroup(context: Context<"merge_group">, settings: Ap
     }
   }
 
-  const published = await publishOnMergeGroup(context.octokit, { owner, repo, headSha: group.head_sha, baseRef }, pull, number, gates, evaluation, settings);
+  const published = await publishOnMergeGroup(context.octokit, { owner, repo, headSha: group.head_sha, baseRef }, pull, number, gates, evaluation, services);
   context.log.info({ mergeGroup: group.head_sha, pr: number, checks: published }, "aims gates reported on a merge group");
   // A read failure other than "not found" is worth a redelivery; the checks already fail closed.
   if (failure && !isNotFound(failure)) throw failure;
@@ -80,7 +80,7 @@ async function publishOnMergeGroup(
   number: number | undefined,
   gates: GateResult[],
   evaluation: Evaluation | undefined,
-  settings: AppSettings,
+  services: Services,
 ): Promise<PublishedCheck[]> {
   // The merge group's commit stands in for the PR head when publishing: same upsert rules.
   const groupRef: PullRequestRef = {
@@ -116,6 +116,6 @@ async function publishOnMergeGroup(
     );
     return { result, output: { ...output, summary: `${prefix}${output.summary}` } };
   });
-  const existing = await createPullRequestContext(octokit, groupRef, settings).existingChecks();
+  const existing = await createPullRequestContext(octokit, groupRef, services).existingChecks();
   return publishChecks(octokit, groupRef, existing, checks);
 }

@@ -3,13 +3,12 @@ import { parseCommand, usageText, type AimsCommand } from "../commands/parse.js"
 import { eligibility, governanceText, isBot, oversightTier, principalsPlural } from "../gates/oversight.js";
 import { CHECK_NAMES } from "../gates/types.js";
 import { parseReviewEditReceipt, parseRevokeReceipt, reviewEditMarker, reviewEditText, revokeReceiptMarker, revokeReceiptText } from "../commands/receipt.js";
-import { appBotLogin } from "../github/identity.js";
 import { standingOf } from "../github/oversight-facts.js";
 import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext } from "../github/pull-request-context.js";
-import { runPullRequest } from "../pipeline.js";
+import { runPullRequest } from "../reevaluate.js";
 import { adopt, startSpeculativeReads } from "./fresh.js";
 import { RECHECK_ACTION, REQUEST_REVIEW_ACTION } from "../render/check.js";
-import type { AppSettings } from "../settings.js";
+import type { Services } from "../services.js";
 
 export const REVIEW_EVENTS = ["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"] as const;
 export const COMMENT_EVENTS = ["issue_comment.created", "issue_comment.edited", "issue_comment.deleted"] as const;
@@ -40,16 +39,16 @@ async function postOnce(octokit: GitHub, ctx: PullRequestContext, marker: string
   return true;
 }
 
-async function openPull(octokit: GitHub, repo: Repo, number: number, settings: AppSettings, speculative?: PullRequestContext): Promise<PullRequestContext | undefined> {
+async function openPull(octokit: GitHub, repo: Repo, number: number, services: Services, speculative?: PullRequestContext): Promise<PullRequestContext | undefined> {
   const { data } = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.repo, pull_number: number });
   if (data.state !== "open") return undefined;
   const pull = pullRequestRef(data, repo, { fresh: true });
-  const create = () => createPullRequestContext(octokit, pull, settings);
+  const create = () => createPullRequestContext(octokit, pull, services);
   return adopt(speculative, pull, create) ?? create();
 }
 
 /** A review was submitted, edited or dismissed: the oversight gate may have changed. */
-export async function onReview(context: Context<"pull_request_review">, settings: AppSettings): Promise<void> {
+export async function onReview(context: Context<"pull_request_review">, services: Services): Promise<void> {
   const payload = context.payload;
   // A bot's review never counts, but a bot dismissing a person's approval must take effect.
   if (payload.action === "submitted" && payload.sender.type === "Bot") return;
@@ -58,7 +57,7 @@ export async function onReview(context: Context<"pull_request_review">, settings
   // standing, which decides whether an approval or change request counts (all memoised for the
   // event, and kept only when GitHub's copy names the same head and base).
   const repo = context.repo();
-  const speculative = createPullRequestContext(context.octokit, pullRequestRef(payload.pull_request as never, repo), settings);
+  const speculative = createPullRequestContext(context.octokit, pullRequestRef(payload.pull_request as never, repo), services);
   startSpeculativeReads(speculative, { files: false });
   const state = String(payload.review.state ?? "").toLowerCase();
   const reviewer = payload.review.user?.login ?? payload.sender.login;
@@ -68,7 +67,7 @@ export async function onReview(context: Context<"pull_request_review">, settings
       .then((policy) => (policy.ok ? standingOf(speculative, policy.policy, reviewer) : undefined))
       .catch(() => undefined);
   }
-  let ctx = await openPull(context.octokit, repo, payload.pull_request.number, settings, speculative);
+  let ctx = await openPull(context.octokit, repo, payload.pull_request.number, services, speculative);
   if (!ctx) return;
   const editor = payload.sender.login;
   if (payload.action === "edited" && (payload as { changes?: { body?: unknown } }).changes?.body !== undefined && editor.toLowerCase() !== reviewer.toLowerCase()) {
@@ -76,9 +75,9 @@ export async function onReview(context: Context<"pull_request_review">, settings
     const posted = await postOnce(context.octokit, ctx, reviewEditMarker(receipt), reviewEditText(receipt));
     context.log.warn({ pr: ctx.pull.number, review: payload.review.id, reviewer, editor, recorded: posted }, "a review's text was edited by someone other than the reviewer");
     // Evaluate with the receipt: the context above read the comments before it was posted.
-    if (posted) ctx = createPullRequestContext(context.octokit, ctx.pull, settings);
+    if (posted) ctx = createPullRequestContext(context.octokit, ctx.pull, services);
   }
-  const { published } = await runPullRequest(context.octokit, ctx);
+  const { published } = await runPullRequest(services, context.octokit, ctx);
   context.log.info({ pr: ctx.pull.number, review: payload.review.id, action: payload.action, checks: published }, "aims gates re-evaluated for a review");
 }
 
@@ -100,12 +99,12 @@ const OWN_COMMANDS = new Set(["sign-off", "revoke", "override", ""]);
  * of a comment that held one, whoever edited or deleted it. Unknown or malformed commands and
  * refused overrides get one reply. Comments written by bots, the app itself included, are ignored.
  */
-export async function onComment(context: Context<"issue_comment">, settings: AppSettings): Promise<void> {
+export async function onComment(context: Context<"issue_comment">, services: Services): Promise<void> {
   const payload = context.payload as unknown as CommentPayload;
   if (!payload.issue.pull_request) return;
   const author = payload.comment.user ?? payload.sender;
-  if (payload.action !== "created" && author.type === "Bot" && (await isAppLogin(context.octokit, settings, author.login))) {
-    await restoreReceipt(context, settings, payload);
+  if (payload.action !== "created" && author.type === "Bot" && (await isAppLogin(context.octokit, services, author.login))) {
+    await restoreReceipt(context, services, payload);
     return;
   }
   // A bot's comment never carries a command that counts. Who edited or deleted a person's comment
@@ -118,14 +117,14 @@ export async function onComment(context: Context<"issue_comment">, settings: App
   if (payload.action === "deleted") {
     // The deleted comment held a command: whatever it decided no longer stands. Nothing to reply to.
     if (!command || !GATE_COMMANDS.has(command.kind)) return;
-    const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, settings);
+    const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, services);
     if (!ctx) return;
-    const { published } = await runPullRequest(context.octokit, ctx);
+    const { published } = await runPullRequest(services, context.octokit, ctx);
     context.log.info({ pr: ctx.pull.number, comment: payload.comment.id, command: command.kind, deletedBy: payload.sender.login, checks: published }, "aims gates re-evaluated after a command comment was deleted");
     return;
   }
 
-  const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, settings);
+  const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, services);
   if (!ctx) return;
   const commentId = payload.comment.id;
   const login = author.login;
@@ -143,14 +142,14 @@ export async function onComment(context: Context<"issue_comment">, settings: App
   }
 
   if ((command && GATE_COMMANDS.has(command.kind)) || (before && GATE_COMMANDS.has(before.kind))) {
-    const { published } = await runPullRequest(context.octokit, ctx);
+    const { published } = await runPullRequest(services, context.octokit, ctx);
     context.log.info({ pr: ctx.pull.number, comment: commentId, command: command?.kind ?? before?.kind, checks: published }, "aims gates re-evaluated for a command");
   }
   if (payload.action === "created" && command?.kind === "revoke") await recordRevoke(context.octokit, ctx, commentId);
 }
 
-async function isAppLogin(octokit: GitHub, settings: AppSettings, login: string): Promise<boolean> {
-  return (await appBotLogin(octokit, settings)).toLowerCase() === login.toLowerCase();
+async function isAppLogin(octokit: GitHub, services: Services, login: string): Promise<boolean> {
+  return (await services.identity.botLogin(octokit)).toLowerCase() === login.toLowerCase();
 }
 
 /**
@@ -166,20 +165,20 @@ async function recordRevoke(octokit: GitHub, ctx: PullRequestContext, commentId:
 }
 
 /** Someone edited or deleted one of the app's comments: a receipt is posted again (other comments need nothing). */
-async function restoreReceipt(context: Context<"issue_comment">, settings: AppSettings, payload: CommentPayload): Promise<void> {
+async function restoreReceipt(context: Context<"issue_comment">, services: Services, payload: CommentPayload): Promise<void> {
   const written = (payload.action === "deleted" ? payload.comment.body : payload.changes?.body?.from) ?? "";
   const revoke = parseRevokeReceipt(written);
   const reviewEdit = revoke ? undefined : parseReviewEditReceipt(written);
   const marker = revoke ? revokeReceiptMarker(revoke) : reviewEdit ? reviewEditMarker(reviewEdit) : undefined;
   if (!marker) return;
-  const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, settings);
+  const ctx = await openPull(context.octokit, context.repo(), payload.issue.number, services);
   if (!ctx) return;
   const posted = await postOnce(context.octokit, ctx, marker, revoke ? revokeReceiptText(revoke) : reviewEditText(reviewEdit!));
   context.log.warn({ pr: ctx.pull.number, comment: payload.comment.id, action: payload.action, by: payload.sender.login, reposted: posted }, "a receipt of the app's was edited or deleted; posted again");
   if (!posted) return;
   // A context of its own: the one above read the comments before the receipt was posted again.
-  const after = await openPull(context.octokit, context.repo(), payload.issue.number, settings);
-  if (after) await runPullRequest(context.octokit, after);
+  const after = await openPull(context.octokit, context.repo(), payload.issue.number, services);
+  if (after) await runPullRequest(services, context.octokit, after);
 }
 
 /** Why an override by `login` is not applied, or undefined when they may override. */
@@ -205,7 +204,7 @@ type RequestedActionPayload = {
  * A button on the oversight check run. The clicking user's authority is checked again (write
  * permission); a click by anyone else changes nothing and gets one reply saying why.
  */
-export async function onRequestedAction(context: Context<"check_run.requested_action">, settings: AppSettings): Promise<void> {
+export async function onRequestedAction(context: Context<"check_run.requested_action">, services: Services): Promise<void> {
   const payload = context.payload as unknown as RequestedActionPayload;
   const identifier = payload.requested_action?.identifier;
   if (payload.check_run.name !== CHECK_NAMES["human-oversight"]) return;
@@ -218,7 +217,7 @@ export async function onRequestedAction(context: Context<"check_run.requested_ac
     numbers = data.filter((p) => p.state === "open").map((p) => p.number);
   }
   for (const number of [...new Set(numbers)]) {
-    const ctx = await openPull(context.octokit, repo, number, settings);
+    const ctx = await openPull(context.octokit, repo, number, services);
     if (!ctx || ctx.pull.headSha !== sha) continue;
     const sender = payload.sender.login;
     const permission = payload.sender.type === "Bot" ? "none" : await ctx.permission(sender);
@@ -235,7 +234,7 @@ export async function onRequestedAction(context: Context<"check_run.requested_ac
       }
       continue;
     }
-    const { evaluation } = await runPullRequest(context.octokit, ctx);
+    const { evaluation } = await runPullRequest(services, context.octokit, ctx);
     if (identifier === REQUEST_REVIEW_ACTION.identifier && evaluation?.policy.ok) {
       await requestReviews(context, ctx, evaluation.policy.policy, evaluation.facts);
     }

@@ -1,8 +1,9 @@
 import type { Context } from "probot";
+import { listPullsCapped } from "../github/open-pulls.js";
 import { CONFIG_PATH } from "../config/policy.js";
 import { createPullRequestContext, pullRequestRef, type GitHub } from "../github/pull-request-context.js";
-import { runPullRequest } from "../pipeline.js";
-import type { AppSettings } from "../settings.js";
+import { reevaluatePull } from "../reevaluate.js";
+import type { Services } from "../services.js";
 import { mapLimit } from "../util/concurrency.js";
 
 /** Open PRs re-evaluated per policy change, at most; the rest are repaired by the reconciler or their next event. */
@@ -39,7 +40,7 @@ export async function pushChangesPolicy(octokit: GitHub, owner: string, repo: st
  * targeting that branch: re-evaluate them (bounded, a few at a time). Pushes that do not touch the
  * policy, tag pushes and branch deletions do nothing here.
  */
-export async function onPolicyPush(context: Context<"push">, settings: AppSettings): Promise<{ reevaluated: number[]; truncated: boolean }> {
+export async function onPolicyPush(context: Context<"push">, services: Services): Promise<{ reevaluated: number[]; truncated: boolean }> {
   const payload = context.payload as unknown as PushPayload;
   const none = { reevaluated: [], truncated: false };
   if (!payload.ref.startsWith("refs/heads/") || payload.deleted || ZERO_SHA.test(payload.after)) return none;
@@ -58,7 +59,7 @@ export async function onPolicyPush(context: Context<"push">, settings: AppSettin
       const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: number });
       if (data.state !== "open" || data.base.ref !== branch) return;
       const pull = pullRequestRef(data, { owner, repo }, { fresh: true });
-      await runPullRequest(context.octokit, createPullRequestContext(context.octokit, pull, settings));
+      await reevaluatePull(services, context.octokit, pull);
     } catch (error) {
       failures.push(error);
     }
@@ -75,25 +76,6 @@ export async function openPullsTargeting(
   branch: string,
   limit = MAX_REEVALUATED_PULLS,
 ): Promise<{ numbers: number[]; truncated: boolean }> {
-  const numbers: number[] = [];
-  let truncated = false;
-  await octokit.paginate(
-    octokit.rest.pulls.list,
-    { owner: repo.owner, repo: repo.repo, state: "open", base: branch, sort: "updated", direction: "desc", per_page: 100 },
-    (response, done) => {
-      for (const pr of response.data) {
-        if (numbers.length >= limit) {
-          truncated = true;
-          break;
-        }
-        numbers.push(pr.number);
-      }
-      if (numbers.length >= limit) {
-        truncated ||= /rel="next"/.test(response.headers.link ?? "");
-        done();
-      }
-      return [];
-    },
-  );
-  return { numbers, truncated };
+  const { pulls, truncated } = await listPullsCapped(octokit, repo, { state: "open", base: branch, limit });
+  return { numbers: pulls.map((pr) => pr.number), truncated };
 }

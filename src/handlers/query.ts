@@ -3,11 +3,10 @@ import { parseCommand } from "../commands/parse.js";
 import { compareControlIds, loadCatalogue } from "../controls/catalogue.js";
 import { QUERY_HELP, runQuery } from "../evidence/query.js";
 import { hasTriage, readEvidenceEntries } from "../github/evidence-reader.js";
-import { appBotLogin, isOwnComment } from "../github/identity.js";
+import { isOwnComment } from "../github/identity.js";
 import type { GitHub } from "../github/pull-request-context.js";
 import { queryRefusal, renderQueryReply } from "../render/query.js";
-import type { AppSettings } from "../settings.js";
-import { KeyedMutex } from "../util/keyed-mutex.js";
+import type { Services } from "../services.js";
 
 export const QUERY_EVENTS = ["issue_comment.created"] as const;
 
@@ -23,9 +22,6 @@ export interface QueryComment {
 }
 
 export type QueryOutcome = "ignored" | "already-replied" | "refused" | "usage" | "answered";
-
-/** Work per comment within this process: a second delivery waits for the first, then finds its reply. */
-const perComment = new KeyedMutex();
 
 function webUrl(octokit: GitHub): string {
   const base = String((octokit.request.endpoint.DEFAULTS as { baseUrl?: string }).baseUrl ?? "https://api.github.com");
@@ -48,7 +44,7 @@ async function alreadyReplied(octokit: GitHub, c: QueryComment, marker: string, 
  * help. A redelivered
  * comment finds its reply's marker and gets no second reply.
  */
-export async function answerQuery(octokit: GitHub, c: QueryComment, settings: AppSettings = {}): Promise<QueryOutcome> {
+export async function answerQuery(octokit: GitHub, c: QueryComment, services: Services): Promise<QueryOutcome> {
   if (c.comment.type === "Bot" || c.comment.login.endsWith("[bot]")) return "ignored";
   const command = parseCommand(c.comment.body);
   if (!command) return "ignored";
@@ -58,8 +54,8 @@ export async function answerQuery(octokit: GitHub, c: QueryComment, settings: Ap
   const { owner, repo } = c.repository;
   const evidenceRepo = `${owner}/${repo}`;
   const marker = queryReplyMarker(c.comment.id);
-  return perComment.run(`${evidenceRepo.toLowerCase()}#${c.comment.id}`, async () => {
-    const bot = await appBotLogin(octokit, settings);
+  return services.locks.run(`comment:${evidenceRepo.toLowerCase()}#${c.comment.id}`, async () => {
+    const bot = await services.identity.botLogin(octokit);
     if (await alreadyReplied(octokit, c, marker, bot)) return "already-replied";
     let outcome: QueryOutcome;
     let text: string;
@@ -98,7 +94,7 @@ type CommentPayload = {
   sender: { login: string; type?: string };
 };
 
-export async function onQueryComment(context: Context<"issue_comment">, settings: AppSettings): Promise<void> {
+export async function onQueryComment(context: Context<"issue_comment">, services: Services): Promise<void> {
   const p = context.payload as unknown as CommentPayload;
   const author = p.comment.user ?? p.sender;
   const outcome = await answerQuery(
@@ -108,7 +104,7 @@ export async function onQueryComment(context: Context<"issue_comment">, settings
       issue: { number: p.issue.number, isPullRequest: p.issue.pull_request !== undefined },
       comment: { id: p.comment.id, body: p.comment.body ?? "", login: author.login, ...(author.type ? { type: author.type } : {}) },
     },
-    settings,
+    services,
   );
   if (outcome !== "ignored") context.log.info({ issue: p.issue.number, comment: p.comment.id, outcome }, "aims query");
 }

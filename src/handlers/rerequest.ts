@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { createPullRequestContext, pullRequestRef, type GitHub } from "../github/pull-request-context.js";
-import { runPullRequest } from "../pipeline.js";
-import type { AppSettings } from "../settings.js";
+import { reevaluatePull } from "../reevaluate.js";
+import type { Services } from "../services.js";
 
 /**
  * "Re-run" on one of our checks, or "Re-run all checks": evaluate every open PR whose head is that
@@ -9,7 +9,7 @@ import type { AppSettings } from "../settings.js";
  */
 export async function onCheckRerequested(
   context: Context<"check_run.rerequested"> | Context<"check_suite.rerequested">,
-  settings: AppSettings,
+  services: Services,
 ): Promise<void> {
   const payload = context.payload as unknown as RerequestPayload;
   const owner = payload.repository.owner.login;
@@ -22,7 +22,7 @@ export async function onCheckRerequested(
     const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: number });
     if (data.state !== "open" || data.head.sha !== headSha) continue;
     const pull = pullRequestRef(data, { owner, repo }, { fresh: true });
-    await runPullRequest(context.octokit, createPullRequestContext(context.octokit, pull, settings));
+    await reevaluatePull(services, context.octokit, pull);
   }
 }
 

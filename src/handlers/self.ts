@@ -1,4 +1,6 @@
 import type { Probot } from "probot";
+import type { Identity } from "../github/identity.js";
+import type { GitHub } from "../github/pull-request-context.js";
 
 type Sender = { login?: string; type?: string } | undefined;
 
@@ -7,24 +9,17 @@ type Sender = { login?: string; type?: string } | undefined;
  * the app writes, with the app's bot (`<slug>[bot]`) as sender. Reacting to them would loop. Other
  * bots (Dependabot, Renovate) still count: their pull requests are governed like anyone's.
  */
-export function createSelfFilter(app: Pick<Probot, "auth" | "log">, configuredSlug?: string): (payload: { sender?: Sender }) => Promise<boolean> {
-  let slug: Promise<string | undefined> | undefined = configuredSlug ? Promise.resolve(configuredSlug.toLowerCase()) : undefined;
-  const lookup = async (): Promise<string | undefined> => {
-    try {
-      const octokit = await app.auth();
-      const { data } = await octokit.rest.apps.getAuthenticated();
-      return data?.slug?.toLowerCase();
-    } catch (error) {
-      // Unknown for now: process the event (writes are idempotent) and ask again next time.
-      slug = undefined;
-      app.log.warn({ err: error }, "could not look up the app's slug; set APP_SLUG to skip the lookup");
-      return undefined;
-    }
-  };
+export function createSelfFilter(app: Pick<Probot, "auth" | "log">, services: { identity: Identity }): (payload: { sender?: Sender }) => Promise<boolean> {
   return async (payload) => {
     const sender = payload.sender;
     if (!sender?.login || sender.type !== "Bot") return false;
-    const own = await (slug ??= lookup());
-    return own !== undefined && sender.login.toLowerCase() === `${own}[bot]`;
+    try {
+      const own = await services.identity.botLogin((await app.auth()) as unknown as GitHub);
+      return sender.login.toLowerCase() === own.toLowerCase();
+    } catch (error) {
+      // Unknown for now: process the event (writes are idempotent) and ask again next time.
+      app.log.warn({ err: error }, "could not look up the app's slug; set APP_SLUG to skip the lookup");
+      return false;
+    }
   };
 }

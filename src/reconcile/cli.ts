@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Probot } from "probot";
 import { createAimsOctokit, octokitSettingsFromEnv } from "../github/octokit.js";
+import { createServices } from "../services.js";
 import { settingsFromEnv } from "../settings.js";
 import { reconcileWithProbot, summarise, type ReconcileOptions } from "./index.js";
 
@@ -23,7 +24,7 @@ function privateKey(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** `aims reconcile`: exit 0 when the pass found nothing it could not repair, 1 otherwise, 2 on usage errors. */
-export async function reconcileCommand(args: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function reconcileCommand(args: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -61,7 +62,7 @@ export async function reconcileCommand(args: string[], io: Io, env: NodeJS.Proce
     ...(cooldown !== undefined ? { cooldownMs: cooldown * 60_000 } : {}),
     ...(closedDays !== undefined ? { closedLookbackMs: closedDays * 24 * 60 * 60_000 } : {}),
   };
-  const report = await reconcileWithProbot(probot, settingsFromEnv(env), options);
+  const report = await reconcileWithProbot(probot, createServices(settingsFromEnv(env)), options);
   const summary = summarise(report);
   io.stdout(`${JSON.stringify({ reconcile: summary })}\n`);
   for (const e of report.errors) io.stderr(`aims reconcile: ${e}\n`);

@@ -1,6 +1,6 @@
 import type { Probot } from "probot";
 import type { GitHub } from "../github/pull-request-context.js";
-import type { AppSettings } from "../settings.js";
+import type { Services } from "../services.js";
 import { redeliverFailedDeliveries, type RedeliveryOptions, type RedeliveryReport } from "./deliveries.js";
 import { updateDashboard } from "../handlers/dashboard.js";
 import { evidenceFinaliser } from "./evidence-hook.js";
@@ -32,7 +32,7 @@ export interface ReconcileDeps {
   appOctokit: GitHub;
   /** Authenticated as one installation. */
   installationOctokit: (installationId: number) => Promise<GitHub>;
-  settings: AppSettings;
+  services: Services;
   log?: { info: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void };
 }
 
@@ -42,9 +42,9 @@ export interface ReconcileDeps {
  * evidence of recently merged or closed PRs. Safe to run on every replica at once.
  */
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = {}): Promise<ReconcileReport> {
-  const { appOctokit, settings } = deps;
-  const finalise = options.finalise ?? evidenceFinaliser();
-  const report: ReconcileReport = { installations: 0, repositories: [], errors: [], evidenceFinalisation: finalise !== undefined };
+  const { appOctokit, services } = deps;
+  const finalise = options.finalise ?? evidenceFinaliser(services);
+  const report: ReconcileReport = { installations: 0, repositories: [], errors: [], evidenceFinalisation: true };
   if (options.redeliver !== false) {
     try {
       report.deliveries = await redeliverFailedDeliveries(appOctokit, options);
@@ -64,12 +64,12 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
           if (repo.archived) continue;
           try {
             report.repositories.push(
-              await reconcileRepository(octokit, repo.owner.login, repo.name, settings, {
-                ...(finalise ? { finalise } : {}),
+              await reconcileRepository(octokit, repo.owner.login, repo.name, services, {
+                finalise,
                 ...(options.closedLookbackMs !== undefined ? { closedLookbackMs: options.closedLookbackMs } : {}),
                 ...(options.now !== undefined ? { now: options.now } : {}),
                 ...(options.dashboards !== false
-                  ? { refreshDashboard: (o: GitHub, source: { owner: string; repo: string }) => updateDashboard(o, source, settings, options.now ?? Date.now(), { onlyIfOpen: true }) }
+                  ? { refreshDashboard: (o: GitHub, source: { owner: string; repo: string }) => updateDashboard(services, o, source, options.now ?? services.now(), { onlyIfOpen: true }) }
                   : {}),
               }),
             );
@@ -103,13 +103,13 @@ export function summarise(report: ReconcileReport): Record<string, unknown> {
 }
 
 /** The same pass from inside the running app, with Probot's clients. */
-export function reconcileWithProbot(app: Pick<Probot, "auth" | "log">, settings: AppSettings, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+export function reconcileWithProbot(app: Pick<Probot, "auth" | "log">, services: Services, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   return (async () =>
     reconcile(
       {
         appOctokit: (await app.auth()) as GitHub,
         installationOctokit: async (id) => (await app.auth(id)) as GitHub,
-        settings,
+        services,
         log: app.log,
       },
       options,
@@ -120,14 +120,14 @@ export function reconcileWithProbot(app: Pick<Probot, "auth" | "log">, settings:
  * Run a pass now and then every `minutes`; passes never overlap and errors are logged, never
  * thrown. Returns a stop function. The timer does not keep the process alive.
  */
-export function startReconciler(app: Pick<Probot, "auth" | "log">, settings: AppSettings, minutes: number, options: ReconcileOptions = {}): () => void {
+export function startReconciler(app: Pick<Probot, "auth" | "log">, services: Services, minutes: number, options: ReconcileOptions = {}): () => void {
   let running = false;
   let stopped = false;
   const pass = async () => {
     if (running || stopped) return;
     running = true;
     try {
-      await reconcileWithProbot(app, settings, options);
+      await reconcileWithProbot(app, services, options);
     } catch (error) {
       app.log.warn({ err: error }, "aims reconcile pass failed; the next pass tries again");
     } finally {

@@ -1,7 +1,8 @@
+import { listPullsCapped } from "../github/open-pulls.js";
 import { CHECK_NAMES, GATE_IDS } from "../gates/types.js";
 import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestRef } from "../github/pull-request-context.js";
-import { runPullRequest } from "../pipeline.js";
-import type { AppSettings } from "../settings.js";
+import { reevaluatePull } from "../reevaluate.js";
+import type { Services } from "../services.js";
 import { mapLimit } from "../util/concurrency.js";
 
 /** Open PRs examined per repository per pass, most recently updated first. */
@@ -15,7 +16,7 @@ const CONCURRENCY = 4;
  * the evidence ledger (src/evidence); returns what it did. Must be idempotent: the reconciler calls
  * it for every recently closed PR on every pass.
  */
-export type EvidenceFinaliser = (octokit: GitHub, pull: PullRequestRef, settings: AppSettings) => Promise<"finalised" | "already-final" | "not-governed">;
+export type EvidenceFinaliser = (octokit: GitHub, pull: PullRequestRef) => Promise<"finalised" | "already-final" | "not-governed">;
 
 export type CheckState = "current" | "missing" | "stuck";
 
@@ -49,35 +50,15 @@ export interface RepositoryOptions {
   refreshDashboard?: (octokit: GitHub, source: { owner: string; repo: string }) => Promise<unknown>;
 }
 
-export async function listPulls(octokit: GitHub, owner: string, repo: string, state: "open" | "closed", limit: number, since?: number) {
-  const pulls: Array<{ number: number; updated_at: string; head: { sha: string } }> = [];
-  let truncated = false;
-  await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state, sort: "updated", direction: "desc", per_page: 100 }, (response, done) => {
-    for (const pr of response.data) {
-      if (since !== undefined && Date.parse(pr.updated_at) < since) {
-        done();
-        return [];
-      }
-      if (pulls.length >= limit) {
-        truncated = true;
-        done();
-        return [];
-      }
-      pulls.push(pr);
-    }
-    return [];
-  });
-  return { pulls, truncated };
-}
 
 /**
  * One repository: re-evaluate every open PR whose aims checks are missing on its head SHA (never
  * evaluated, or only on an older head) or not completed; finalise evidence of recently merged or
  * closed PRs. Level-triggered: running it twice, or on several replicas, changes nothing more.
  */
-export async function reconcileRepository(octokit: GitHub, owner: string, repo: string, settings: AppSettings, options: RepositoryOptions = {}): Promise<RepositoryReport> {
+export async function reconcileRepository(octokit: GitHub, owner: string, repo: string, services: Services, options: RepositoryOptions = {}): Promise<RepositoryReport> {
   const report: RepositoryReport = { repository: `${owner}/${repo}`, open: 0, reevaluated: [], finalised: [], errors: [], truncated: false };
-  const open = await listPulls(octokit, owner, repo, "open", MAX_OPEN_PULLS_PER_REPO);
+  const open = await listPullsCapped(octokit, { owner, repo }, { state: "open", limit: MAX_OPEN_PULLS_PER_REPO });
   report.open = open.pulls.length;
   report.truncated = open.truncated;
   await mapLimit(open.pulls, CONCURRENCY, async (pr) => {
@@ -88,14 +69,14 @@ export async function reconcileRepository(octokit: GitHub, owner: string, repo: 
         ref: pr.head.sha,
         filter: "latest",
         per_page: 100,
-        ...(settings.appId ? { app_id: settings.appId } : {}),
+        ...(services.settings.appId ? { app_id: services.settings.appId } : {}),
       });
       const state = checkState(data.check_runs.map((r) => ({ name: r.name, status: r.status })));
       if (state === "current") return;
       const { data: full } = await octokit.rest.pulls.get({ owner, repo, pull_number: pr.number });
       if (full.state !== "open") return;
       const pull = pullRequestRef(full, { owner, repo });
-      await runPullRequest(octokit, createPullRequestContext(octokit, pull, settings));
+      await reevaluatePull(services, octokit, pull);
       report.reevaluated.push({ number: pr.number, reason: state });
     } catch (error) {
       report.errors.push({ number: pr.number, message: (error as Error).message ?? String(error) });
@@ -104,11 +85,11 @@ export async function reconcileRepository(octokit: GitHub, owner: string, repo: 
 
   if (options.finalise) {
     const since = (options.now ?? Date.now()) - (options.closedLookbackMs ?? 7 * 24 * 60 * 60 * 1000);
-    const closed = await listPulls(octokit, owner, repo, "closed", MAX_CLOSED_PULLS_PER_REPO, since);
+    const closed = await listPullsCapped(octokit, { owner, repo }, { state: "closed", limit: MAX_CLOSED_PULLS_PER_REPO, since });
     await mapLimit(closed.pulls, CONCURRENCY, async (pr) => {
       try {
         const { data: full } = await octokit.rest.pulls.get({ owner, repo, pull_number: pr.number });
-        const outcome = await options.finalise!(octokit, pullRequestRef(full, { owner, repo }), settings);
+        const outcome = await options.finalise!(octokit, pullRequestRef(full, { owner, repo }));
         if (outcome === "finalised") report.finalised.push(pr.number);
       } catch (error) {
         report.errors.push({ number: pr.number, message: (error as Error).message ?? String(error) });

@@ -1,8 +1,13 @@
+/** One holder at a time per key: the one serialiser every part of the app uses (Services.locks). */
+export interface Locks {
+  run<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
 /**
  * One holder at a time per key, in arrival order, within this process. Keys are released when
  * nobody waits, so the map does not grow with every key ever used.
  */
-export class KeyedMutex {
+export class KeyedMutex implements Locks {
   private readonly tails = new Map<string, Promise<void>>();
 
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {

@@ -27,6 +27,7 @@ describe("GitHub Actions mode", () => {
     fake = new FakeGitHub();
     api = (await fake.start()).url;
     repo = fake.addRepo("acme/shop", { files: { ".github/aims.yml": POLICY, "README.md": "# Shop\n" } });
+    fake.addWorkflowToken("ghs_workflowtoken");
     dir = mkdtempSync(join(tmpdir(), "aims-action-"));
   });
 
@@ -54,7 +55,7 @@ describe("GitHub Actions mode", () => {
     const lines: string[] = [];
     const errors: string[] = [];
     const done = runAction(
-      { GITHUB_API_URL: api, GITHUB_TOKEN: "ghs_workflowtoken", GITHUB_RUN_ID: "77", ...env },
+      { GITHUB_API_URL: api, GITHUB_TOKEN: "ghs_workflowtoken", GITHUB_RUN_ID: "77", AIMS_DASHBOARD_DEBOUNCE_MS: "off", ...env },
       { info: (l) => lines.push(l), error: (l) => errors.push(l) },
       { Octokit: TestOctokit, logLevel: "fatal" },
     );

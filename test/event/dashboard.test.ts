@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { evidenceChanged } from "../../src/evidence/events.js";
 import type { GitHub } from "../../src/github/pull-request-context.js";
-import { flushDashboardUpdates, onDefaultBranchPush, scheduleDashboardUpdate, updateDashboard } from "../../src/handlers/dashboard.js";
+import { onDefaultBranchPush, scheduleDashboardUpdate, updateDashboard } from "../../src/handlers/dashboard.js";
+import { createServices, type Services } from "../../src/services.js";
 import { dashboardMarker } from "../../src/render/dashboard.js";
 import { FakeGitHub, type FakeIssue } from "../support/fake-github.js";
 import { createFakeProbot } from "../support/fake-probot.js";
@@ -11,6 +11,7 @@ import { fixtureRecords, seedEvidence } from "../support/evidence-fixture.js";
 const EVIDENCE = "acme/evidence";
 const SHOP = { owner: "acme", repo: "shop" };
 const SETTINGS = { appSlug: "aims-bot" };
+let services: Services;
 const POLICY = `evidence:
   repository: acme/evidence
 controls:
@@ -45,15 +46,16 @@ beforeEach(() => {
   fake.addRepo("acme/shop", { files: { ".github/aims.yml": POLICY } });
   seedEvidence(fake, EVIDENCE, fixtureRecords(60, { open: 4 }));
   fake.reset();
+  services = createServices(SETTINGS);
 });
 
 afterEach(async () => {
-  await flushDashboardUpdates();
+  await services.background.flush();
 });
 
 describe("the governance dashboard issue", () => {
   it("is created with the coverage, exclusion justification, open PRs and inventory", async () => {
-    const result = await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"));
+    const result = await updateDashboard(services, octokit, SHOP, Date.parse("2026-04-01T09:00:00Z"));
     expect(result).toEqual({ action: "created", issue: expect.any(Number), closedDuplicates: [] });
     const [issue] = dashboards();
     expect(issue!.title).toBe("AI governance dashboard: acme/shop");
@@ -67,9 +69,9 @@ describe("the governance dashboard issue", () => {
 
   it("writes nothing on a second run when nothing changed", async () => {
     const now = Date.parse("2026-04-01T09:00:00Z");
-    await updateDashboard(octokit, SHOP, SETTINGS, now);
+    await updateDashboard(services, octokit, SHOP, now);
     fake.reset();
-    const again = await updateDashboard(octokit, SHOP, SETTINGS, now);
+    const again = await updateDashboard(services, octokit, SHOP, now);
     expect(again!.action).toBe("unchanged");
     expect(fake.writes()).toBe(0);
     expect(dashboards()).toHaveLength(1);
@@ -77,11 +79,11 @@ describe("the governance dashboard issue", () => {
 
   it("rewrites the body when the evidence changes", async () => {
     const now = Date.parse("2026-04-01T09:00:00Z");
-    const first = await updateDashboard(octokit, SHOP, SETTINGS, now);
+    const first = await updateDashboard(services, octokit, SHOP, now);
     const more = fixtureRecords(64, { open: 2 }).slice(60);
     seedEvidence(fake, EVIDENCE, more);
     fake.reset();
-    const second = await updateDashboard(octokit, SHOP, SETTINGS, now);
+    const second = await updateDashboard(services, octokit, SHOP, now);
     expect(second).toEqual({ action: "updated", issue: first!.issue, closedDuplicates: [] });
     expect(fake.writes()).toBe(1);
     expect(dashboards()[0]!.body).toContain("(64 records,");
@@ -89,15 +91,15 @@ describe("the governance dashboard issue", () => {
 
   it("ages its 30- and 90-day counts on a refresh, and a refresh never opens a dashboard", async () => {
     const refresh = { onlyIfOpen: true };
-    expect(await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"), refresh)).toBeUndefined();
+    expect(await updateDashboard(services, octokit, SHOP, Date.parse("2026-04-01T09:00:00Z"), refresh)).toBeUndefined();
     expect(dashboards()).toHaveLength(0);
     expect(fake.writes()).toBe(0);
 
-    const first = await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"));
+    const first = await updateDashboard(services, octokit, SHOP, Date.parse("2026-04-01T09:00:00Z"));
     const before = dashboards()[0]!.body;
     fake.reset();
     // Four months on, with no new evidence: the recent counts must fall.
-    const later = await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-08-01T09:00:00Z"), refresh);
+    const later = await updateDashboard(services, octokit, SHOP, Date.parse("2026-08-01T09:00:00Z"), refresh);
     expect(later).toEqual({ action: "updated", issue: first!.issue, closedDuplicates: [] });
     expect(fake.writes()).toBe(1);
     expect(dashboards()[0]!.body).not.toBe(before);
@@ -105,7 +107,7 @@ describe("the governance dashboard issue", () => {
     // Closed by a governance lead: a refresh leaves it closed.
     fake.getRepo(EVIDENCE).issues.get(first!.issue)!.state = "closed";
     fake.reset();
-    expect(await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-09-01T09:00:00Z"), refresh)).toBeUndefined();
+    expect(await updateDashboard(services, octokit, SHOP, Date.parse("2026-09-01T09:00:00Z"), refresh)).toBeUndefined();
     expect(fake.writes()).toBe(0);
   });
 
@@ -115,7 +117,7 @@ describe("the governance dashboard issue", () => {
     const b = fake.addIssue(EVIDENCE, { title: "AI governance dashboard: acme/shop", body, labels: ["aims:dashboard"], viaApp: true });
     // Someone else's issue with the marker is not the app's dashboard and is left alone.
     const foreign = fake.addIssue(EVIDENCE, { title: "copy", body, user: "mallory" });
-    const result = await updateDashboard(octokit, SHOP, SETTINGS);
+    const result = await updateDashboard(services, octokit, SHOP);
     expect(result).toEqual({ action: "updated", issue: a.number, closedDuplicates: [b.number] });
     expect(b.state).toBe("closed");
     expect(b.body).toContain(`Duplicate of #${a.number}`);
@@ -125,17 +127,17 @@ describe("the governance dashboard issue", () => {
   });
 
   it("reopens a closed dashboard instead of opening another", async () => {
-    const first = await updateDashboard(octokit, SHOP, SETTINGS);
+    const first = await updateDashboard(services, octokit, SHOP);
     const issue = fake.getRepo(EVIDENCE).issues.get(first!.issue)!;
     issue.state = "closed";
-    const result = await updateDashboard(octokit, SHOP, SETTINGS);
+    const result = await updateDashboard(services, octokit, SHOP);
     expect(result!.action).toBe("reopened");
     expect(issue.state).toBe("open");
     expect(dashboards()).toHaveLength(1);
   });
 
   it("coalesces a burst of updates for one repository into one rebuild", async () => {
-    const runs = Array.from({ length: 8 }, () => scheduleDashboardUpdate(octokit, SHOP, SETTINGS, { delayMs: 30 }));
+    const runs = Array.from({ length: 8 }, () => scheduleDashboardUpdate(services, octokit, SHOP, { delayMs: 30 }));
     await Promise.all(runs);
     expect(fake.requests.filter((r) => r.path.startsWith("/repos/acme/shop/contents/")).length).toBe(1);
     expect(fake.writes()).toBe(1);
@@ -143,17 +145,13 @@ describe("the governance dashboard issue", () => {
   });
 
   it("follows the evidence ledger's writes through the app's hook", async () => {
-    process.env.AIMS_DASHBOARD_DEBOUNCE_MS = "10";
-    try {
-      await createFakeProbot(fake, SETTINGS);
-      evidenceChanged({ octokit, source: SHOP, evidence: { owner: "acme", repo: "evidence" }, action: "finalised" });
-      evidenceChanged({ octokit, source: SHOP, evidence: { owner: "acme", repo: "evidence" }, action: "created" });
-      await flushDashboardUpdates();
-      expect(dashboards()).toHaveLength(1);
-      expect(fake.writes()).toBe(1);
-    } finally {
-      delete process.env.AIMS_DASHBOARD_DEBOUNCE_MS;
-    }
+    const app = createServices({ ...SETTINGS, dashboardDebounceMs: 10 });
+    await createFakeProbot(fake, SETTINGS, { services: app });
+    app.evidenceEvents.emit({ octokit, source: SHOP, evidence: { owner: "acme", repo: "evidence" }, action: "finalised" });
+    app.evidenceEvents.emit({ octokit, source: SHOP, evidence: { owner: "acme", repo: "evidence" }, action: "created" });
+    await app.background.flush();
+    expect(dashboards()).toHaveLength(1);
+    expect(fake.writes()).toBe(1);
   });
 });
 
@@ -168,7 +166,7 @@ describe("AI outside every registered system on the dashboard", () => {
         "dist/prompts/copy.prompt.yml": "messages: []\n",
       },
     });
-    await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"));
+    await updateDashboard(services, octokit, SHOP, Date.parse("2026-04-01T09:00:00Z"));
     const body = dashboards()[0]!.body!;
     expect(body).toContain("## AI outside every registered system at `main` (3)");
     expect(body).toContain("| model | `models/recommender/model.onnx` | ONNX model |");
@@ -181,7 +179,7 @@ describe("AI outside every registered system on the dashboard", () => {
   it("says so when the default branch could not be scanned, and still writes the dashboard", async () => {
     fake.fault = (req) => (/\/git\/trees\//.test(req.path) ? { status: 500, body: { message: "tree unavailable" } } : undefined);
     try {
-      await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"));
+      await updateDashboard(services, octokit, SHOP, Date.parse("2026-04-01T09:00:00Z"));
     } finally {
       fake.fault = undefined;
     }
@@ -191,22 +189,22 @@ describe("AI outside every registered system on the dashboard", () => {
   });
 
   it("is left out when AIMS_DASHBOARD_INVENTORY is off", async () => {
-    await updateDashboard(octokit, SHOP, { ...SETTINGS, dashboardInventory: false }, Date.parse("2026-04-01T09:00:00Z"));
+    await updateDashboard(createServices({ ...SETTINGS, dashboardInventory: false }), octokit, SHOP, Date.parse("2026-04-01T09:00:00Z"));
     expect(dashboards()[0]!.body).not.toContain("AI outside every registered system");
     expect(fake.reads(/\/git\/trees\//)).toBe(0);
   });
 
   it("follows pushes to the default branch on an open dashboard, and opens none on its own", async () => {
     const repository = { name: "shop", owner: { login: "acme" }, default_branch: "main" };
-    await onDefaultBranchPush(octokit, { ref: "refs/heads/main", repository }, SETTINGS, { delayMs: 0 });
+    await onDefaultBranchPush(services, octokit, { ref: "refs/heads/main", repository }, { delayMs: 0 });
     expect(dashboards()).toHaveLength(0);
 
-    await updateDashboard(octokit, SHOP, SETTINGS, Date.parse("2026-04-01T09:00:00Z"));
+    await updateDashboard(services, octokit, SHOP, Date.parse("2026-04-01T09:00:00Z"));
     expect(dashboards()[0]!.body).toContain("## AI outside every registered system at `main` (0)");
     fake.commit(fake.getRepo("acme/shop"), { branch: "main", files: { "models/ranker.onnx": "\u0000ONNX" } });
-    await onDefaultBranchPush(octokit, { ref: "refs/heads/feature", repository }, SETTINGS, { delayMs: 0 });
+    await onDefaultBranchPush(services, octokit, { ref: "refs/heads/feature", repository }, { delayMs: 0 });
     expect(dashboards()[0]!.body).toContain("## AI outside every registered system at `main` (0)");
-    await onDefaultBranchPush(octokit, { ref: "refs/heads/main", repository }, SETTINGS, { delayMs: 0 });
+    await onDefaultBranchPush(services, octokit, { ref: "refs/heads/main", repository }, { delayMs: 0 });
     expect(dashboards()[0]!.body).toContain("## AI outside every registered system at `main` (1)");
     expect(dashboards()[0]!.body).toContain("| model | `models/ranker.onnx` | ONNX model |");
   });

@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import type { Probot } from "probot";
 import { parseRecordBody, recordLabels, renderRecordBody, type EvidenceRecord } from "../../src/evidence/record.js";
-import { resetStoreCaches } from "../../src/evidence/store.js";
 import { verifyChain } from "../../src/evidence/verify.js";
 import { recordAndValidateNock } from "../support/openapi.js";
 import { createTestProbot, webhookExample } from "../support/probot-app.js";
@@ -276,7 +275,6 @@ describe("evidence records through pull_request events", () => {
 
   beforeEach(async () => {
     nock.disableNetConnect();
-    resetStoreCaches();
     recorder = recordAndValidateNock();
     probot = await createTestProbot();
   });

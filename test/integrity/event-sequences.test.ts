@@ -1,3 +1,4 @@
+import { createServices } from "../../src/services.js";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
 import type { Probot } from "probot";
@@ -181,7 +182,7 @@ describe("event sequences against the gates (property-based, stateful fake GitHu
 
     // Fresh evaluation of GitHub's final state, without publishing.
     const final = fake.getPull(repo, pr.number);
-    const fresh = await evaluatePullRequest(createPullRequestContext(octokit, pullRequestRef(await pullJson() as never, { owner: "acme", repo: "shop" }, { fresh: true }), { appId: fake.app.id }));
+    const fresh = await evaluatePullRequest(createPullRequestContext(octokit, pullRequestRef(await pullJson() as never, { owner: "acme", repo: "shop" }, { fresh: true }), createServices({ appId: fake.app.id, appSlug: fake.app.slug })));
     for (const name of CHECKS) {
       const published = fake.checkRunsFor(repo, { headSha: final.head.sha, name });
       const decided = fresh.gates.find((g) => g.name === name)!;

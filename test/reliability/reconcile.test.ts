@@ -1,3 +1,4 @@
+import { createServices } from "../../src/services.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -112,7 +113,7 @@ describe("a reconcile pass against GitHub (fake)", () => {
     await fake.deliverWebhook("ping", { zen: "again", hook_id: 1 }, { guid: recovered.guid, redelivery: true });
     expect(fake.deliveries.at(-1)!.statusCode).toBe(200);
 
-    const first = await reconcileWithProbot(probot, { appId: fake.app.id, appSlug: fake.app.slug }, { cooldownMs: 0 });
+    const first = await reconcileWithProbot(probot, createServices({ appId: fake.app.id, appSlug: fake.app.slug }), { cooldownMs: 0 });
     await fake.settled();
     expect(first.deliveries?.redelivered.map((r) => r.guid)).toEqual([lost.guid]);
     expect(fake.deliveries.filter((x) => x.guid === lost.guid).map((x) => x.statusCode)).toEqual([0, 200]);
@@ -127,7 +128,7 @@ describe("a reconcile pass against GitHub (fake)", () => {
     expect(onHead(stuck).map((r) => r.status)).toEqual(["completed", "completed"]);
 
     fake.reset();
-    const second = await reconcileWithProbot(probot, { appId: fake.app.id, appSlug: fake.app.slug }, { cooldownMs: 0 });
+    const second = await reconcileWithProbot(probot, createServices({ appId: fake.app.id, appSlug: fake.app.slug }), { cooldownMs: 0 });
     expect(second.deliveries?.redelivered).toEqual([]);
     expect(second.repositories[0]!.reevaluated).toEqual([]);
     expect(fake.writes("check-runs")).toBe(0);
@@ -138,8 +139,8 @@ describe("a reconcile pass against GitHub (fake)", () => {
   it("is safe with replicas: two passes at once leave one run per check and head", async () => {
     fake.commit(repo, { branch: "e", files: { "models/e.onnx": "\u0000E" } });
     const pr = fake.addPullRequest(repo, { head: "e", user: "alice" });
-    const settings = { appId: fake.app.id, appSlug: fake.app.slug };
-    await Promise.all([reconcileWithProbot(probot, settings, { cooldownMs: 0 }), reconcileWithProbot(probot, settings, { cooldownMs: 0 })]);
+    const services = createServices({ appId: fake.app.id, appSlug: fake.app.slug });
+    await Promise.all([reconcileWithProbot(probot, services, { cooldownMs: 0 }), reconcileWithProbot(probot, services, { cooldownMs: 0 })]);
     const names = onHead(pr).map((r) => r.name).sort();
     // Both replicas may create a run before either sees the other's; GitHub's required check reads the latest.
     expect(new Set(names)).toEqual(new Set(["aims/human-oversight", "aims/impact-assessment"]));
@@ -149,35 +150,35 @@ describe("a reconcile pass against GitHub (fake)", () => {
   it("finalises the evidence of a merged governed PR whose close event was lost, once", async () => {
     fake.commit(repo, { branch: "f", files: { "models/f.onnx": "\u0000F" } });
     const pr = fake.addPullRequest(repo, { head: "f", user: "alice" });
-    const settings = { appId: fake.app.id, appSlug: fake.app.slug };
-    await reconcileWithProbot(probot, settings, { cooldownMs: 0, redeliver: false });
+    const services = createServices({ appId: fake.app.id, appSlug: fake.app.slug });
+    await reconcileWithProbot(probot, services, { cooldownMs: 0, redeliver: false });
     fake.mergePull(repo, pr.number, "bob");
-    const first = await reconcileWithProbot(probot, settings, { cooldownMs: 0, redeliver: false });
+    const first = await reconcileWithProbot(probot, services, { cooldownMs: 0, redeliver: false });
     expect(first.evidenceFinalisation).toBe(true);
     expect(first.repositories[0]!.finalised).toContain(pr.number);
     const records = [...repo.issues.values()].filter((i) => !i.isPull && i.labels.includes("aims:evidence") && (i.body ?? "").includes(`acme/shop#${pr.number}`));
     expect(records).toHaveLength(1);
     expect(records[0]!.labels).toContain("state:merged");
-    const second = await reconcileWithProbot(probot, settings, { cooldownMs: 0, redeliver: false });
+    const second = await reconcileWithProbot(probot, services, { cooldownMs: 0, redeliver: false });
     expect(second.repositories[0]!.finalised).not.toContain(pr.number);
   });
 
   it("refreshes an open governance dashboard, and opens none where there is none", async () => {
     const { dashboardMarker } = await import("../../src/render/dashboard.js");
     const isDashboard = (i: { body?: string | null; isPull?: boolean }) => !i.isPull && (i.body ?? "").startsWith(dashboardMarker("acme/shop"));
-    const settings = { appId: fake.app.id, appSlug: fake.app.slug };
-    await reconcileWithProbot(probot, settings, { cooldownMs: 0, redeliver: false });
+    const services = createServices({ appId: fake.app.id, appSlug: fake.app.slug });
+    await reconcileWithProbot(probot, services, { cooldownMs: 0, redeliver: false });
     expect([...repo.issues.values()].filter(isDashboard)).toHaveLength(0);
 
     const stale = fake.addIssue("acme/shop", { title: "AI governance dashboard: acme/shop", body: `${dashboardMarker("acme/shop")}\nstale`, labels: ["aims:dashboard"], viaApp: true });
-    const report = await reconcileWithProbot(probot, settings, { cooldownMs: 0, redeliver: false });
+    const report = await reconcileWithProbot(probot, services, { cooldownMs: 0, redeliver: false });
     expect(report.repositories[0]!.dashboardError).toBeUndefined();
     expect(stale.body).toContain("## Annex A coverage");
     expect([...repo.issues.values()].filter(isDashboard)).toHaveLength(1);
 
     const off = fake.addIssue("acme/shop", { title: "AI governance dashboard: acme/shop", body: `${dashboardMarker("acme/shop")}\nleft alone`, labels: ["aims:dashboard"], viaApp: true });
     stale.state = "closed";
-    await reconcileWithProbot(probot, settings, { cooldownMs: 0, redeliver: false, dashboards: false });
+    await reconcileWithProbot(probot, services, { cooldownMs: 0, redeliver: false, dashboards: false });
     expect(off.body).toContain("left alone");
   });
 

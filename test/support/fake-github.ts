@@ -318,6 +318,7 @@ export class FakeGitHub {
   readonly apps = new Map<number, FakeApp>();
   /** Personal tokens seeded with `addUserToken`; any other token acts as the app's installation. */
   readonly userTokens = new Map<string, string>();
+  readonly workflowTokens = new Set<string>();
   readonly installationTokens = new Set<string>();
 
   /** Webhook deliveries sent by `deliverWebhook` and redeliveries, newest last. */
@@ -468,6 +469,12 @@ export class FakeGitHub {
   addUserToken(token: string, login: string): void {
     this.user(login);
     this.userTokens.set(token, login);
+  }
+
+  /** A workflow's GITHUB_TOKEN: GitHub writes with it as github-actions[bot], not as an installed app's bot. */
+  addWorkflowToken(token: string): void {
+    this.user("github-actions[bot]", "Bot");
+    this.workflowTokens.add(token);
   }
 
   addApp(app: { id: number; slug: string; name?: string; owner?: string }): FakeApp {
@@ -1170,6 +1177,7 @@ export class FakeGitHub {
     if (/^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token)) return { kind: "jwt" };
     const login = this.userTokens.get(token);
     if (login) return { kind: "user", login };
+    if (this.workflowTokens.has(token)) return { kind: "app-token", login: "github-actions[bot]" };
     return { kind: "app-token", login: this.botLogin };
   }
 

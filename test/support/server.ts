@@ -51,6 +51,8 @@ export async function startApp(fake: { app: Pick<FakeGitHub["app"], "id"> }, hos
       AIMS_RETRY_BASE_MS: "5",
       AIMS_WRITE_PACING: "off",
       AIMS_CONTENT_INTERVAL_MS: "0",
+      // No dashboard unless a test asks: its background writes would mix with what a test counts.
+      AIMS_DASHBOARD_DEBOUNCE_MS: "off",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

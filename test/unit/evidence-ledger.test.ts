@@ -97,7 +97,7 @@ const verify = (store: MemoryStore) =>
 describe("evidence ledger", () => {
   it("records an override as a nonconformity with one corrective-action issue (owner, due date), and claims no control", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     const override = { login: "lead", at: "2026-11-30T10:00:00Z", sha: HEAD, reason: "Incident INC-42: roll back now", url: "https://github.com/acme/shop/pull/7#issuecomment-1" };
     const overridden = (state: "open" | "merged") => {
       const i = input(7, state, "success");
@@ -123,7 +123,7 @@ describe("evidence ledger", () => {
 
   it("creates once, then updates only on change", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     expect(await upsertOpenRecord(ledger, input(1))).toMatchObject({ action: "created", issue: 1, id: "acme/shop#1" });
     expect(await upsertOpenRecord(ledger, input(1))).toMatchObject({ action: "unchanged" });
     expect(await upsertOpenRecord(ledger, input(1, "open", "success"))).toMatchObject({ action: "updated", issue: 1 });
@@ -132,7 +132,7 @@ describe("evidence ledger", () => {
 
   it("keeps labels people added to a record when it updates and finalises it", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     await upsertOpenRecord(ledger, input(1));
     store.issues[0]!.labels.push("audit:sampled");
     expect(await upsertOpenRecord(ledger, input(1))).toMatchObject({ action: "unchanged" });
@@ -145,7 +145,7 @@ describe("evidence ledger", () => {
 
   it("serialises concurrent deliveries of one event in a process: one issue", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     const results = await Promise.all([upsertOpenRecord(ledger, input(1)), upsertOpenRecord(ledger, input(1)), upsertOpenRecord(ledger, input(1))]);
     expect(results.map((r) => r.action).sort()).toEqual(["created", "unchanged", "unchanged"]);
     expect(store.issues).toHaveLength(1);
@@ -153,7 +153,7 @@ describe("evidence ledger", () => {
 
   it("closes the newer of two open records of one pull request as a duplicate pointing to the older", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     await upsertOpenRecord(ledger, input(1));
     // Another replica opened the same record at the same moment.
     const twin = store.issues[0]!;
@@ -167,7 +167,7 @@ describe("evidence ledger", () => {
 
   it("chains records finalised at the same moment in one process without forking", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     for (let n = 1; n <= 8; n++) await upsertOpenRecord(ledger, input(n));
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => finaliseRecord(ledger, input(i + 1, "merged", "success"))));
     expect(results.map((r) => (r.action === "finalised" ? r.seq : 0)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -179,7 +179,7 @@ describe("evidence ledger", () => {
 
   it("never rewrites a final record, and opens round 2 when a closed pull request is reopened", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     await upsertOpenRecord(ledger, input(1));
     await finaliseRecord(ledger, input(1, "closed"));
     const before = store.writes.length;
@@ -192,7 +192,7 @@ describe("evidence ledger", () => {
 
   it("does not open a new round for a late event of a pull request that is closed now", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     await upsertOpenRecord(ledger, input(1));
     await finaliseRecord(ledger, input(1, "merged", "success"));
     const before = store.writes.length;
@@ -202,7 +202,7 @@ describe("evidence ledger", () => {
 
   it("finalises a governed pull request that has no record yet (create, then seal), and skips ungoverned ones", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     expect(await finaliseRecord(ledger, { ...input(5, "merged"), governed: false })).toEqual({ action: "not-governed" });
     expect(await finaliseRecord(ledger, input(5, "merged"))).toMatchObject({ action: "finalised", created: true, seq: 1 });
     expect(store.writes.map((w) => w.kind)).toEqual(["create", "update"]);
@@ -210,7 +210,7 @@ describe("evidence ledger", () => {
 
   it("re-links its record when a lower-numbered record took the same place (a replica whose lock expired)", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     await upsertOpenRecord(ledger, input(1));
     await upsertOpenRecord(ledger, input(2));
     // While #2 is sealed, a stale replica seals #1 at the same position (seq 1, genesis).
@@ -230,7 +230,7 @@ describe("evidence ledger", () => {
 
   it("lists the records once per event when the pull request's creation time is known, and closes a replica's twin on the next event", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     const lists: ListOptions[] = [];
     const list = store.list.bind(store);
     store.list = async (repo, o) => (lists.push(o), list(repo, o));
@@ -248,7 +248,7 @@ describe("evidence ledger", () => {
 
   it("uses a listing started earlier in the event, and still reads the pull request before opening a new round", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     const known = { createdAt: "2026-11-01T00:00:00Z", open: true };
     await upsertOpenRecord(ledger, input(1), undefined, known, store.list(REPO, { state: "all" }));
     await finaliseRecord(ledger, input(1, "merged", "success"));
@@ -263,7 +263,7 @@ describe("evidence ledger", () => {
 
   it("ignores issues it did not write and bodies without its marker", async () => {
     const store = new MemoryStore();
-    const ledger = { store, repo: REPO };
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
     const foreign = renderRecordBody(sampleRecord(1, { id: "acme/shop#1", pullRequest: { ...sampleRecord(1).pullRequest, repository: "acme/shop" } }));
     store.issues.push({ number: 1, author: "mallory", title: "x", body: foreign, labels: ["aims:evidence"], state: "open", stateReason: null, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", htmlUrl: "" });
     store.issues.push({ number: 2, author: BOT, title: "x", body: `mentions ${recordMarker("acme/shop#1")} later`, labels: ["aims:evidence"], state: "open", stateReason: null, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", htmlUrl: "" });

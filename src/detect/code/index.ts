@@ -1,5 +1,6 @@
 import type { DetectionProblem } from "../../gates/types.js";
 import type { AiChange, ChangedFile } from "../types.js";
+import { once } from "../../util/once.js";
 import { describeFinding, diffUsages, type CodeFinding } from "./diff.js";
 import { loadModelCatalogue, type ModelCatalogue } from "./models.js";
 import { grammarFor, loadParsers } from "./parser.js";
@@ -42,20 +43,12 @@ export interface CodeDetectorOptions {
   parseBudgetMs?: number;
 }
 
-/** Screens and indexes of rule sets a repository does not change, built once per rule set and catalogue. */
-const builtFor = new WeakMap<readonly CodeRule[], WeakMap<ModelCatalogue, { screen: RegExp; compiled: CompiledRules }>>();
-
-function build(rules: readonly CodeRule[], catalogue: ModelCatalogue, shared: boolean): { screen: RegExp; compiled: CompiledRules } {
-  const cached = shared ? builtFor.get(rules)?.get(catalogue) : undefined;
-  if (cached) return cached;
-  const made = { screen: compileScreen(rules, catalogue), compiled: compileRules(rules) };
-  if (shared) {
-    const byCatalogue = builtFor.get(rules) ?? new WeakMap();
-    byCatalogue.set(catalogue, made);
-    builtFor.set(rules, byCatalogue);
-  }
-  return made;
+function build(rules: readonly CodeRule[], catalogue: ModelCatalogue): { screen: RegExp; compiled: CompiledRules } {
+  return { screen: compileScreen(rules, catalogue), compiled: compileRules(rules) };
 }
+
+/** The screen and index of the shipped rules and catalogue, which most repositories do not change: built once. */
+const shipped = once(() => build(loadCodeRules(), loadModelCatalogue()));
 
 export function createCodeDetector(options: CodeDetectorOptions): CodeDetector {
   const ignored = new Set(options.ignore ?? []);
@@ -63,7 +56,7 @@ export function createCodeDetector(options: CodeDetectorOptions): CodeDetector {
   const unchanged = (options.extra ?? []).length === 0 && ignored.size === 0;
   const rules = unchanged ? base : [...(options.extra ?? []), ...base].filter((r) => !ignored.has(r.id));
   const catalogue = options.catalogue ?? loadModelCatalogue();
-  const { screen, compiled } = build(rules, catalogue, unchanged);
+  const { screen, compiled } = unchanged && !options.rules && !options.catalogue ? shipped() : build(rules, catalogue);
   return {
     isCandidate(file) {
       if (!isScannable(file.filename) && !(file.previousFilename && isScannable(file.previousFilename))) return false;

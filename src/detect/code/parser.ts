@@ -1,3 +1,4 @@
+import { once } from "../../util/once.js";
 import { createRequire } from "node:module";
 import type * as TreeSitter from "@vscode/tree-sitter-wasm";
 import type { CodeLanguage } from "./rules.js";
@@ -54,27 +55,30 @@ export interface Parsers {
   parse(grammar: CodeLanguage | "tsx", source: string, budgetMs: number): SyntaxTree | undefined;
 }
 
-let runtime: Promise<typeof TreeSitter> | undefined;
-const grammars = new Map<string, Promise<TreeSitter.Parser>>();
+/** The WebAssembly runtime, initialised once per process. */
+const runtime = once(async () => {
+  const ts = require("@vscode/tree-sitter-wasm") as typeof TreeSitter;
+  await ts.Parser.init();
+  return ts;
+});
 
-/** The runtime once per process, and each grammar the first time a file of its language is read. */
+/** Each grammar, loaded the first time a file of its language is read. */
+const grammars = Object.fromEntries(
+  (Object.keys(GRAMMARS) as Array<keyof typeof GRAMMARS>).map((grammar) => [
+    grammar,
+    once(() =>
+      runtime().then(async ({ Parser, Language }) => {
+        const language = await Language.load(require.resolve(`@vscode/tree-sitter-wasm/wasm/${GRAMMARS[grammar]}`));
+        const p = new Parser();
+        p.setLanguage(language);
+        return p;
+      }),
+    ),
+  ]),
+) as Record<keyof typeof GRAMMARS, () => Promise<TreeSitter.Parser>>;
+
 function parserFor(grammar: CodeLanguage | "tsx"): Promise<TreeSitter.Parser> {
-  let parser = grammars.get(grammar);
-  if (!parser) {
-    runtime ??= (async () => {
-      const ts = require("@vscode/tree-sitter-wasm") as typeof TreeSitter;
-      await ts.Parser.init();
-      return ts;
-    })();
-    parser = runtime.then(async ({ Parser, Language }) => {
-      const language = await Language.load(require.resolve(`@vscode/tree-sitter-wasm/wasm/${GRAMMARS[grammar]}`));
-      const p = new Parser();
-      p.setLanguage(language);
-      return p;
-    });
-    grammars.set(grammar, parser);
-  }
-  return parser;
+  return grammars[grammar]();
 }
 
 /** Parsers for the given grammars, loaded (and kept) before parsing starts. */

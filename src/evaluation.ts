@@ -1,0 +1,9 @@
+import type { PolicyResult } from "./config/policy.js";
+import type { GateResult, PullRequestFacts } from "./gates/types.js";
+
+/** The whole governance state of one pull request: the policy it is judged by, its facts, both gates. */
+export interface Evaluation {
+  policy: PolicyResult;
+  facts: PullRequestFacts;
+  gates: GateResult[];
+}
