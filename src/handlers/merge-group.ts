@@ -4,8 +4,7 @@ import type { GateResult } from "../gates/types.js";
 import { publishChecks, type PublishedCheck } from "../github/checks.js";
 import { createPullRequestContext, isNotFound, pullRequestRef, type GitHub, type PullRequestRef } from "../github/pull-request-context.js";
 import { evaluatePullRequest, type Evaluation } from "../pipeline.js";
-import { MAX_SUMMARY_BYTES, renderCheck } from "../render/check.js";
-import { byteLength } from "../render/markdown.js";
+import { renderGates } from "../render/check.js";
 import type { Services } from "../services.js";
 
 export const MERGE_GROUP_EVENTS = ["merge_group.checks_requested"] as const;
@@ -98,24 +97,9 @@ async function publishOnMergeGroup(
     merged: false,
     draft: false,
   };
-  const policy = evaluation?.policy.ok ? evaluation.policy.policy : undefined;
-  const sources = evaluation ? (evaluation.policy.ok ? evaluation.policy.policy.sources : evaluation.policy.sources) : undefined;
   const origin = pull ? `Merge queue: the result of pull request #${pull.number} at ${pull.headSha.slice(0, 7)}, reported on the merge group commit ${target.headSha.slice(0, 7)}.` : `Merge queue commit ${target.headSha.slice(0, 7)}.`;
-  const checks = gates.map((result) => {
-    const prefix = `${origin}\n\n`;
-    const output = renderCheck(
-      result,
-      {
-        headSha: pull?.headSha ?? target.headSha,
-        baseRef: target.baseRef,
-        changes: evaluation?.facts.changes ?? [],
-        ...(policy ? { policy } : {}),
-        ...(sources ? { sources } : {}),
-      },
-      MAX_SUMMARY_BYTES - byteLength(prefix),
-    );
-    return { result, output: { ...output, summary: `${prefix}${output.summary}` } };
-  });
+  const outputs = renderGates(gates, evaluation, { headSha: pull?.headSha ?? target.headSha, baseRef: target.baseRef, preface: origin });
+  const checks = gates.map((result, i) => ({ result, output: outputs[i]! }));
   const existing = await createPullRequestContext(octokit, groupRef, services).existingChecks();
   return publishChecks(octokit, groupRef, existing, checks);
 }

@@ -87,14 +87,17 @@ const STATUS_ICON: Record<Reason["status"], string> = { met: "✅", unmet: "❌"
 export function renderGates(
   gates: GateResult[],
   evaluation: { policy: PolicyResult; facts: { changes: AiChange[] } } | undefined,
-  at: { headSha: string; baseRef: string; filesUrl?: string },
+  at: { headSha: string; baseRef: string; filesUrl?: string; /** A paragraph put before each summary (the merge queue's origin line). */ preface?: string },
 ): CheckOutput[] {
+  const { preface, ...where } = at;
   const policy = evaluation?.policy.ok ? evaluation.policy.policy : undefined;
   // An invalid policy still names its files: the footer must not claim the built-in defaults.
   const sources = evaluation ? (evaluation.policy.ok ? evaluation.policy.policy.sources : evaluation.policy.sources) : undefined;
-  return gates.map((result) =>
-    renderCheck(result, { ...at, changes: evaluation?.facts.changes ?? [], ...(policy ? { policy } : {}), ...(sources ? { sources } : {}) }),
-  );
+  const prefix = preface ? `${preface}\n\n` : "";
+  return gates.map((result) => {
+    const output = renderCheck(result, { ...where, changes: evaluation?.facts.changes ?? [], ...(policy ? { policy } : {}), ...(sources ? { sources } : {}) }, MAX_SUMMARY_BYTES - byteLength(prefix));
+    return prefix ? { ...output, summary: `${prefix}${output.summary}` } : output;
+  });
 }
 
 /** Render one gate's decision as a check-run output, never above GitHub's byte limit. */
