@@ -4,7 +4,7 @@ import { changedManifests, createMatcher, detectDependencyChanges, type Manifest
 import { createCodeDetector, MAX_CODE_FILES, type CodeInput } from "./detect/code/index.js";
 import { compileDetector, loadDetectionRules, reportLoneDataText, type DetectionOptions, type Detector } from "./detect/detect.js";
 import type { AiChange, ChangedFile } from "./detect/types.js";
-import { evaluateGates, evaluationFailed } from "./gates/evaluate.js";
+import { evaluateGates } from "./gates/evaluate.js";
 import type { DetectionProblem, PullRequestFacts } from "./gates/types.js";
 import type { Evaluation } from "./evaluation.js";
 import { gatherAssessmentFacts } from "./github/assessment-facts.js";
