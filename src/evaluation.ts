@@ -1,5 +1,6 @@
 import type { PolicyResult } from "./config/policy.js";
-import type { GateResult, PullRequestFacts } from "./gates/types.js";
+import type { GateResult } from "./gates/types.js";
+import type { PullRequestFacts } from "./gates/facts.js";
 
 /** The whole governance state of one pull request: the policy it is judged by, its facts, both gates. */
 export interface Evaluation {

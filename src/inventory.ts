@@ -1,7 +1,6 @@
 import type { Policy } from "./config/policy.js";
 import { changedManifests, createMatcher, detectDependencyChanges, type ManifestTexts } from "./detect/dependencies.js";
-import type { AiChange, ChangedFile } from "./detect/types.js";
-import type { DetectionProblem } from "./gates/types.js";
+import type { AiChange, ChangedFile, DetectionProblem } from "./detect/types.js";
 import { createDetector } from "./pipeline.js";
 import { mapLimit } from "./util/concurrency.js";
 import { Minimatch } from "minimatch";

@@ -10,16 +10,16 @@
  * (`/aims sign-off ok` followed by `/aims revoke` neither signs off nor revokes) and it gets one
  * usage reply saying so. Guessing which one was meant could sign off or withdraw by accident.
  *
- * Adding a command means adding one entry to COMMANDS and one variant to AimsCommand.
+ * Adding a command means adding one entry to COMMANDS and one variant to AimsCommand (to GateCommand
+ * in src/gates/facts.ts when the oversight gate reads it).
  */
 
 import { loadCatalogue } from "../controls/catalogue.js";
 import { parseQuery, QUERY_USAGE, type EvidenceQuery } from "../evidence/query.js";
+import type { GateCommand } from "../gates/facts.js";
 
 export type AimsCommand =
-  | { kind: "sign-off"; rationale: string }
-  | { kind: "revoke" }
-  | { kind: "override"; reason: string }
+  | GateCommand
   | { kind: "query"; query: EvidenceQuery }
   | { kind: "unknown"; name: string; usage: string }
   | { kind: "malformed"; name: string; message: string; usage: string };

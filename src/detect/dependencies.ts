@@ -1,10 +1,8 @@
-import { createAiPackageMatcher, loadAiPackageCatalogue, type AiPackageMatcher } from "./catalogue.js";
+import { createAiPackageMatcher, loadAiPackageCatalogue, type AiPackageMatcher, type CatalogueEntry } from "./catalogue.js";
 import { diffAiDependencies, type ManifestSnapshot } from "./dependency-diff.js";
 import { managerFor } from "./manifests/index.js";
 import { ManifestParseError, type ManifestManager } from "./manifests/types.js";
-import type { AiChange, ChangedFile } from "./types.js";
-import type { DetectionProblem } from "../gates/types.js";
-import type { ExtraPackage } from "../config/schema.js";
+import type { AiChange, ChangedFile, DetectionProblem } from "./types.js";
 
 /** A changed manifest or lockfile and the manager that reads it. */
 export interface ManifestFile {
@@ -30,7 +28,7 @@ export interface ManifestTexts {
   head?: string;
 }
 
-export function createMatcher(extra: ExtraPackage[], ignore: string[]): AiPackageMatcher {
+export function createMatcher(extra: CatalogueEntry[], ignore: string[]): AiPackageMatcher {
   return createAiPackageMatcher(loadAiPackageCatalogue(), { extra, ignore });
 }
 

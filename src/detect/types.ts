@@ -142,3 +142,11 @@ export interface AiChange {
 }
 
 export const UNREGISTERED_SYSTEM = "unregistered";
+
+/** A problem met while reading the PR that could hide an AI change (a manifest that does not parse). */
+export interface DetectionProblem {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}

@@ -2,9 +2,10 @@ import type { PolicyResult } from "../config/policy.js";
 import { mapControls, type ApprovedAssessment } from "../controls/mapping.js";
 import { loadCatalogue } from "../controls/catalogue.js";
 import type { AiChange, Category } from "../detect/types.js";
-import { higherRisk, systemRisks, type Assessment, type AssessmentFacts } from "../gates/assessment.js";
+import { higherRisk, systemRisks } from "../gates/risk.js";
+import type { Assessment, AssessmentFacts, PullRequestFacts } from "../gates/facts.js";
 import type { RecordParse } from "../gates/assessment-record.js";
-import type { AssessmentApprovals, Conclusion, GateResult, Override, PullRequestFacts } from "../gates/types.js";
+import type { AssessmentApprovals, Conclusion, GateResult, Override } from "../gates/types.js";
 import { AIMS_VERSION } from "../version.js";
 import { EVIDENCE_SCHEMA_VERSION, fitRecord, recordId, type AssessmentRef, type EvidenceChange, type EvidenceRecord, type RecordState } from "./record.js";
 

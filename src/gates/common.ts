@@ -1,6 +1,7 @@
 import type { Policy } from "../config/policy.js";
 import type { AiChange } from "../detect/types.js";
-import { CHECK_NAMES, type GateId, type GateResult, type PullRequestFacts, type Reason } from "./types.js";
+import type { PullRequestFacts } from "./facts.js";
+import { CHECK_NAMES, type GateId, type GateResult, type Reason } from "./types.js";
 
 /** Systems touched by gated changes, in first-seen order. */
 export function affectedSystems(changes: AiChange[]): string[] {
@@ -37,4 +38,23 @@ export function noAiChanges(gate: GateId, facts: PullRequestFacts): GateResult {
 export function systemLabel(id: string, policy: Policy): string {
   const system = policy.systems.find((s) => s.id === id);
   return system ? `${system.id} (${system.risk} risk)` : id;
+}
+
+/** A commit in a sentence: its first seven characters. */
+export function short(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+/** The date part of an ISO time. */
+export function day(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/**
+ * The PR author in a sentence: `the author @login` (or `@login`) on GitHub; a local check knows only
+ * the git author name, which is no GitHub login, so it is never @-mentioned: `the author (Name)`.
+ */
+export function theAuthor(facts: PullRequestFacts, noun: boolean): string {
+  if (facts.authorIsName) return `the author (${facts.author})`;
+  return noun ? `the author @${facts.author}` : `@${facts.author}`;
 }

@@ -3,16 +3,12 @@ import { CONFIG_PATH, type Policy, type PolicyResult } from "../config/policy.js
 import type { AiChange } from "../detect/types.js";
 import { assessmentGate } from "./assessment.js";
 import { affectedSystems } from "./common.js";
-import { applyOverride, findOverride, governanceText, oversightGate, oversightTier } from "./oversight.js";
-import {
-  combineOversight,
-  headPolicyInvalid,
-  policyChangeAssessment,
-  policyChangeAssessmentNote,
-  policyChangeOversight,
-  type PolicyChangeFacts,
-} from "./policy-change.js";
-import { CHECK_NAMES, GATE_IDS, type GateId, type GateResult, type PullRequestFacts, type Reason } from "./types.js";
+import { applyOverride, findOverride } from "./override.js";
+import { governanceText } from "./authority.js";
+import { oversightGate, oversightTier } from "./oversight.js";
+import { combineOversight, headPolicyInvalid, policyChangeAssessment, policyChangeAssessmentNote, policyChangeOversight } from "./policy-change.js";
+import type { PolicyChangeFacts, PullRequestFacts } from "./facts.js";
+import { CHECK_NAMES, GATE_IDS, type GateId, type GateResult, type Reason } from "./types.js";
 
 /** GitHub lists at most this many files of a pull request. */
 export const MAX_LISTED_FILES = 3000;

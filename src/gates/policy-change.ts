@@ -1,8 +1,10 @@
-import { formatProblem, type ConfigProblem } from "../config/parse.js";
+import { formatProblem } from "../config/parse.js";
 import type { OversightTier, Policy, Principals, TierPolicy } from "../config/policy.js";
 import { RISK_TIERS } from "../config/schema.js";
-import { judgeSignOffs, principalsPlural, principalsText } from "./oversight.js";
-import { CHECK_NAMES, type Conclusion, type GateResult, type PullRequestFacts, type Reason, type SignOff } from "./types.js";
+import { judgeSignOffs } from "./sign-offs.js";
+import { principalsPlural, principalsText } from "./authority.js";
+import { CHECK_NAMES, type Conclusion, type GateResult, type Reason, type SignOff } from "./types.js";
+import type { PolicyChangeFacts, PolicyStatement, PullRequestFacts } from "./facts.js";
 
 /**
  * A pull request that changes the policy (`.github/aims.yml` or a file of the same repository it
@@ -10,22 +12,6 @@ import { CHECK_NAMES, type Conclusion, type GateResult, type PullRequestFacts, t
  * assessment of an AI system is asked, and the policy it proposes is validated and described. The
  * policy that judges it is still the base branch's.
  */
-
-/** One difference between the base's effective policy and the head's, in words. */
-export interface PolicyStatement {
-  message: string;
-  /** True when the change lets more through: fewer gates, lower risk, fewer sign-offs, wider approvers. */
-  weakens: boolean;
-}
-
-export interface PolicyChangeFacts {
-  /** The changed policy files of this repository. */
-  files: string[];
-  /** Problems of the policy at the head, each with file:line:column; empty when it is valid. */
-  problems: ConfigProblem[];
-  /** The change in words (empty when the head policy is invalid, or only comments changed). */
-  statements: PolicyStatement[];
-}
 
 /** Who approves policy changes under `policy`, and where that comes from. */
 export function policyOwners(policy: Policy): { principals: Principals; text: string; plural: string } {

@@ -1,7 +1,3 @@
-import type { AiChange } from "../detect/types.js";
-import type { AssessmentFacts } from "./assessment.js";
-import type { OversightFacts } from "./oversight.js";
-import type { PolicyChangeFacts } from "./policy-change.js";
 
 /** Check-run conclusions a gate may reach. `neutral` and `skipped` are never used: required checks pass on them. */
 export type Conclusion = "success" | "failure" | "action_required";
@@ -82,33 +78,4 @@ export interface Override {
   sha: string;
   reason: string;
   url?: string;
-}
-
-/** A problem met while reading the PR that could hide an AI change (a manifest that does not parse). */
-export interface DetectionProblem {
-  path: string;
-  message: string;
-  line?: number;
-  column?: number;
-}
-
-/** Everything the gates decide on, gathered from GitHub by the pipeline. */
-export interface PullRequestFacts {
-  number: number;
-  author: string;
-  /** true when `author` is a git author name, not a GitHub login (a local check): never @-mention it. */
-  authorIsName?: boolean;
-  headSha: string;
-  baseRef: string;
-  /** Files GitHub reports as changed (pull_request.changed_files). */
-  changedFileCount: number;
-  /** true when GitHub could not list every file (more than 3000). */
-  filesTruncated: boolean;
-  changes: AiChange[];
-  problems: DetectionProblem[];
-  /** Gathered only when the PR has gated AI changes. */
-  assessment?: AssessmentFacts;
-  oversight?: OversightFacts;
-  /** Set when the pull request changes the policy itself (`.github/aims.yml` or a file it extends). */
-  policyChange?: PolicyChangeFacts;
 }

@@ -1,21 +1,10 @@
 import { gitBlobSha, sha256Hex } from "../util/digest.js";
 import type { Policy } from "../config/policy.js";
 import type { ChangedFile } from "../detect/types.js";
-import {
-  MAX_LINKS,
-  parseAssessmentLinks,
-  type Assessment,
-  type AssessmentFacts,
-  type AssessmentLink,
-  type Authority,
-  type FileAssessment,
-  type FileVersion,
-  type IssueAssessment,
-  type RecordRead,
-} from "../gates/assessment.js";
+import { MAX_LINKS, parseAssessmentLinks } from "../gates/assessment-links.js";
+import type { Assessment, AssessmentFacts, AssessmentLink, Authority, FileAssessment, FileVersion, IssueAssessment, PullRequestFacts, RecordRead } from "../gates/facts.js";
 import { currentLabelApplication, parseAssessmentFile, parseAssessmentIssue, type RecordParse } from "../gates/assessment-record.js";
 import { affectedSystems } from "../gates/common.js";
-import type { PullRequestFacts } from "../gates/types.js";
 import { mapLimit } from "../util/concurrency.js";
 import { allChangedFiles, type PullRequestContext, type RepoPermission } from "./pull-request-context.js";
 

@@ -5,16 +5,9 @@ import { parseReviewEditReceipt, parseRevokeReceipt } from "../commands/receipt.
 import type { Policy } from "../config/policy.js";
 import { changedManifests } from "../detect/dependencies.js";
 import type { Detector } from "../detect/detect.js";
-import {
-  bindCommentSha,
-  isBot,
-  type CommandFact,
-  type OversightFacts,
-  type ReviewFact,
-  type SinceSigned,
-  type Standing,
-} from "../gates/oversight.js";
-import { CHECK_NAMES, type PullRequestFacts } from "../gates/types.js";
+import { bindCommentSha, isBot } from "../gates/authority.js";
+import type { CommandFact, OversightFacts, PullRequestFacts, ReviewFact, SinceSigned, Standing } from "../gates/facts.js";
+import { CHECK_NAMES } from "../gates/types.js";
 import { mapLimit } from "../util/concurrency.js";
 import type { ExistingCheckRun, PullRequestContext } from "./pull-request-context.js";
 

@@ -1,6 +1,7 @@
 import { CONFIG_PATH, loadPolicy, type Policy, type PolicySource } from "../config/policy.js";
 import type { ChangedFile } from "../detect/types.js";
-import { describePolicyChange, type PolicyChangeFacts } from "../gates/policy-change.js";
+import { describePolicyChange } from "../gates/policy-change.js";
+import type { PolicyChangeFacts } from "../gates/facts.js";
 import type { PullRequestContext } from "./pull-request-context.js";
 
 /** The policy files of the pull request's own repository: `.github/aims.yml` and the files it extends there. */

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
 import { listPullsCapped } from "../github/open-pulls.js";
-import { parseAssessmentLinks } from "../gates/assessment.js";
+import { parseAssessmentLinks } from "../gates/assessment-links.js";
 import { looksLikeAssessmentIssue } from "../gates/assessment-record.js";
 import { pullRequestRef, type GitHub } from "../github/pull-request-context.js";
 import { reevaluatePull } from "../reevaluate.js";

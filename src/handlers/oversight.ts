@@ -1,6 +1,7 @@
 import type { Context } from "probot";
 import { parseCommand, usageText, type AimsCommand } from "../commands/parse.js";
-import { eligibility, governanceText, isBot, oversightTier, principalsPlural } from "../gates/oversight.js";
+import { eligibility, governanceText, isBot, principalsPlural } from "../gates/authority.js";
+import { oversightTier } from "../gates/oversight.js";
 import { CHECK_NAMES } from "../gates/types.js";
 import { parseReviewEditReceipt, parseRevokeReceipt, reviewEditMarker, reviewEditText, revokeReceiptMarker, revokeReceiptText } from "../commands/receipt.js";
 import { standingOf } from "../github/oversight-facts.js";

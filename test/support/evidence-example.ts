@@ -6,9 +6,10 @@ import { signRecord } from "../../src/evidence/signing.js";
 import { gitBlobSha, sha256Hex } from "../../src/util/digest.js";
 import { throwawaySigner } from "./evidence-fixture.js";
 import { loadCatalogue } from "../../src/controls/catalogue.js";
-import { assessmentGate, type AssessmentFacts } from "../../src/gates/assessment.js";
+import { assessmentGate } from "../../src/gates/assessment.js";
+import type { AssessmentFacts, PullRequestFacts } from "../../src/gates/facts.js";
 import { parseAssessmentFile } from "../../src/gates/assessment-record.js";
-import { CHECK_NAMES, type GateResult, type PullRequestFacts } from "../../src/gates/types.js";
+import { CHECK_NAMES, type GateResult } from "../../src/gates/types.js";
 import { assessmentMarkdown } from "./assessments.js";
 
 /**

@@ -9,7 +9,7 @@ import { builtInDefaults, resolvePolicy } from "../../src/config/policy.js";
 import type { ConfigFile } from "../../src/config/schema.js";
 import type { AiChange } from "../../src/detect/types.js";
 import { evaluateGates } from "../../src/gates/evaluate.js";
-import type { PullRequestFacts } from "../../src/gates/types.js";
+import type { PullRequestFacts } from "../../src/gates/facts.js";
 import { renderCheck } from "../../src/render/check.js";
 
 const HEAD = "e1910d2c5b0a4f7e8d9c6b5a4f3e2d1c0b9a8f7e";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { resolvePolicy, type Policy } from "../../src/config/policy.js";
 import type { ConfigFile } from "../../src/config/schema.js";
 import type { AiChange, ChangedFile } from "../../src/detect/types.js";
-import type { PullRequestFacts } from "../../src/gates/types.js";
+import type { PullRequestFacts } from "../../src/gates/facts.js";
 import { approversAtHead, assessorAuthority, gatherAssessmentFacts, MAX_DIRECTORY_FILES } from "../../src/github/assessment-facts.js";
 import type { IssueInfo, LabelEvent, PullRequestContext, RepoPermission, Review, TeamMembership } from "../../src/github/pull-request-context.js";
 import { linksIssue } from "../../src/handlers/assessment-issue.js";

@@ -3,18 +3,11 @@ import { describe, expect, it } from "@jest/globals";
 import { resolvePolicy, type Policy } from "../../src/config/policy.js";
 import type { ConfigFile } from "../../src/config/schema.js";
 import type { AiChange } from "../../src/detect/types.js";
-import {
-  assessmentGate,
-  effectiveRiskTier,
-  parseAssessmentLinks,
-  systemRisks,
-  type AssessmentFacts,
-  type Authority,
-  type FileAssessment,
-  type IssueAssessment,
-} from "../../src/gates/assessment.js";
+import { assessmentGate } from "../../src/gates/assessment.js";
+import { effectiveRiskTier, systemRisks } from "../../src/gates/risk.js";
+import { parseAssessmentLinks } from "../../src/gates/assessment-links.js";
+import type { AssessmentFacts, Authority, FileAssessment, IssueAssessment, PullRequestFacts } from "../../src/gates/facts.js";
 import { parseAssessmentFile, parseAssessmentIssue, type LabelApproval } from "../../src/gates/assessment-record.js";
-import type { PullRequestFacts } from "../../src/gates/types.js";
 import { renderCheck } from "../../src/render/check.js";
 import { assessmentIssueBody, assessmentMarkdown, type RecordOptions } from "../support/assessments.js";
 

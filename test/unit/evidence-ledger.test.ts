@@ -5,7 +5,8 @@ import { finaliseRecord, upsertOpenRecord, type RecordInputWithoutRound } from "
 import { parseRecordBody, recordLabels, recordMarker, renderRecordBody, sealRecord, type EvidenceRecord, type LabelSpec } from "../../src/evidence/record.js";
 import type { EvidenceIssue, EvidenceStore, IssueWrite, ListOptions, RepoRef } from "../../src/evidence/store.js";
 import { verifyChain } from "../../src/evidence/verify.js";
-import { CHECK_NAMES, type GateResult, type PullRequestFacts } from "../../src/gates/types.js";
+import { CHECK_NAMES, type GateResult } from "../../src/gates/types.js";
+import type { PullRequestFacts } from "../../src/gates/facts.js";
 import { KeyedMutex } from "../../src/util/keyed-mutex.js";
 import { BOT, sampleRecord } from "../support/evidence.js";
 

@@ -5,16 +5,11 @@ import { builtInDefaults, resolvePolicy, type Policy } from "../../src/config/po
 import type { ConfigFile } from "../../src/config/schema.js";
 import type { AiChange } from "../../src/detect/types.js";
 import { evaluateGates } from "../../src/gates/evaluate.js";
-import {
-  bindCommentSha,
-  oversightGate,
-  selectSignOffs,
-  type CommandFact,
-  type OversightFacts,
-  type ReviewFact,
-  type Standing,
-} from "../../src/gates/oversight.js";
-import type { GateResult, PullRequestFacts } from "../../src/gates/types.js";
+import { bindCommentSha } from "../../src/gates/authority.js";
+import { oversightGate } from "../../src/gates/oversight.js";
+import { selectSignOffs } from "../../src/gates/sign-offs.js";
+import type { CommandFact, OversightFacts, PullRequestFacts, ReviewFact, Standing } from "../../src/gates/facts.js";
+import type { GateResult } from "../../src/gates/types.js";
 
 const HEAD = "a".repeat(40);
 const OLD = "b".repeat(40);

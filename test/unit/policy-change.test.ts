@@ -2,9 +2,8 @@ import { describe, expect, it } from "@jest/globals";
 import { mergeConfigs, parseConfigText } from "../../src/config/parse.js";
 import { builtInDefaults, resolvePolicy, type Policy } from "../../src/config/policy.js";
 import { evaluateGates } from "../../src/gates/evaluate.js";
-import type { OversightFacts, ReviewFact } from "../../src/gates/oversight.js";
-import { describePolicyChange, policyOwners, type PolicyChangeFacts } from "../../src/gates/policy-change.js";
-import type { PullRequestFacts } from "../../src/gates/types.js";
+import type { OversightFacts, PolicyChangeFacts, PullRequestFacts, ReviewFact } from "../../src/gates/facts.js";
+import { describePolicyChange, policyOwners } from "../../src/gates/policy-change.js";
 import { renderCheck } from "../../src/render/check.js";
 
 const HEAD = "c".repeat(40);

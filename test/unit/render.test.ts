@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { resolvePolicy } from "../../src/config/policy.js";
 import type { AiChange } from "../../src/detect/types.js";
 import { evaluateGates, evaluationFailed } from "../../src/gates/evaluate.js";
-import type { PullRequestFacts } from "../../src/gates/types.js";
+import type { PullRequestFacts } from "../../src/gates/facts.js";
 import { checkActions, describeDependency, MAX_SUMMARY_BYTES, renderCheck } from "../../src/render/check.js";
 import { byteLength, cell, code, truncateBytes, uncell } from "../../src/render/markdown.js";
 

@@ -1,4 +1,4 @@
-import type { DetectionProblem } from "../../gates/types.js";
+import type { DetectionProblem } from "../types.js";
 import type { AiChange, ChangedFile } from "../types.js";
 import { once } from "../../util/once.js";
 import { describeFinding, diffUsages, type CodeFinding } from "./diff.js";
