@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { aiPackageEntriesSchema, aiPackageEntrySchema, dependencyIgnoreProblem } from "../detect/catalogue.js";
 import { codeRuleSchema } from "../detect/code/rules.js";
-import { validateGlob } from "../detect/detect.js";
+import { validateGlob } from "../detect/glob.js";
 
 /**
  * Schema of `.github/aims.yml`. Every key is optional in a file: a repository sets only what

@@ -1,5 +1,5 @@
 import { loadAiPackageCatalogue } from "./catalogue.js";
-import { loadDetectionRules } from "./detect.js";
+import { loadDetectionRules } from "./rules.js";
 import { MANAGERS } from "./manifests/index.js";
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { cardKind, isModelConfig } from "../../src/detect/content.js";
-import { compileDetector, loadDetectionRules, reportLoneDataText } from "../../src/detect/detect.js";
+import { compileDetector, reportLoneDataText } from "../../src/detect/detect.js";
+import { loadDetectionRules } from "../../src/detect/rules.js";
 import type { ChangedFile } from "../../src/detect/types.js";
 
 const detector = compileDetector(loadDetectionRules(), { ignore: [], systems: [] });

@@ -3,17 +3,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import {
-  compileDetector,
-  lfsPointerFromPatch,
-  loadDetectionRules,
-  parseDvcFile,
-  parseLfsPointer,
-  validateGlob,
-  type DetectionOptions,
-  type Detector,
-  type SystemDefinition,
-} from "../../src/detect/detect.js";
+import { compileDetector, type DetectionOptions, type Detector } from "../../src/detect/detect.js";
+import { lfsPointerFromPatch, parseLfsPointer } from "../../src/detect/lfs.js";
+import { loadDetectionRules } from "../../src/detect/rules.js";
+import { parseDvcFile } from "../../src/detect/dvc.js";
+import { validateGlob } from "../../src/detect/glob.js";
+import type { SystemDefinition } from "../../src/detect/systems.js";
 import type { ChangedFile } from "../../src/detect/types.js";
 
 // The shipped default `ignore`, so these tests follow the real defaults.
