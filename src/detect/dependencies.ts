@@ -1,5 +1,6 @@
 import { createAiPackageMatcher, loadAiPackageCatalogue, type AiPackageMatcher, type CatalogueEntry } from "./catalogue.js";
-import { diffAiDependencies, type ManifestSnapshot } from "./dependency-diff.js";
+import { diffAiDependencies } from "./dependency-diff.js";
+import type { ManifestSnapshot } from "./dependency-sightings.js";
 import { managerFor } from "./manifests/index.js";
 import { ManifestParseError, type ManifestManager } from "./manifests/types.js";
 import type { AiChange, ChangedFile, DetectionProblem } from "./types.js";

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
 import { createAiPackageMatcher, loadAiPackageCatalogue, packageKey } from "../../src/detect/catalogue.js";
-import { compareVersions, diffAiDependencies, type ManifestSnapshot } from "../../src/detect/dependency-diff.js";
+import { compareVersions } from "../../src/detect/versioning/index.js";
+import { diffAiDependencies } from "../../src/detect/dependency-diff.js";
+import type { ManifestSnapshot } from "../../src/detect/dependency-sightings.js";
 import type { Dependency, Ecosystem } from "../../src/detect/manifests/types.js";
 import type { DependencyChange } from "../../src/detect/types.js";
 import { describeDependency } from "../../src/render/check.js";

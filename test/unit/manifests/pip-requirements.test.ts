@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
 import { minimatch } from "minimatch";
 import { createAiPackageMatcher, loadAiPackageCatalogue } from "../../../src/detect/catalogue.js";
-import { diffAiDependencies, type ManifestSnapshot } from "../../../src/detect/dependency-diff.js";
+import { diffAiDependencies } from "../../../src/detect/dependency-diff.js";
+import type { ManifestSnapshot } from "../../../src/detect/dependency-sightings.js";
 import { manager } from "../../../src/detect/manifests/pip-requirements/index.js";
 import { ManifestParseError } from "../../../src/detect/manifests/types.js";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { createAiPackageMatcher, loadAiPackageCatalogue } from "../../../src/detect/catalogue.js";
-import { diffAiDependencies, type ManifestSnapshot } from "../../../src/detect/dependency-diff.js";
+import { diffAiDependencies } from "../../../src/detect/dependency-diff.js";
+import type { ManifestSnapshot } from "../../../src/detect/dependency-sightings.js";
 import { manager as packageJson } from "../../../src/detect/manifests/npm-package-json/index.js";
 import { manager } from "../../../src/detect/manifests/yarn-lock/index.js";
 import { fixture, matches, parseError } from "./npm-ecosystem.helpers.js";
