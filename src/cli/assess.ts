@@ -3,7 +3,8 @@ import { dirname, join, relative } from "node:path";
 import { formatProblem } from "../config/parse.js";
 import { CONFIG_PATH, loadPolicy, type Policy } from "../config/policy.js";
 import type { SystemConfig } from "../config/schema.js";
-import { parseAssessmentFile, type RecordProblem } from "../gates/assessment-record.js";
+import { parseAssessmentFile } from "../gates/assessment-file.js";
+import type { RecordProblem } from "../gates/assessment-record.js";
 
 const TEMPLATE_URL = new URL("../../policies/templates/impact-assessment.md", import.meta.url);
 

@@ -1,4 +1,5 @@
-import type { LabelApproval, RecordParse } from "./assessment-record.js";
+import type { LabelApproval } from "./assessment-issue.js";
+import type { RecordParse } from "./assessment-record.js";
 import { day, short } from "./common.js";
 import { assessorsText, DAY_MS, describeProblem, problemLocation, prohibitedFinding, TEMPLATE_HINT, type Counted, type EvalContext, type Finding, type Judged } from "./assessment-wording.js";
 import type { Assessment, FileAssessment, FileVersion, IssueAssessment } from "./facts.js";

@@ -1,11 +1,10 @@
-import { LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
 import { RISK_TIERS, type RiskTier } from "../config/schema.js";
 
 /**
- * The impact assessment record (ISO/IEC 42001 A.5, DOMAIN 5.3) and its two sources: a Markdown
- * file with YAML front matter (or a plain YAML file) and a GitHub issue created from the
- * "AI impact assessment" issue form. Pure: text in, typed record or positioned problems out.
+ * The impact assessment record (ISO/IEC 42001 A.5, DOMAIN 5.3): its fields, placeholders and
+ * validation. Its two sources are read by src/gates/assessment-file.ts (a Markdown file with YAML
+ * front matter, or a YAML file) and src/gates/assessment-issue.ts (the issue form). Pure.
  */
 
 export const ASSESSMENT_STATUSES = ["draft", "in-review", "approved", "rejected", "superseded", "expired"] as const;
@@ -228,7 +227,7 @@ const recordSchema = z
   );
 
 /** Lenient reading of the fields that identify a record, for messages about an invalid one. */
-function summarise(value: unknown): RecordSummary {
+export function summarise(value: unknown): RecordSummary {
   const v = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
   const systems = Array.isArray(v.systems) ? v.systems : typeof v.systems === "string" ? [v.systems] : [];
   const risk = typeof v.risk_level === "string" ? v.risk_level.trim().toLowerCase() : undefined;
@@ -287,7 +286,7 @@ function flatten(issues: readonly Issue[], prefix: PropertyKey[] = []): Array<{ 
   return out;
 }
 
-function validate(value: unknown): { ok: true; record: AssessmentRecord } | { ok: false; issues: Array<{ path: PropertyKey[]; message: string }> } {
+export function validate(value: unknown): { ok: true; record: AssessmentRecord } | { ok: false; issues: Array<{ path: PropertyKey[]; message: string }> } {
   const parsed = recordSchema.safeParse(value, { reportInput: true });
   // Checked here rather than in a refinement, which zod skips while other fields fail.
   const v = value as Record<string, unknown>;
@@ -297,230 +296,4 @@ function validate(value: unknown): { ok: true; record: AssessmentRecord } | { ok
       : [];
   if (parsed.success && either.length === 0) return { ok: true, record: parsed.data };
   return { ok: false, issues: [...(parsed.success ? [] : flatten(parsed.error.issues)), ...either] };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-/** Split YAML front matter from Markdown: the record is the block between the first two `---` lines. */
-export function splitFrontMatter(source: string): { yaml: string; firstLine: number } | undefined {
-  const textNoBom = source.replace(/^\uFEFF/, "");
-  const lines = textNoBom.split(/\r?\n/);
-  if (lines[0]?.trimEnd() !== "---") return undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!.trimEnd();
-    if (line === "---" || line === "...") return { yaml: lines.slice(1, i).join("\n"), firstLine: 2 };
-  }
-  return undefined;
-}
-
-export function isYamlPath(path: string): boolean {
-  return /\.ya?ml$/i.test(path);
-}
-
-/**
- * Parse an assessment file: Markdown with YAML front matter, or (`.yml`/`.yaml`) a YAML document.
- * Lines and columns are those of the file, not of the front matter block.
- */
-export function parseAssessmentFile(source: string, path: string): RecordParse {
-  let yamlText: string;
-  let firstLine = 1;
-  if (isYamlPath(path)) {
-    yamlText = source.replace(/^\uFEFF/, "");
-  } else {
-    const split = splitFrontMatter(source);
-    if (!split) {
-      return {
-        kind: "syntax",
-        problems: [{ line: 1, column: 1, message: "has no YAML front matter: the file must start with a line `---`, the record, and a closing `---`" }],
-      };
-    }
-    yamlText = split.yaml;
-    firstLine = split.firstLine;
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => {
-    const pos = lineCounter.linePos(offset);
-    return { line: pos.line + firstLine - 1, column: pos.col };
-  };
-  if (doc.errors.length > 0) {
-    return {
-      kind: "syntax",
-      problems: doc.errors.map((e) => ({ ...at(e.pos[0]), message: `YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}` })),
-    };
-  }
-  const value: unknown = doc.toJS();
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { kind: "syntax", problems: [{ line: firstLine, column: 1, message: "the record must be a YAML mapping of fields (id:, systems:, status:, …)" }] };
-  }
-  const result = validate(value);
-  if (result.ok) return { kind: "valid", record: result.record };
-  return {
-    kind: "invalid",
-    summary: summarise(value),
-    problems: result.issues.map((i) => ({ field: fieldPath(i.path), ...locate(doc, i.path, at), message: i.message })),
-  };
-}
-
-function locate(doc: Document, path: PropertyKey[], at: (offset: number) => { line: number; column: number }): { line?: number; column?: number } {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) return at(node.range[0]);
-  }
-  return {};
-}
-
-// ---------------------------------------------------------------------------------------------
-// Issue forms
-
-/** Labels of policies/templates/ai-impact-assessment.yml, as GitHub renders them (`### Label`). */
-export const ISSUE_FORM_FIELDS = {
-  id: "Assessment ID",
-  systems: "AI systems",
-  risk_level: "Risk level",
-  intended_purpose: "Intended purpose",
-  affected_groups: "Affected groups",
-  impacts: "Impacts on individuals and groups",
-  societal_impacts: "Societal and environmental impacts",
-  harms: "Harms and failure modes",
-  mitigations: "Mitigations",
-  human_oversight: "Human oversight",
-  assessors: "Assessors",
-  next_review: "Next review",
-  foreseeable_misuse: "Foreseeable misuse",
-} as const;
-
-type FormKey = keyof typeof ISSUE_FORM_FIELDS;
-
-export interface FormSection {
-  value: string;
-  /** 1-based line of the `### Label` heading in the issue body. */
-  line: number;
-}
-
-/**
- * Split an issue-form body into its fields. Only the form's own labels start a section, so a
- * `###` heading typed inside an answer stays part of that answer.
- */
-export function parseIssueFormSections(body: string): Map<FormKey, FormSection> {
-  const byLabel = new Map<string, FormKey>(Object.entries(ISSUE_FORM_FIELDS).map(([k, label]) => [label.toLowerCase(), k as FormKey]));
-  const lines = body.replace(/\r\n?/g, "\n").split("\n");
-  const sections = new Map<FormKey, FormSection>();
-  let current: { key: FormKey; line: number; lines: string[] } | undefined;
-  const close = () => {
-    if (current && !sections.has(current.key)) sections.set(current.key, { value: current.lines.join("\n").trim(), line: current.line });
-  };
-  lines.forEach((raw, i) => {
-    const heading = /^###\s+(.+?)\s*#*\s*$/.exec(raw);
-    const key = heading ? byLabel.get(heading[1]!.toLowerCase()) : undefined;
-    if (key) {
-      close();
-      current = { key, line: i + 1, lines: [] };
-    } else current?.lines.push(raw);
-  });
-  close();
-  return sections;
-}
-
-/** True when an issue body was rendered from the assessment form (enough of its fields are there). */
-export function looksLikeAssessmentIssue(body: string): boolean {
-  const sections = parseIssueFormSections(body);
-  return sections.has("systems") && sections.has("intended_purpose");
-}
-
-const empty = (v: string | undefined) => v === undefined || v.trim() === "" || v.trim() === "_No response_";
-
-/** One item per line (bullets and numbering removed). */
-function lines(v: string): string[] {
-  return v
-    .split("\n")
-    .map((l) => l.replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, "").trim())
-    .filter((l) => l !== "");
-}
-
-/** Comma- or whitespace-separated words (system ids, logins). */
-function words(v: string): string[] {
-  return v
-    .split(/[\s,;]+/)
-    .map((w) => w.replace(/^`|`$/g, "").trim())
-    .filter(Boolean);
-}
-
-/** The current application of the approval label: who applied it and when, if it is still on. */
-export interface LabelApproval {
-  login: string;
-  at: string;
-}
-
-/**
- * Who applied `label` so that it is on the issue now: the last `labeled` event with no
- * `unlabeled` after it. Events are oldest first; label names compare case-insensitively.
- */
-export function currentLabelApplication(events: ReadonlyArray<{ event: "labeled" | "unlabeled"; label: string; actor: string; createdAt: string }>, label: string): LabelApproval | undefined {
-  let current: LabelApproval | undefined;
-  for (const e of events) {
-    if (e.label.toLowerCase() !== label.toLowerCase()) continue;
-    current = e.event === "labeled" ? { login: e.actor, at: e.createdAt } : undefined;
-  }
-  return current;
-}
-
-/**
- * Parse an assessment issue body rendered from the issue form. The status and approvals are not
- * taken from the body (its author could write anything there): they come from `approval`, the
- * verified application of the approval label, and the gate checks who applied it.
- */
-export function parseAssessmentIssue(body: string, approval: LabelApproval | undefined): RecordParse {
-  const sections = parseIssueFormSections(body);
-  if (!sections.has("systems") && !sections.has("intended_purpose")) {
-    return {
-      kind: "syntax",
-      problems: [{ line: 1, message: `was not created from the AI impact assessment form: it has no “${ISSUE_FORM_FIELDS.systems}” or “${ISSUE_FORM_FIELDS.intended_purpose}” section` }],
-    };
-  }
-  const get = (k: FormKey) => {
-    const v = sections.get(k)?.value;
-    return empty(v) ? undefined : v;
-  };
-  const value: Record<string, unknown> = {};
-  const put = (key: string, v: unknown) => {
-    if (v !== undefined) value[key] = v;
-  };
-  put("id", get("id"));
-  put("systems", get("systems") && words(get("systems")!));
-  put("risk_level", get("risk_level")?.trim().toLowerCase().split(/\s/)[0]);
-  put("intended_purpose", get("intended_purpose"));
-  put("affected_groups", get("affected_groups") && lines(get("affected_groups")!));
-  put("impacts", get("impacts") && lines(get("impacts")!));
-  put("societal_impacts", get("societal_impacts"));
-  put("harms", get("harms") && lines(get("harms")!));
-  put("mitigations", get("mitigations") && lines(get("mitigations")!));
-  put("human_oversight", get("human_oversight"));
-  put("assessors", get("assessors") && words(get("assessors")!));
-  value.review = get("next_review") !== undefined ? { next_review: get("next_review")!.trim() } : {};
-  value.status = approval ? "approved" : "in-review";
-  value.approvals = approval ? [{ login: approval.login, decision: "approve", at: approval.at }] : [];
-
-  const result = validate(value);
-  if (result.ok) return { kind: "valid", record: result.record };
-  const problems: RecordProblem[] = [];
-  const seen = new Set<string>();
-  for (const issue of result.issues) {
-    const top = String(issue.path[0] ?? "");
-    const key = (top === "review" ? "next_review" : top) as FormKey;
-    const label = ISSUE_FORM_FIELDS[key];
-    if (!label) continue;
-    const missing = sections.get(key) === undefined || get(key) === undefined;
-    const message = missing ? (sections.has(key) ? "is empty" : "is missing (the section is not in the issue)") : issue.message;
-    const dedupe = `${label}\u0000${message}`;
-    if (seen.has(dedupe)) continue;
-    seen.add(dedupe);
-    problems.push({
-      field: label,
-      ...(sections.get(key) ? { line: sections.get(key)!.line } : {}),
-      message: top === "impacts" && missing ? `is empty, and so is “${ISSUE_FORM_FIELDS.harms}”: describe the impacts or harms` : message,
-    });
-  }
-  return { kind: "invalid", summary: summarise(value), problems };
 }

@@ -1,6 +1,7 @@
 import type { ConfigProblem } from "../config/parse.js";
 import type { AiChange, DetectionProblem } from "../detect/types.js";
-import type { LabelApproval, RecordParse } from "./assessment-record.js";
+import type { LabelApproval } from "./assessment-issue.js";
+import type { RecordParse } from "./assessment-record.js";
 
 /**
  * The facts schema: everything the gates decide on, gathered from GitHub (or a local checkout) by

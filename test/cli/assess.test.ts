@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
-import { parseAssessmentFile } from "../../src/gates/assessment-record.js";
+import { parseAssessmentFile } from "../../src/gates/assessment-file.js";
 
 const roots: string[] = [];
 afterAll(() => {

@@ -8,7 +8,7 @@ import { throwawaySigner } from "./evidence-fixture.js";
 import { loadCatalogue } from "../../src/controls/catalogue.js";
 import { assessmentGate } from "../../src/gates/assessment.js";
 import type { AssessmentFacts, PullRequestFacts } from "../../src/gates/facts.js";
-import { parseAssessmentFile } from "../../src/gates/assessment-record.js";
+import { parseAssessmentFile } from "../../src/gates/assessment-file.js";
 import { CHECK_NAMES, type GateResult } from "../../src/gates/types.js";
 import { assessmentMarkdown } from "./assessments.js";
 

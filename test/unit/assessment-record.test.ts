@@ -1,15 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
 import { readFileSync } from "node:fs";
-import {
-  currentLabelApplication,
-  looksLikeAssessmentIssue,
-  parseAssessmentFile,
-  parseAssessmentIssue,
-  parseIssueFormSections,
-  placeholderIn,
-  splitFrontMatter,
-  type RecordParse,
-} from "../../src/gates/assessment-record.js";
+import { currentLabelApplication, looksLikeAssessmentIssue, parseAssessmentIssue, parseIssueFormSections } from "../../src/gates/assessment-issue.js";
+import { parseAssessmentFile, splitFrontMatter } from "../../src/gates/assessment-file.js";
+import { placeholderIn, type RecordParse } from "../../src/gates/assessment-record.js";
 import { assessmentIssueBody, assessmentMarkdown } from "../support/assessments.js";
 
 const PATH = "governance/impact-assessments/AIA-2026-014.md";

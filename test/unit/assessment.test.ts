@@ -7,7 +7,8 @@ import { assessmentGate } from "../../src/gates/assessment.js";
 import { effectiveRiskTier, systemRisks } from "../../src/gates/risk.js";
 import { parseAssessmentLinks } from "../../src/gates/assessment-links.js";
 import type { AssessmentFacts, Authority, FileAssessment, IssueAssessment, PullRequestFacts } from "../../src/gates/facts.js";
-import { parseAssessmentFile, parseAssessmentIssue, type LabelApproval } from "../../src/gates/assessment-record.js";
+import { parseAssessmentFile } from "../../src/gates/assessment-file.js";
+import { type LabelApproval, parseAssessmentIssue } from "../../src/gates/assessment-issue.js";
 import { renderCheck } from "../../src/render/check.js";
 import { assessmentIssueBody, assessmentMarkdown, type RecordOptions } from "../support/assessments.js";
 
