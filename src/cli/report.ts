@@ -6,7 +6,7 @@ import type { Conclusion, GateResult, Reason } from "../gates/types.js";
 import type { PullRequestRef } from "../github/pull-request-context.js";
 import type { Evaluation } from "../pipeline.js";
 import { describeDependency } from "../render/check.js";
-import { humanBytes, uncell } from "../render/markdown.js";
+import { humanBytes, uncell } from "../util/markdown.js";
 import { UNREGISTERED_SYSTEM } from "../detect/types.js";
 
 /** The repository name a local check gives the clone it reads (see local-git.ts). */

@@ -1,7 +1,7 @@
 import type { Policy } from "../config/policy.js";
 import { UNREGISTERED_SYSTEM, type AiChange } from "../detect/types.js";
 import { describeDependency } from "../render/check.js";
-import { cell, code } from "../render/markdown.js";
+import { cell, code } from "../util/markdown.js";
 import type { Inventory } from "../inventory.js";
 
 /** Version of the `aims scan --format json` document; bumped on any incompatible change. */

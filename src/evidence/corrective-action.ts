@@ -1,4 +1,4 @@
-import { cell, code } from "../render/markdown.js";
+import { cell, code } from "../util/markdown.js";
 import type { Override } from "../gates/types.js";
 import type { EvidenceRecord } from "./record.js";
 

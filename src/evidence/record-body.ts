@@ -1,4 +1,4 @@
-import { cell, code } from "../render/markdown.js";
+import { cell, code } from "../util/markdown.js";
 import { clip } from "./record-labels.js";
 import { MAX_BODY_CHARS, READABLE_VERSIONS, recordSchema, type EvidenceChange, type EvidenceRecord } from "./record-schema.js";
 

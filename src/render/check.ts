@@ -3,7 +3,7 @@ import type { Policy, PolicyResult, PolicySource } from "../config/policy.js";
 import type { CodeFinding } from "../detect/code/diff.js";
 import type { AiChange, DependencyChange } from "../detect/types.js";
 import type { GateResult, Reason } from "../gates/types.js";
-import { byteLength, cell, code, humanBytes, plural, truncateBytes } from "./markdown.js";
+import { byteLength, cell, code, humanBytes, plural, truncateBytes } from "../util/markdown.js";
 
 /** GitHub rejects check-run summaries above 65,535 bytes. */
 export const MAX_SUMMARY_BYTES = 65_535;

@@ -1,6 +1,6 @@
 import { chainHeadBlock } from "../evidence/pack.js";
 import type { DashboardModel, UnregisteredAi } from "../evidence/dashboard.js";
-import { cell, code } from "./markdown.js";
+import { cell, code } from "../util/markdown.js";
 
 /**
  * The dashboard issue's body (pure), always below `maxChars` (GitHub rejects issue bodies above

@@ -1,4 +1,4 @@
-import { cell, code, visible } from "./markdown.js";
+import { cell, code, visible } from "../util/markdown.js";
 import { controlTotals, entryDate, formatQuery, searchLink, type EvidenceEntry, type EvidenceQuery } from "../evidence/query.js";
 
 /**

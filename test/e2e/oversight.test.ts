@@ -1,4 +1,4 @@
-import { uncell } from "../../src/render/markdown.js";
+import { uncell } from "../../src/util/markdown.js";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { eventually, repoDeliveries, startApp, type RunningApp } from "../support/server.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { uncell } from "../../src/render/markdown.js";
+import { uncell } from "../../src/util/markdown.js";
 import { FakeGitHub, type FakeCheckRun, type FakeRepo } from "../support/fake-github.js";
 import { eventually, repoDeliveries, startApp, type RunningApp } from "../support/server.js";
 

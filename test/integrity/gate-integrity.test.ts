@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { Probot } from "probot";
-import { uncell } from "../../src/render/markdown.js";
+import { uncell } from "../../src/util/markdown.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
 import { teamPolicy } from "../support/team-policy.js";

@@ -1,4 +1,4 @@
-import { uncell } from "../../src/render/markdown.js";
+import { uncell } from "../../src/util/markdown.js";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { Probot } from "probot";
 import { assessmentMarkdown } from "../support/assessments.js";

@@ -1,4 +1,4 @@
-import { uncell } from "../../src/render/markdown.js";
+import { uncell } from "../../src/util/markdown.js";
 import { describe, expect, it } from "@jest/globals";
 import { resolvePolicy, type Policy } from "../../src/config/policy.js";
 import type { ConfigFile } from "../../src/config/schema.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
 import MarkdownIt from "markdown-it";
-import { cell, uncell, visible } from "../../src/render/markdown.js";
+import { cell, uncell, visible } from "../../src/util/markdown.js";
 
 // GitHub Flavoured Markdown as far as a renderer can model it: raw HTML allowed, tables,
 // strike-through and autolinks for scheme and www. links (GitHub does not link bare domains).

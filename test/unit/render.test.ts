@@ -4,7 +4,7 @@ import type { AiChange } from "../../src/detect/types.js";
 import { evaluateGates, evaluationFailed } from "../../src/gates/evaluate.js";
 import type { PullRequestFacts } from "../../src/gates/facts.js";
 import { checkActions, describeDependency, MAX_SUMMARY_BYTES, renderCheck } from "../../src/render/check.js";
-import { byteLength, cell, code, truncateBytes, uncell } from "../../src/render/markdown.js";
+import { byteLength, cell, code, truncateBytes, uncell } from "../../src/util/markdown.js";
 
 const policy = resolvePolicy(
   {
