@@ -9,6 +9,7 @@ import { evaluateGates } from "./gates/evaluate.js";
 import type { PullRequestFacts } from "./gates/facts.js";
 import type { Evaluation } from "./evaluation.js";
 import { gatherAssessmentFacts } from "./github/assessment-facts.js";
+import { MAX_LISTED_FILES } from "./github/limits.js";
 import { gatherOversightFacts } from "./github/oversight-facts.js";
 import { gatherPolicyChange } from "./github/policy-change-facts.js";
 import { allChangedFiles, type PullRequestContext } from "./github/pull-request-context.js";
@@ -68,7 +69,7 @@ export async function evaluatePullRequest(ctx: PullRequestContext, hooks: Evalua
   // Above GitHub's 3000-file listing, the git trees of merge base and head give the rest (no patches).
   const { files, complete } = await allChangedFiles(ctx);
   if (!complete) {
-    facts.filesTruncated = true;
+    facts.filesTruncated = { listLimit: MAX_LISTED_FILES };
     // Detection cannot run, but a governance lead's override (break glass) still can apply.
     facts.oversight = await gatherOversightFacts(ctx, policy.policy, facts, { overridesOnly: true });
     return { policy, facts, gates: evaluateGates(policy, facts) };

@@ -10,8 +10,6 @@ import { combineOversight, headPolicyInvalid, policyChangeAssessment, policyChan
 import type { PolicyChangeFacts, PullRequestFacts } from "./facts.js";
 import { CHECK_NAMES, GATE_IDS, type GateId, type GateResult, type Reason } from "./types.js";
 
-/** GitHub lists at most this many files of a pull request. */
-export const MAX_LISTED_FILES = 3000;
 
 /** Decide both gates for one pull request. Pure: everything it needs is in its arguments. */
 export function evaluateGates(policyResult: PolicyResult, facts: PullRequestFacts): GateResult[] {
@@ -19,6 +17,7 @@ export function evaluateGates(policyResult: PolicyResult, facts: PullRequestFact
 
   if (facts.filesTruncated) {
     const policy = policyResult.policy;
+    const { listLimit } = facts.filesTruncated;
     const tooLarge = bothGates({
       undecided: "too-large",
       conclusion: "failure",
@@ -26,11 +25,11 @@ export function evaluateGates(policyResult: PolicyResult, facts: PullRequestFact
       reasons: [
         {
           status: "error",
-          message: `GitHub lists at most ${MAX_LISTED_FILES} files of a pull request, and its git trees of the merge base and the head were too large to return in full, so not every changed file can be checked for AI changes.`,
+          message: `GitHub lists at most ${listLimit} files of a pull request, and its git trees of the merge base and the head were too large to return in full, so not every changed file can be checked for AI changes.`,
         },
       ],
       nextSteps: [
-        `Split this pull request into smaller ones (at most ${MAX_LISTED_FILES} changed files each are always checked in full).`,
+        `Split this pull request into smaller ones (at most ${listLimit} changed files each are always checked in full).`,
         `If it cannot be split, ${governanceText(policy)} can comment \`/aims override <reason>\` on this pull request: both gates pass, and the override is recorded in the evidence.`,
         "`ignore:` in .github/aims.yml does not help here: it applies to listed files, and GitHub could not list them all.",
       ],

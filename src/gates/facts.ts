@@ -18,8 +18,8 @@ export interface PullRequestFacts {
   baseRef: string;
   /** Files GitHub reports as changed (pull_request.changed_files). */
   changedFileCount: number;
-  /** true when GitHub could not list every file (more than 3000). */
-  filesTruncated: boolean;
+  /** Set when GitHub could not list every file: how many it lists at most (src/github/limits.ts). */
+  filesTruncated: false | { listLimit: number };
   changes: AiChange[];
   problems: DetectionProblem[];
   /** Gathered only when the PR has gated AI changes. */

@@ -1,9 +1,9 @@
 import type { ProbotOctokit } from "probot";
 import { loadPolicy, type ConfigReader, type PolicyResult } from "../config/policy.js";
 import type { ChangedFile, FileStatus } from "../detect/types.js";
-import { MAX_LISTED_FILES } from "../gates/evaluate.js";
 import { mapLimit } from "../util/concurrency.js";
 import { isOwnComment, type Identity } from "./identity.js";
+import { MAX_LISTED_FILES } from "./limits.js";
 
 export type GitHub = ProbotOctokit;
 

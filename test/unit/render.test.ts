@@ -146,7 +146,7 @@ describe("evaluateGates", () => {
   });
 
   it("fails both gates closed above GitHub's 3000-file listing limit", () => {
-    const f = { ...facts([]), changedFileCount: 3001, filesTruncated: true };
+    const f = { ...facts([]), changedFileCount: 3001, filesTruncated: { listLimit: 3000 } };
     const gates = evaluateGates({ ok: true, policy }, f);
     expect(gates.map((g) => g.conclusion)).toEqual(["failure", "failure"]);
     expect(gates[0]!.title).toBe("Pull request too large to govern: 3001 changed files");
@@ -160,7 +160,7 @@ describe("evaluateGates", () => {
     const f: PullRequestFacts = {
       ...facts([]),
       changedFileCount: 120_000,
-      filesTruncated: true,
+      filesTruncated: { listLimit: 3000 },
       oversight: {
         reviews: [],
         commands: [{ id: 1, login: "lead", bot: false, command: { kind: "override", reason: "vendored SDK drop, reviewed offline" }, createdAt: at, updatedAt: at, sha: "abcdef1234567890" }],
@@ -180,7 +180,7 @@ describe("evaluateGates", () => {
     ["an invalid configuration", () => evaluateGates({ ok: false, reason: "invalid", sources: [], problems: [{ file: ".github/aims.yml", message: "bad" }] }, facts([])), ["recheck"]],
     ["an unreadable configuration", () => evaluateGates({ ok: false, reason: "unavailable", sources: [], problems: [{ file: ".github/aims.yml", message: "HTTP 502" }] }, facts([])), ["recheck"]],
     ["a failed evaluation", () => evaluationFailed("HTTP 502"), ["recheck"]],
-    ["a pull request too large to govern", () => evaluateGates({ ok: true, policy }, { ...facts([]), changedFileCount: 3001, filesTruncated: true }), ["recheck"]],
+    ["a pull request too large to govern", () => evaluateGates({ ok: true, policy }, { ...facts([]), changedFileCount: 3001, filesTruncated: { listLimit: 3000 } }), ["recheck"]],
     ["a missing sign-off", () => evaluateGates({ ok: true, policy }, facts([change("chat/model.onnx")])), ["request-review", "recheck"]],
   ])("offers the oversight buttons that can help on %s", (_what, gates, expected) => {
     const oversight = gates().find((g) => g.gate === "human-oversight")!;

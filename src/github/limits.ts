@@ -1,0 +1,4 @@
+/** Limits of the GitHub platform that the app works within (see docs for each endpoint). */
+
+/** GitHub lists at most this many files of a pull request (the pull request files endpoint). */
+export const MAX_LISTED_FILES = 3000;
