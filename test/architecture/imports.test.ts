@@ -12,7 +12,20 @@ import extractDepcruiseOptions from "dependency-cruiser/config-utl/extract-depcr
  * Imports that still close a cycle, each to be removed by the change that owns it. An entry that no
  * longer exists fails the test, so the list only shrinks.
  */
-const KNOWN_CYCLE_IMPORTS: ReadonlyArray<{ from: string; to: string; why: string }> = [];
+const KNOWN_CYCLE_IMPORTS: ReadonlyArray<{ from: string; to: string; why: string }> = [
+  // Evidence needs only the GitHub port from src/github/; the port leaves the Octokit adapter's module when it is split.
+  { from: "src/evidence/events.ts", to: "src/github/pull-request-context.ts", why: "GitHub port inside the adapter module" },
+  { from: "src/evidence/store.ts", to: "src/github/pull-request-context.ts", why: "GitHub port inside the adapter module" },
+  { from: "src/evidence/index.ts", to: "src/github/pull-request-context.ts", why: "evidence recording builds its own context" },
+  { from: "src/github/identity.ts", to: "src/github/pull-request-context.ts", why: "GitHub port inside the adapter module" },
+  // Orchestration that lives in evidence/ and settings read below the service graph.
+  { from: "src/evidence/index.ts", to: "src/pipeline.ts", why: "evidence recording re-runs the pipeline" },
+  { from: "src/evidence/index.ts", to: "src/settings.ts", why: "settings not yet passed down as a service" },
+  { from: "src/github/identity.ts", to: "src/settings.ts", why: "the app's identity worked out from settings in three places" },
+  { from: "src/inventory.ts", to: "src/pipeline.ts", why: "createDetector lives in the pipeline" },
+  // One capped open-PR lister shared by handlers and the reconciler.
+  { from: "src/handlers/eligibility.ts", to: "src/reconcile/pulls.ts", why: "open-PR lister inside the reconciler" },
+];
 
 interface Graph {
   result: ICruiseResult;
