@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { manager } from "../../../src/detect/manifests/npm-package-json/index.js";
-import { MAX_DEPTH } from "../../../src/detect/manifests/npm-package-json/patterns.js";
+import { MAX_DEPTH } from "../../../src/detect/manifests/shared/npm-patterns.js";
 import { fixture, matches, parseError } from "./npm-ecosystem.helpers.js";
 
 const extract = (text: string) => manager.extract(text, "package.json").dependencies;

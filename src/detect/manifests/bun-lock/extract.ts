@@ -7,11 +7,12 @@
  * is worked out from the dependency graph.
  */
 import { ManifestParseError, type Dependency, type DependencyScope, type ExtractResult } from "../types.js";
-import { DependencyCollector } from "../npm-package-json/collect.js";
-import { DEPENDENCY_SECTIONS } from "../npm-package-json/extract.js";
-import { isBlank, isObject, lineOfKeys, parseJsonWithComments, type JsonObject } from "../npm-package-json/json.js";
-import { reachScopes } from "../npm-package-json/reach.js";
-import { isDefaultRegistryUrl, redactUrl, splitIdent } from "../npm-package-json/spec.js";
+import { DependencyCollector } from "../shared/npm-collect.js";
+import { DEPENDENCY_SECTIONS } from "../shared/npm-spec.js";
+import { isBlank, isObject, lineOfKeys, parseJsonWithComments, type JsonObject } from "../shared/json.js";
+import { reachScopes } from "../shared/npm-reach.js";
+import { isDefaultRegistryUrl, splitIdent } from "../shared/npm-spec.js";
+import { redactUrl } from "../shared/url.js";
 
 interface Entry {
   key: string;

@@ -1,5 +1,5 @@
 import type { ManifestManager } from "../types.js";
-import { outsideNodeModules } from "../npm-package-json/patterns.js";
+import { outsideNodeModules } from "../shared/npm-patterns.js";
 import { extractBunLock } from "./extract.js";
 
 /** The binary bun.lockb cannot be read as text, so only bun.lock is claimed. */

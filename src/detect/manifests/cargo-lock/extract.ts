@@ -4,7 +4,7 @@
  * which Cargo.toml already reports, so they are left out.
  */
 import { ManifestParseError, type Dependency, type ExtractResult } from "../types.js";
-import { isTable, parseToml } from "../cargo/toml.js";
+import { isTable, parseToml } from "../shared/toml.js";
 
 /** crates.io through the git index and through the sparse protocol. */
 const DEFAULT_REGISTRIES = new Set([

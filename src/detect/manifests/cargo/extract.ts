@@ -8,7 +8,7 @@ import {
   type DependencyScope,
   type ExtractResult,
 } from "../types.js";
-import { isTable, lineOfKey, parseToml, type TomlTable } from "./toml.js";
+import { isTable, lineOfKey, parseToml, type TomlTable } from "../shared/toml.js";
 
 /** Dependency tables and their scope; the underscore spellings are Cargo's old aliases. */
 const SECTIONS: ReadonlyArray<[string, DependencyScope]> = [

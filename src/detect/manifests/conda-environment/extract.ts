@@ -7,9 +7,9 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import type { Node } from "yaml";
 import type { Dependency, ExtractResult } from "../types.js";
 import { ManifestParseError } from "../types.js";
-import { dirOf, parseRequirementLines, splitLogicalLines } from "../pip-requirements/extract.js";
-import type { LogicalLine } from "../pip-requirements/extract.js";
-import { formatSpecifierString } from "../pip-requirements/python.js";
+import { dirOf, parseRequirementLines, splitLogicalLines } from "../shared/requirements.js";
+import type { LogicalLine } from "../shared/requirements.js";
+import { formatSpecifierString } from "../shared/python.js";
 
 /** The interpreter and the installer themselves are not dependencies worth reporting. */
 const SKIPPED = new Set(["python", "pip"]);

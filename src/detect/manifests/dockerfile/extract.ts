@@ -13,6 +13,7 @@
  * digest is a new image. Every image is scope prod: build stages shape the shipped image.
  */
 import { ManifestParseError, type Dependency, type ExtractResult } from "../types.js";
+import { imageVersion, splitImageRef } from "../shared/image-ref.js";
 
 const INSTRUCTIONS = new Set([
   "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
@@ -77,26 +78,6 @@ export function extractDockerfile(text: string): ExtractResult {
     }
   }
   return { dependencies };
-}
-
-/** Split `registry/path:tag@digest`; the tag colon is the last one after the last slash. */
-export function splitImageRef(ref: string): { name: string; tag?: string; digest?: string } {
-  const at = ref.indexOf("@");
-  const digest = at >= 0 ? ref.slice(at + 1) : undefined;
-  const rest = at >= 0 ? ref.slice(0, at) : ref;
-  const colon = rest.lastIndexOf(":");
-  const hasTag = colon > rest.lastIndexOf("/");
-  return {
-    name: hasTag ? rest.slice(0, colon) : rest,
-    ...(hasTag ? { tag: rest.slice(colon + 1) } : {}),
-    ...(digest !== undefined ? { digest } : {}),
-  };
-}
-
-/** Version as documented above: tag, tag@digest, @digest or nothing. */
-export function imageVersion(tag: string | undefined, digest: string | undefined): string | undefined {
-  if (digest !== undefined) return `${tag ?? ""}@${digest}`;
-  return tag;
 }
 
 function imageDependency(ref: string, line: number): Dependency | undefined {

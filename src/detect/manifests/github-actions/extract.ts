@@ -13,7 +13,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { ManifestParseError, type Dependency, type ExtractResult } from "../types.js";
-import { imageVersion, splitImageRef } from "../dockerfile/extract.js";
+import { imageVersion, splitImageRef } from "../shared/image-ref.js";
 
 export function extractGithubActions(text: string): ExtractResult {
   const lineCounter = new LineCounter();

@@ -6,7 +6,7 @@
  * uses a library, so every entry is scope prod.
  */
 import { ManifestParseError, type Dependency, type ExtractResult } from "../types.js";
-import { isTable, lineOfKey, parseToml, type TomlTable } from "../cargo/toml.js";
+import { isTable, lineOfKey, parseToml, type TomlTable } from "../shared/toml.js";
 
 export function extractVersionCatalog(text: string): ExtractResult {
   const doc = parseToml(text);

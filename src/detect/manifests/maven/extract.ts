@@ -10,7 +10,7 @@ import {
   type DependencyScope,
   type ExtractResult,
 } from "../types.js";
-import { child, childText, children, parseXml, textOf, type XmlDocument, type XmlNode } from "./xml.js";
+import { child, childText, children, parseXml, textOf, type XmlDocument, type XmlNode } from "../shared/xml.js";
 
 /** Maven's implicit groupId for `<plugin>` entries that leave it out. */
 const DEFAULT_PLUGIN_GROUP = "org.apache.maven.plugins";

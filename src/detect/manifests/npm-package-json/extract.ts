@@ -3,17 +3,9 @@
  * and specs that do not name a registry version (aliases, git, paths, URLs, workspace:) are
  * reported as the source.
  */
-import { ManifestParseError, type Dependency, type DependencyScope, type ExtractResult } from "../types.js";
-import { isBlank, isObject, lineOfKeys, parseJson } from "./json.js";
-import { declaredSpec } from "./spec.js";
-
-/** peerDependencies are what the host project must install alongside, so they count as prod. */
-export const DEPENDENCY_SECTIONS: ReadonlyArray<readonly [string, DependencyScope]> = [
-  ["dependencies", "prod"],
-  ["devDependencies", "dev"],
-  ["optionalDependencies", "optional"],
-  ["peerDependencies", "prod"],
-];
+import { ManifestParseError, type Dependency, type ExtractResult } from "../types.js";
+import { isBlank, isObject, lineOfKeys, parseJson } from "../shared/json.js";
+import { declaredSpec, DEPENDENCY_SECTIONS } from "../shared/npm-spec.js";
 
 export function extractPackageJson(text: string): ExtractResult {
   if (isBlank(text)) return { dependencies: [] };

@@ -1,6 +1,6 @@
 import type { ManifestManager } from "../types.js";
 import { extractPackageJson } from "./extract.js";
-import { outsideNodeModules } from "./patterns.js";
+import { outsideNodeModules } from "../shared/npm-patterns.js";
 
 export const manager: ManifestManager = {
   id: "npm-package-json",

@@ -6,10 +6,11 @@
  */
 import { minimatch } from "minimatch";
 import { ManifestParseError, type Dependency, type DependencyScope, type ExtractResult } from "../types.js";
-import { DependencyCollector } from "../npm-package-json/collect.js";
-import { DEPENDENCY_SECTIONS } from "../npm-package-json/extract.js";
-import { isBlank, isObject, lineOfKeys, parseJson, type JsonObject } from "../npm-package-json/json.js";
-import { isDefaultRegistryUrl, redactUrl, splitIdent } from "../npm-package-json/spec.js";
+import { DependencyCollector } from "../shared/npm-collect.js";
+import { DEPENDENCY_SECTIONS } from "../shared/npm-spec.js";
+import { isBlank, isObject, lineOfKeys, parseJson, type JsonObject } from "../shared/json.js";
+import { isDefaultRegistryUrl, splitIdent } from "../shared/npm-spec.js";
+import { redactUrl } from "../shared/url.js";
 
 const NODE_MODULES = "node_modules/";
 

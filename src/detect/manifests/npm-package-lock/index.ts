@@ -1,5 +1,5 @@
 import type { ManifestManager } from "../types.js";
-import { outsideNodeModules } from "../npm-package-json/patterns.js";
+import { outsideNodeModules } from "../shared/npm-patterns.js";
 import { extractPackageLock } from "./extract.js";
 
 /** npm-shrinkwrap.json has the same format; npm prefers it when a package publishes one. */

@@ -11,7 +11,7 @@ import {
   type DependencyScope,
   type ExtractResult,
 } from "../types.js";
-import { children, parseXml, textOf, type XmlDocument, type XmlNode } from "../maven/xml.js";
+import { children, parseXml, textOf, type XmlDocument, type XmlNode } from "../shared/xml.js";
 
 export function extractNuget(text: string, path: string): ExtractResult {
   const doc = parseXml(text);

@@ -19,9 +19,9 @@ import {
   parsePep508,
   parseTomlDocument,
   requirementFailure,
-} from "../pip-requirements/python.js";
-import type { ParsedRequirement } from "../pip-requirements/python.js";
-import { urlOrPathRequirement } from "../pip-requirements/extract.js";
+} from "../shared/python.js";
+import type { ParsedRequirement } from "../shared/python.js";
+import { urlOrPathRequirement } from "../shared/requirements.js";
 
 export function extractPyproject(text: string): ExtractResult {
   const doc = parseTomlDocument(text);

@@ -4,8 +4,8 @@
  */
 import type { Dependency, DependencyScope, ExtractResult } from "../types.js";
 import { ManifestParseError } from "../types.js";
-import { PEP508_NAME, isRecord, lineAt, lineOf } from "../pip-requirements/python.js";
-import { pipenvDependency, readSources } from "../pipenv/extract.js";
+import { PEP508_NAME, isRecord, lineAt, lineOf } from "../shared/python.js";
+import { pipenvDependency, readSources } from "../shared/pipfile.js";
 
 type Fail = (message: string, needle?: string) => never;
 

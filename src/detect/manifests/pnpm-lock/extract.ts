@@ -11,10 +11,11 @@ import {
   type DependencyScope,
   type ExtractResult,
 } from "../types.js";
-import { DependencyCollector, strongerScope } from "../npm-package-json/collect.js";
-import { isBlank, isObject, positionAt, type JsonObject } from "../npm-package-json/json.js";
-import { reachScopes } from "../npm-package-json/reach.js";
-import { isDefaultRegistryUrl, redactUrl, splitIdent } from "../npm-package-json/spec.js";
+import { DependencyCollector, strongerScope } from "../shared/npm-collect.js";
+import { isBlank, isObject, positionAt, type JsonObject } from "../shared/json.js";
+import { reachScopes } from "../shared/npm-reach.js";
+import { isDefaultRegistryUrl, splitIdent } from "../shared/npm-spec.js";
+import { redactUrl } from "../shared/url.js";
 
 const SECTIONS: ReadonlyArray<readonly [string, DependencyScope]> = [
   ["dependencies", "prod"],

@@ -1,5 +1,5 @@
 import type { ManifestManager } from "../types.js";
-import { outsideNodeModules } from "../npm-package-json/patterns.js";
+import { outsideNodeModules } from "../shared/npm-patterns.js";
 import { extractPnpmLock } from "./extract.js";
 
 export const manager: ManifestManager = {

@@ -5,7 +5,7 @@
  */
 import type { Dependency, DependencyScope, ExtractResult } from "../types.js";
 import { ManifestParseError } from "../types.js";
-import { gitSource, isDefaultIndex, isRecord, lineOf, parseTomlDocument } from "../pip-requirements/python.js";
+import { gitSource, isDefaultIndex, isRecord, lineOf, parseTomlDocument } from "../shared/python.js";
 
 type Fail = (message: string, needle?: string) => never;
 

@@ -11,8 +11,8 @@
  */
 import type { Dependency, DependencyScope, ExtractResult } from "../types.js";
 import { ManifestParseError } from "../types.js";
-import { dirOf, resolveInclude } from "../pip-requirements/extract.js";
-import { RequirementError, parsePep508 } from "../pip-requirements/python.js";
+import { dirOf, resolveInclude } from "../shared/requirements.js";
+import { RequirementError, parsePep508 } from "../shared/python.js";
 
 interface ValueLine {
   text: string;

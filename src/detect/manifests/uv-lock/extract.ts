@@ -7,7 +7,7 @@
  */
 import type { Dependency, DependencyScope, ExtractResult } from "../types.js";
 import { ManifestParseError } from "../types.js";
-import { gitSource, isDefaultIndex, isRecord, lineOf, normalizeName, parseTomlDocument } from "../pip-requirements/python.js";
+import { gitSource, isDefaultIndex, isRecord, lineOf, normalizeName, parseTomlDocument } from "../shared/python.js";
 
 type Fail = (message: string, needle?: string) => never;
 

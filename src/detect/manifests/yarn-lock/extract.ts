@@ -8,9 +8,10 @@
  */
 import { parseSyml } from "@yarnpkg/parsers";
 import { ManifestParseError, type Dependency, type ExtractResult } from "../types.js";
-import { DependencyCollector } from "../npm-package-json/collect.js";
-import { isBlank, isObject, positionAt, type JsonObject } from "../npm-package-json/json.js";
-import { declaredSpec, isDefaultRegistryUrl, redactUrl, splitIdent } from "../npm-package-json/spec.js";
+import { DependencyCollector } from "../shared/npm-collect.js";
+import { isBlank, isObject, positionAt, type JsonObject } from "../shared/json.js";
+import { declaredSpec, isDefaultRegistryUrl, splitIdent } from "../shared/npm-spec.js";
+import { redactUrl } from "../shared/url.js";
 
 const CLASSIC_HEADER = /^(#.*\r?\n)*?#\s+yarn\s+lockfile\s+v1\r?\n/i;
 

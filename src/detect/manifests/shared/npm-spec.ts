@@ -2,6 +2,8 @@
  * npm package specs and resolved locations, shared by the npm-ecosystem managers.
  */
 import semver from "semver";
+import type { DependencyScope } from "../types.js";
+import { redactUrl } from "./url.js";
 
 /** Hosts of the public npm registry; registry.yarnpkg.com serves the same packages. */
 const DEFAULT_REGISTRY_HOSTS = new Set(["registry.npmjs.org", "registry.npmjs.com", "registry.yarnpkg.com"]);
@@ -21,13 +23,6 @@ export interface Declared {
 export function isDefaultRegistryUrl(url: string): boolean {
   const m = /^https?:\/\/(?:[^/@?#]*@)?([^/:?#]+)(?::\d+)?(?:[/?#]|$)/i.exec(url);
   return m?.[1] !== undefined && DEFAULT_REGISTRY_HOSTS.has(m[1].toLowerCase());
-}
-
-/** Sources end up in check summaries: drop tokens from http(s) URLs and passwords from any URL. */
-export function redactUrl(url: string): string {
-  return url
-    .replace(/^((?:git\+)?https?:\/\/)[^/@?#\s]*@/i, "$1")
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@?#\s]*):[^/@?#\s]*@/i, "$1@");
 }
 
 /** `name@rest` split at the `@` that ends the name (a scope's leading `@` is part of the name). */
@@ -67,3 +62,11 @@ export function declaredSpec(key: string, rawSpec: string): Declared {
   if (!isRegistrySpec(spec)) return { name: key, source: redactUrl(spec) };
   return spec === "" ? { name: key } : { name: key, version: spec };
 }
+
+/** peerDependencies are what the host project must install alongside, so they count as prod. */
+export const DEPENDENCY_SECTIONS: ReadonlyArray<readonly [string, DependencyScope]> = [
+  ["dependencies", "prod"],
+  ["devDependencies", "dev"],
+  ["optionalDependencies", "optional"],
+  ["peerDependencies", "prod"],
+];
