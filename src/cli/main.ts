@@ -169,7 +169,7 @@ async function check(args: string[], io: Io): Promise<number> {
 
   if (format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else if (format === "markdown") {
-    const outputs = renderGates(evaluation.gates, evaluation, { headSha: ctx.pull.headSha, baseRef: base });
+    const outputs = renderGates(evaluation.gates, evaluation, { headSha: ctx.pull.headSha, baseRef: base, surface: "command-line" });
     for (const [i, gate] of evaluation.gates.entries()) {
       const out = outputs[i]!;
       const required = report.gates.find((g) => g.name === gate.name)?.required ?? [];

@@ -6,6 +6,7 @@ import type { Conclusion, GateResult, Reason } from "../gates/types.js";
 import type { PullRequestRef } from "../github/pull-request-context.js";
 import type { Evaluation } from "../pipeline.js";
 import { describeDependency } from "../render/check.js";
+import { wordSteps } from "../render/next-steps.js";
 import { humanBytes, uncell } from "../util/markdown.js";
 import { UNREGISTERED_SYSTEM } from "../detect/types.js";
 
@@ -97,7 +98,7 @@ export function checkReport(pull: PullRequestRef, evaluation: Evaluation, asked?
       conclusion: g.conclusion,
       title: g.title,
       reasons: g.reasons,
-      nextSteps: g.nextSteps,
+      nextSteps: wordSteps(g.nextSteps, "command-line"),
       required: requiredOnGitHub(g, asked),
     })),
   };

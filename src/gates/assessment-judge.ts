@@ -30,7 +30,7 @@ function judgeFile(a: FileAssessment, ec: EvalContext): Judged {
         severity: "failure",
         title: `Could not check who approved the edits to ${path}`,
         reasons: [{ status: "error", message: `The reviews of this pull request or the reviewers' authority could not be read from GitHub: ${af.reviewsError ?? errors[0]}` }],
-        steps: ["Re-run this check; the reviews are read again from GitHub."],
+        steps: [{ code: "evaluate-again", reread: "the reviews are read again" }],
       });
     }
     if (approvers.length > 0 && a.head) {
@@ -84,7 +84,7 @@ function judgeFile(a: FileAssessment, ec: EvalContext): Judged {
       severity: "failure",
       title: `Impact assessment ${path} could not be read`,
       reasons: [{ status: "error", message: `${path} could not be read from GitHub: ${read.message}`, location: path }],
-      steps: ["Re-run this check; the assessment is read again from GitHub."],
+      steps: [{ code: "evaluate-again", reread: "the assessment is read again" }],
     });
   }
   // An approval written into this pull request's version counts only when GitHub shows that
@@ -121,7 +121,7 @@ function judgeIssue(a: IssueAssessment, ec: EvalContext): Judged {
       severity: "failure",
       title: `Impact assessment ${name} could not be read`,
       reasons: [{ status: "error", message: `Issue ${name} or its label history could not be read from GitHub: ${read.message}` }],
-      steps: ["Re-run this check; the issue is read again from GitHub."],
+      steps: [{ code: "evaluate-again", reread: "the issue is read again" }],
     });
   }
   if (read.status === "pull-request") {
@@ -261,7 +261,7 @@ function judgeRecord(parse: RecordParse, where: string, origin: Origin, notes: R
         severity: "failure",
         title: `Could not check the approver of ${record.id}`,
         reasons: [{ status: "error", message: `Whether @${d.login} is an assessor could not be read from GitHub: ${auth.error}` }],
-        steps: ["Re-run this check. If it keeps failing, confirm the app has the Members (read) organisation permission."],
+        steps: [{ code: "evaluate-again", membersPermission: true }],
       });
       return judged;
     }

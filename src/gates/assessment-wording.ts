@@ -1,7 +1,7 @@
 import type { Policy } from "../config/policy.js";
 import type { AssessmentRecord, RecordProblem } from "./assessment-record.js";
 import type { AssessmentFacts, PullRequestFacts } from "./facts.js";
-import type { Reason } from "./types.js";
+import type { NextStep, Reason } from "./types.js";
 
 /** Shapes and phrases the impact-assessment gate shares between judging one assessment and the whole gate. */
 
@@ -12,7 +12,7 @@ export interface Finding {
   severity: Severity;
   title: string;
   reasons: Reason[];
-  steps: string[];
+  steps: NextStep[];
 }
 
 export interface Counted {

@@ -4,10 +4,10 @@ import { MAX_LINKS } from "./assessment-links.js";
 import { judge } from "./assessment-judge.js";
 import { assessorsText, prohibitedFinding, type Counted, type EvalContext, type Finding } from "./assessment-wording.js";
 import type { AssessmentRecord, RecordParse } from "./assessment-record.js";
-import { affectedSystems, noAiChanges, problemReasons, reportedOnly, systemLabel } from "./common.js";
+import { affectedSystems, noAiChanges, problemReasons, reportedOnly, systemLabel, uniqueSteps } from "./common.js";
 import type { AssessmentFacts, PullRequestFacts } from "./facts.js";
 import { higherRisk, recordsOf, systemRisks } from "./risk.js";
-import { CHECK_NAMES, type Conclusion, type GateId, type GateResult, type Reason } from "./types.js";
+import { CHECK_NAMES, type Conclusion, type GateId, type GateResult, type NextStep, type Reason } from "./types.js";
 
 /** Pick the assessment to point a developer at for a system: an approved one first. */
 function suggestionFor(system: string, af: AssessmentFacts | undefined): string | undefined {
@@ -117,7 +117,7 @@ export function assessmentGate(policy: Policy, facts: PullRequestFacts): GateRes
   if (unexplained.length > 0) {
     const countedLinked = linkedJudged.filter((j) => j.counted);
     const reasons: Reason[] = [];
-    const steps: string[] = [];
+    const steps: NextStep[] = [];
     for (const system of unexplained) {
       if (system === UNREGISTERED_SYSTEM) {
         reasons.push({
@@ -166,7 +166,7 @@ export function assessmentGate(policy: Policy, facts: PullRequestFacts): GateRes
         severity: "failure",
         title: `Could not list ${policy.assessment.directory}`,
         reasons: [{ status: "error", message }],
-        steps: ["Re-run this check; the folder is read again from GitHub."],
+        steps: [{ code: "evaluate-again", reread: "the folder is read again" }],
       });
     } else notes.push({ status: "info", message: `${message}; the next step may not name an existing assessment.` });
   } else if (af.directoryStatus.status === "listed" && af.directoryStatus.read < af.directoryStatus.files) {
@@ -211,7 +211,7 @@ export function assessmentGate(policy: Policy, facts: PullRequestFacts): GateRes
   }
 
   const reasons: Reason[] = [...findings.flatMap((f) => f.reasons), ...dedupeReasons(notes), ...reportedOnly(facts)];
-  const nextSteps = [...new Set(findings.flatMap((f) => f.steps))];
+  const nextSteps = uniqueSteps(findings.flatMap((f) => f.steps));
   const approvals = counted.map((c) => ({ id: c.record.id, accepted: c.approval, rejected: c.rejected }));
   return { gate, name: CHECK_NAMES[gate], conclusion, title, reasons, nextSteps, controls, ...(conclusion === "success" ? { approvals } : {}) };
 }

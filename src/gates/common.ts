@@ -1,7 +1,7 @@
 import type { Policy } from "../config/policy.js";
 import type { AiChange } from "../detect/types.js";
 import type { PullRequestFacts } from "./facts.js";
-import { CHECK_NAMES, type GateId, type GateResult, type Reason } from "./types.js";
+import { CHECK_NAMES, type GateId, type GateResult, type NextStep, type Reason } from "./types.js";
 
 /** Systems touched by gated changes, in first-seen order. */
 export function affectedSystems(changes: AiChange[]): string[] {
@@ -57,4 +57,15 @@ export function day(iso: string): string {
 export function theAuthor(facts: PullRequestFacts, noun: boolean): string {
   if (facts.authorIsName) return `the author (${facts.author})`;
   return noun ? `the author @${facts.author}` : `@${facts.author}`;
+}
+
+/** Steps in order, each once (typed steps compared by content). */
+export function uniqueSteps(steps: readonly NextStep[]): NextStep[] {
+  const seen = new Set<string>();
+  return steps.filter((s) => {
+    const key = typeof s === "string" ? s : JSON.stringify(s);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

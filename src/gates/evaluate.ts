@@ -81,8 +81,8 @@ export function evaluationFailed(cause: string): GateResult[] {
     title: "aims could not evaluate this pull request",
     reasons: [{ status: "error", message: cause }],
     nextSteps: [
-      "Re-run this check (\"Re-run\" on the Checks tab) or push a commit; the gate is evaluated again from scratch.",
-      "If it keeps failing, ask an organisation owner to confirm the aims-bot app is installed on this repository with its requested permissions.",
+      { code: "evaluate-again", orPush: true },
+      { code: "check-installation" },
     ],
   });
 }
@@ -100,10 +100,10 @@ function configFailure(reason: "invalid" | "unavailable", problems: ConfigProble
     })),
     nextSteps: invalid
       ? [
-          `Fix each problem listed in ${CONFIG_PATH} on the base branch \`${baseRef}\` (the policy is read from the base branch, never from this pull request), then re-run this check.`,
+          { code: "fix-policy", path: CONFIG_PATH, baseRef },
           "Check the file locally with `aims validate .github/aims.yml` (the aims-bot command line).",
         ]
-      : ["Re-run this check; the configuration is read again from GitHub."],
+      : [{ code: "evaluate-again", reread: "the configuration is read again" }],
   });
 }
 

@@ -6,7 +6,7 @@ import { governanceText } from "./authority.js";
 import { findOverride } from "./override.js";
 import { effectiveRiskTier } from "./risk.js";
 import { eligibleText, judgeSignOffs, selectSignOffs } from "./sign-offs.js";
-import { CHECK_NAMES, type Conclusion, type GateId, type GateResult, type Reason, type SignOff } from "./types.js";
+import { CHECK_NAMES, type Conclusion, type GateId, type GateResult, type NextStep, type Reason, type SignOff } from "./types.js";
 
 /** The tier whose policy applies; `prohibited` has none. */
 export function oversightTier(policy: Policy, facts: PullRequestFacts): RiskTier {
@@ -47,7 +47,7 @@ export function oversightGate(policy: Policy, facts: PullRequestFacts): GateResu
       conclusion: "failure",
       title: "Could not read the sign-offs of this pull request",
       reasons: [{ status: "error", message: `The reviews or comments could not be read from GitHub: ${of.readError}` }, policyLine, ...context],
-      nextSteps: ["Re-run this check; the reviews and comments are read again from GitHub."],
+      nextSteps: [{ code: "evaluate-again", reread: "the reviews and comments are read again" }],
       controls: [],
     };
   }
@@ -90,11 +90,11 @@ export function oversightGate(policy: Policy, facts: PullRequestFacts): GateResu
 
   let conclusion: Conclusion;
   let title: string;
-  const nextSteps: string[] = [];
+  const nextSteps: NextStep[] = [];
   if (judged.errors.length > 0) {
     conclusion = "failure";
     title = "Could not check who may sign off";
-    nextSteps.push("Re-run this check. If it keeps failing, confirm the app has the Members (read) organisation permission.");
+    nextSteps.push({ code: "evaluate-again", membersPermission: true });
   } else if (judged.blockers.length > 0) {
     conclusion = "action_required";
     title = `Changes requested by ${judged.blockers.map((b) => `@${b.login}`).join(", ")}`;

@@ -217,7 +217,7 @@ export function policyChangeOversight(policy: Policy, facts: PullRequestFacts, p
 
   const base = { gate: "human-oversight" as const, name: CHECK_NAMES["human-oversight"], reasons, signOffs };
   if (judged.errors.length > 0) {
-    return { ...base, conclusion: "failure", title: "Could not check who may approve the policy change", nextSteps: ["Re-run this check. If it keeps failing, confirm the app has the Members (read) organisation permission."], controls: [] };
+    return { ...base, conclusion: "failure", title: "Could not check who may approve the policy change", nextSteps: [{ code: "evaluate-again", membersPermission: true }], controls: [] };
   }
   if (judged.blockers.length > 0) {
     const names = judged.blockers.map((b) => `@${b.login}`).join(", ");

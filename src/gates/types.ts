@@ -11,6 +11,21 @@ export const CHECK_NAMES: Record<GateId, string> = {
 
 export const GATE_IDS: readonly GateId[] = ["impact-assessment", "human-oversight"];
 
+/**
+ * A next step whose wording depends on where the result is read: a check run can be re-run on
+ * GitHub, the command line runs `aims check` again. src/render/next-steps.ts words each for its surface.
+ */
+export type SurfaceStep =
+  /** Evaluate again after a failed read; `reread` says what is read again ("the reviews are read again"). */
+  | { code: "evaluate-again"; reread?: string; membersPermission?: boolean; orPush?: boolean }
+  /** Confirm the GitHub App is installed with the permissions it requests. */
+  | { code: "check-installation" }
+  /** Fix the invalid policy on the base branch, then evaluate again. */
+  | { code: "fix-policy"; path: string; baseRef: string };
+
+/** What to do next: an instruction that reads the same on every surface, or a step each surface words. */
+export type NextStep = string | SurfaceStep;
+
 /** One line of a gate's explanation. */
 export interface Reason {
   /** met: a condition holds; unmet: a condition is missing; error: the gate could not decide; info: context. */
@@ -28,7 +43,7 @@ export interface GateResult {
   title: string;
   reasons: Reason[];
   /** Exact actions that would change the conclusion, most useful first. */
-  nextSteps: string[];
+  nextSteps: NextStep[];
   /** Annex A controls the decision evidences when it passes on real facts. */
   controls: string[];
   /** human-oversight only: the sign-offs that counted, for the check run and the evidence record. */

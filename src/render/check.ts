@@ -4,6 +4,7 @@ import type { CodeFinding } from "../detect/code/diff.js";
 import type { AiChange, DependencyChange } from "../detect/types.js";
 import type { GateResult, Reason } from "../gates/types.js";
 import { byteLength, cell, code, humanBytes, plural, truncateBytes } from "../util/markdown.js";
+import { wordSteps, type Surface } from "./next-steps.js";
 
 /** GitHub rejects check-run summaries above 65,535 bytes. */
 export const MAX_SUMMARY_BYTES = 65_535;
@@ -75,6 +76,8 @@ export interface RenderContext {
   sources?: PolicySource[];
   /** The pull request's "Files changed" page: code changes link to their line there. */
   filesUrl?: string;
+  /** Who reads it: a check run (default) or `aims check --format markdown` on the command line. */
+  surface?: Surface;
 }
 
 const STATUS_ICON: Record<Reason["status"], string> = { met: "✅", unmet: "❌", error: "⛔", info: "ℹ️" };
@@ -87,7 +90,7 @@ const STATUS_ICON: Record<Reason["status"], string> = { met: "✅", unmet: "❌"
 export function renderGates(
   gates: GateResult[],
   evaluation: { policy: PolicyResult; facts: { changes: AiChange[] } } | undefined,
-  at: { headSha: string; baseRef: string; filesUrl?: string; /** A paragraph put before each summary (the merge queue's origin line). */ preface?: string },
+  at: { headSha: string; baseRef: string; filesUrl?: string; surface?: Surface; /** A paragraph put before each summary (the merge queue's origin line). */ preface?: string },
 ): CheckOutput[] {
   const { preface, ...where } = at;
   const policy = evaluation?.policy.ok ? evaluation.policy.policy : undefined;
@@ -103,8 +106,9 @@ export function renderGates(
 /** Render one gate's decision as a check-run output, never above GitHub's byte limit. */
 export function renderCheck(result: GateResult, ctx: RenderContext, maxBytes = MAX_SUMMARY_BYTES): CheckOutput {
   const head: string[] = [];
-  if (result.nextSteps.length > 0) {
-    head.push("### Next steps", ...result.nextSteps.map((s, i) => `${i + 1}. ${cell(s)}`), "");
+  const steps = wordSteps(result.nextSteps, ctx.surface ?? "check-run");
+  if (steps.length > 0) {
+    head.push("### Next steps", ...steps.map((s, i) => `${i + 1}. ${cell(s)}`), "");
   }
   if (result.reasons.length > 0) {
     head.push("### Why");

@@ -198,6 +198,17 @@ describe("aims check on a local repository", () => {
     expect(stdout).toMatch(/Policy: `\.github\/aims\.yml` on `main`, not applied/);
   });
 
+  it("tells the command line to run aims check again, never to re-run a check on GitHub", async () => {
+    const repo = new Repo({ ...baseFiles(), ".github/aims.yml": "systems:\n  - id: Recommender\n    paths: []\n" }).change({ "README.md": "# Shop\nmore\n" });
+    for (const format of ["text", "markdown"]) {
+      const { stdout } = await aims(repo.dir, "check", "--format", format);
+      expect(stdout).toMatch(/run `?aims check`? again/i);
+      expect(stdout).not.toMatch(/re-run this check|checks tab/i);
+    }
+    const { report } = await checkJson(repo.dir);
+    expect(report.gates[0]!.nextSteps.join("\n")).toMatch(/run `aims check` again/i);
+  });
+
   it("does not let the branch weaken its own policy", async () => {
     const repo = new Repo(baseFiles()).change({ ".github/aims.yml": "detect:\n  gate: []\n", "models/ranker.onnx": LFS_POINTER });
     const { code, report } = await checkJson(repo.dir);

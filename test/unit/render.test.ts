@@ -4,6 +4,7 @@ import type { AiChange } from "../../src/detect/types.js";
 import { evaluateGates, evaluationFailed } from "../../src/gates/evaluate.js";
 import type { PullRequestFacts } from "../../src/gates/facts.js";
 import { checkActions, describeDependency, MAX_SUMMARY_BYTES, renderCheck } from "../../src/render/check.js";
+import { wordSteps } from "../../src/render/next-steps.js";
 import { byteLength, cell, code, truncateBytes, uncell } from "../../src/util/markdown.js";
 
 const policy = resolvePolicy(
@@ -141,7 +142,8 @@ describe("evaluateGates", () => {
       expect(g.conclusion).toBe("failure");
       expect(g.title).toBe("aims configuration is invalid");
       expect(g.reasons[0]!.message).toBe('.github/aims.yml:3:5 unknown key "x"');
-      expect(g.nextSteps[0]).toContain("base branch `main`");
+      expect(g.nextSteps[0]).toEqual({ code: "fix-policy", path: ".github/aims.yml", baseRef: "main" });
+      expect(wordSteps(g.nextSteps, "check-run")[0]).toContain("base branch `main`");
     }
   });
 
