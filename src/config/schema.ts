@@ -2,6 +2,7 @@ import { z } from "zod";
 import { aiPackageEntriesSchema, aiPackageEntrySchema, dependencyIgnoreProblem } from "../detect/catalogue.js";
 import { codeRuleSchema } from "../detect/code/rules.js";
 import { validateGlob } from "../detect/glob.js";
+import { CATEGORIES } from "../detect/types.js";
 
 /**
  * Schema of `.github/aims.yml`. Every key is optional in a file: a repository sets only what
@@ -55,16 +56,8 @@ const categoryRules = (what: string) =>
 /** Extra AI packages use exactly the catalogue's entry format (policies/ai-packages.yml). */
 export const extraPackageSchema = aiPackageEntrySchema;
 
-export const GATEABLE_CATEGORIES = [
-  "model",
-  "model-metadata",
-  "dataset",
-  "prompt",
-  "ai-tooling",
-  "governance-policy",
-  "dependency",
-  "code",
-] as const;
+/** Every category can gate (`detect.gate`). */
+export const GATEABLE_CATEGORIES = CATEGORIES;
 
 const detectSchema = z.strictObject({
   model: categoryRules("model files (weights, checkpoints, exported models)"),

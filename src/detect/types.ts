@@ -1,19 +1,11 @@
 import type { CodeFinding } from "./code/diff.js";
 import type { DependencyScope, Ecosystem } from "./manifests/types.js";
 
-/** What part of the AI surface a changed file belongs to. */
-export type Category =
-  | "model"
-  | "model-metadata"
-  | "dataset"
-  | "prompt"
-  | "ai-tooling"
-  | "governance-policy"
-  | "dependency"
-  /** AI use in source code and notebooks: calls, model loading, agents, MCP, system prompts. */
-  | "code";
-
-export const CATEGORIES: readonly Category[] = [
+/**
+ * The parts of the AI surface a changed file can belong to. `code`: AI use in source code and
+ * notebooks (calls, model loading, agents, MCP, system prompts).
+ */
+export const CATEGORIES = [
   "model",
   "model-metadata",
   "dataset",
@@ -22,7 +14,10 @@ export const CATEGORIES: readonly Category[] = [
   "governance-policy",
   "dependency",
   "code",
-];
+] as const;
+
+/** What part of the AI surface a changed file belongs to. */
+export type Category = (typeof CATEGORIES)[number];
 
 export type FileStatus =
   | "added"
