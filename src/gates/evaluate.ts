@@ -1,14 +1,12 @@
 import { formatProblem, type ConfigProblem } from "../config/parse.js";
 import { CONFIG_PATH, type Policy, type PolicyResult } from "../config/policy.js";
-import type { AiChange } from "../detect/types.js";
 import { assessmentGate } from "./assessment.js";
-import { affectedSystems } from "./common.js";
 import { applyOverride, findOverride } from "./override.js";
 import { governanceText } from "./authority.js";
 import { oversightGate, oversightTier } from "./oversight.js";
 import { combineOversight, headPolicyInvalid, policyChangeAssessment, policyChangeAssessmentNote, policyChangeOversight } from "./policy-change.js";
 import type { PolicyChangeFacts, PullRequestFacts } from "./facts.js";
-import { CHECK_NAMES, GATE_IDS, type GateId, type GateResult, type Reason } from "./types.js";
+import { CHECK_NAMES, GATE_IDS, type GateResult, type Reason } from "./types.js";
 
 
 /** Decide both gates for one pull request. Pure: everything it needs is in its arguments. */
