@@ -1,10 +1,12 @@
 import { createEvidenceEvents, type EvidenceEvents } from "./evidence/events.js";
+import type { LabelCache } from "./evidence/store.js";
 import { createIdentity, type Identity } from "./github/identity.js";
 import type { AppSettings } from "./settings.js";
 import { createCoalescer, type Coalescer } from "./util/coalescer.js";
 import { KeyedMutex, type Locks } from "./util/keyed-mutex.js";
 
 export type { Locks } from "./util/keyed-mutex.js";
+export type { LabelCache } from "./evidence/store.js";
 
 /**
  * Everything process-wide, built once where the process starts (the server, the CLI, the Action,
@@ -30,13 +32,6 @@ export interface Services {
   readonly background: Coalescer;
 }
 
-
-export interface LabelCache {
-  /** Label names (lower case) known to exist in `repo` (`owner/repo`, lower case); undefined until listed once. */
-  get(repo: string): Promise<ReadonlySet<string> | undefined>;
-  /** Remember that these labels exist (after a listing, or after creating one). */
-  add(repo: string, names: Iterable<string>): Promise<void>;
-}
 
 /** Labels known in this process. */
 export function createLabelCache(): LabelCache {

@@ -2,10 +2,13 @@ import type { PolicyResult } from "../config/policy.js";
 import { CHECK_NAMES, GATE_IDS, type GateResult } from "../gates/types.js";
 import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext, type PullRequestRef } from "../github/pull-request-context.js";
 import type { Evaluation } from "../evaluation.js";
-import type { Services } from "../services.js";
+import type { Identity } from "../github/identity.js";
+import type { Locks } from "../util/keyed-mutex.js";
+import type { EvidenceEvents } from "./events.js";
+import type { Signer } from "./signing.js";
 import { isGoverned } from "./build.js";
 import { finaliseRecord, recordListing, upsertOpenRecord, type FinaliseResult, type Ledger, type LedgerLog, type PullInfo, type UpsertResult } from "./ledger.js";
-import { createGitHubStore, type EvidenceIssue, type RepoRef } from "./store.js";
+import { createGitHubStore, type EvidenceIssue, type LabelCache, type RepoRef } from "./store.js";
 
 /**
  * Wiring of the evidence ledger to GitHub events: the open record after every evaluation of a
@@ -14,6 +17,15 @@ import { createGitHubStore, type EvidenceIssue, type RepoRef } from "./store.js"
  */
 
 type OkPolicy = PolicyResult & { ok: true };
+
+/** What the evidence wiring takes from the process (Services). */
+export interface EvidenceServices {
+  settings: { appId?: number; signer?: Signer };
+  locks: Locks;
+  identity: Identity;
+  labels: LabelCache;
+  evidenceEvents: EvidenceEvents;
+}
 
 function evidenceRepo(policy: OkPolicy, pull: { owner: string; repo: string }): RepoRef {
   const configured = policy.policy.evidence.repository;
@@ -45,7 +57,7 @@ function knownPull(pull: PullRequestRef): PullInfo | undefined {
   return pull.fresh && pull.createdAt ? { createdAt: pull.createdAt, open: pull.state === "open" } : undefined;
 }
 
-function ledgerOf(services: Services, octokit: GitHub, policy: OkPolicy, pull: PullRequestRef): Ledger {
+function ledgerOf(services: EvidenceServices, octokit: GitHub, policy: OkPolicy, pull: PullRequestRef): Ledger {
   return {
     store: createGitHubStore(octokit, services),
     repo: evidenceRepo(policy, pull),
@@ -69,7 +81,7 @@ export interface EvidencePrefetch {
  * it. Only for a pull request read in this event, and only inside the pipeline's per-pull-request
  * serialisation, so no other evaluation of it can write between the listing and its use.
  */
-export function prefetchOpenEvidence(services: Services, octokit: GitHub, ctx: PullRequestContext, policy: PolicyResult, facts: Evaluation["facts"]): EvidencePrefetch | undefined {
+export function prefetchOpenEvidence(services: EvidenceServices, octokit: GitHub, ctx: PullRequestContext, policy: PolicyResult, facts: Evaluation["facts"]): EvidencePrefetch | undefined {
   if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open" || !isGoverned(facts)) return undefined;
   const known = knownPull(ctx.pull);
   if (!known) return undefined;
@@ -84,7 +96,7 @@ export function prefetchOpenEvidence(services: Services, octokit: GitHub, ctx: P
  * After the checks of an open pull request are published: create or update its evidence record
  * when it is governed and evidence is enabled. Returns undefined when nothing was to be done.
  */
-export async function recordOpenEvidence(services: Services, octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, early?: EvidencePrefetch): Promise<UpsertResult | undefined> {
+export async function recordOpenEvidence(services: EvidenceServices, octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, early?: EvidencePrefetch): Promise<UpsertResult | undefined> {
   const { policy, facts, gates } = evaluation;
   if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open") return undefined;
   if (!isGoverned(facts)) return undefined;
@@ -103,7 +115,7 @@ export async function recordOpenEvidence(services: Services, octokit: GitHub, ct
 }
 
 /** Same as recordOpenEvidence, but a failure is logged instead of thrown. */
-export async function recordOpenEvidenceSafely(services: Services, octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, early?: EvidencePrefetch): Promise<UpsertResult | undefined> {
+export async function recordOpenEvidenceSafely(services: EvidenceServices, octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, early?: EvidencePrefetch): Promise<UpsertResult | undefined> {
   try {
     return await recordOpenEvidence(services, octokit, ctx, evaluation, early);
   } catch (error) {
@@ -154,7 +166,7 @@ function standingGates(gates: GateResult[], ours: Array<{ name: string; status: 
  * and the other checks on the head, and seals the record into the chain. Idempotent: a record
  * already final is left alone. Matches the reconciler's EvidenceFinaliser.
  */
-export async function finalisePullRequestEvidence(services: Services, octokit: GitHub, pull: PullRequestRef, evaluate: Evaluate): Promise<"finalised" | "already-final" | "not-governed"> {
+export async function finalisePullRequestEvidence(services: EvidenceServices, octokit: GitHub, pull: PullRequestRef, evaluate: Evaluate): Promise<"finalised" | "already-final" | "not-governed"> {
   const result = await finaliseEvidence(services, octokit, pull, evaluate);
   return result.action === "finalised" ? "finalised" : result.action;
 }
@@ -162,7 +174,7 @@ export async function finalisePullRequestEvidence(services: Services, octokit: G
 /** Evaluates a pull request (reads only): the pipeline's evaluatePullRequest, passed in by the caller. */
 export type Evaluate = (ctx: PullRequestContext) => Promise<Evaluation>;
 
-export async function finaliseEvidence(services: Services, octokit: GitHub, given: PullRequestRef, evaluate: Evaluate): Promise<FinaliseResult> {
+export async function finaliseEvidence(services: EvidenceServices, octokit: GitHub, given: PullRequestRef, evaluate: Evaluate): Promise<FinaliseResult> {
   const { settings } = services;
   const { data } = await octokit.rest.pulls.get({ owner: given.owner, repo: given.repo, pull_number: given.number });
   if (data.state !== "closed") return { action: "not-governed" };

@@ -1,6 +1,5 @@
 import type { Identity } from "../github/identity.js";
 import type { GitHub } from "../github/pull-request-context.js";
-import type { LabelCache } from "../services.js";
 import { EVIDENCE_LABEL, type LabelSpec } from "./record.js";
 
 /**
@@ -98,6 +97,14 @@ function toIssue(d: IssueData): EvidenceIssue {
 }
 
 const repoKey = (r: RepoRef) => `${r.owner}/${r.repo}`.toLowerCase();
+
+/** Label names known to exist per repository, shared by the process (Services.labels). */
+export interface LabelCache {
+  /** Label names (lower case) known to exist in `repo` (`owner/repo`, lower case); undefined until listed once. */
+  get(repo: string): Promise<ReadonlySet<string> | undefined>;
+  /** Remember that these labels exist (after a listing, or after creating one). */
+  add(repo: string, names: Iterable<string>): Promise<void>;
+}
 
 /** What the store shares with the rest of the process (held by Services). */
 export interface GitHubStoreServices {
