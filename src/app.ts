@@ -11,6 +11,7 @@ import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onQueryComment, QUERY_EVENTS } from "./handlers/query.js";
 import { onDefaultBranchPush, scheduleDashboardUpdate } from "./handlers/dashboard.js";
 import { createSelfFilter } from "./handlers/self.js";
+import { DEPLOYMENT_EVENTS, onDeploymentProtectionRule, onTrackingComment, TRACKING_COMMENT_EVENTS } from "./handlers/deployment.js";
 import { startReconciler } from "./reconcile/index.js";
 import { createServices, type Services } from "./services.js";
 import type { AppSettings } from "./settings.js";
@@ -66,6 +67,8 @@ export function createApp(appSettings: AppSettings, options: AppOptions = {}) {
       return onPolicyPush(context, services);
     });
     on([...ELIGIBILITY_EVENTS], (context) => onEligibilityChanged(context, services));
+    on([...DEPLOYMENT_EVENTS], (context) => onDeploymentProtectionRule(context, services));
+    on([...TRACKING_COMMENT_EVENTS], (context) => onTrackingComment(context, services));
 
     // The dashboard issue follows the evidence ledger's writes (debounced per repository).
     services.evidenceEvents.on("dashboard", (change) => void scheduleDashboardUpdate(services, change.octokit, change.source, { log: app.log }));

@@ -20,6 +20,7 @@ import type { GateCommand } from "../gates/facts.js";
 
 export type AimsCommand =
   | GateCommand
+  | { kind: "approve"; reason: string }
   | { kind: "query"; query: EvidenceQuery }
   | { kind: "unknown"; name: string; usage: string }
   | { kind: "malformed"; name: string; message: string; usage: string };
@@ -69,6 +70,19 @@ const COMMANDS: Record<string, CommandSpec> = {
                 ? "an override needs a reason"
                 : `the reason must be at least a sentence (${MIN_REASON_CHARS} characters and ${MIN_REASON_WORDS} words)`,
             usage: usageOf("override"),
+          },
+  },
+  approve: {
+    usage: "/aims approve <reason>",
+    summary: "on a direct-push tracking issue, governance owners only: let an AI change pushed without a pull request be deployed (recorded as a nonconformity)",
+    parse: (args) =>
+      isSubstantive(args)
+        ? { kind: "approve", reason: args }
+        : {
+            kind: "malformed",
+            name: "approve",
+            message: args === "" ? "an approval needs a reason" : `the reason must be at least a sentence (${MIN_REASON_CHARS} characters and ${MIN_REASON_WORDS} words)`,
+            usage: usageOf("approve"),
           },
   },
   query: {

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { gitBlobSha } from "../util/digest.js";
 import { parseConfigText, mergeConfigs, formatProblem, sortProblems, type ConfigProblem } from "./parse.js";
 import type { CodeRule } from "../detect/code/rules.js";
-import type { ConfigFile, ExtraPackage, GateableCategory, IMPLEMENTATION_STATUSES, SystemConfig, TierConfig } from "./schema.js";
+import type { ConfigFile, DeploymentsConfig, ExtraPackage, GateableCategory, IMPLEMENTATION_STATUSES, SystemConfig, TierConfig } from "./schema.js";
 
 /** A check run the policy names (controls.verification, controls.data_quality). */
 export interface NamedCheck {
@@ -86,7 +86,23 @@ export interface Policy {
     statement: { version?: string; approved_by?: string; approved_on?: string };
     implementation: Record<string, ControlImplementation>;
   };
+  deployments: DeploymentPolicy;
   sources: PolicySource[];
+}
+
+/** Deployment approvers per risk tier; a tier absent needs none. */
+export type DeploymentApprovers = Partial<Record<OversightTier, Principals>>;
+
+export interface EnvironmentRules {
+  name: string;
+  allow_overridden: boolean;
+  approvers: DeploymentApprovers;
+}
+
+export interface DeploymentPolicy {
+  environments: EnvironmentRules[];
+  other_environments: "approve" | "reject";
+  max_commits: number;
 }
 
 export type PolicyResult =
@@ -272,6 +288,29 @@ export function resolvePolicy(config: ConfigFile, sources: PolicySource[]): Poli
       statement: { ...(config.controls?.statement ?? {}) },
       implementation: { ...(config.controls?.implementation ?? {}) },
     },
+    deployments: deploymentPolicy(config.deployments),
     sources,
+  };
+}
+
+/** Commits read per deployment when the policy does not say. */
+export const DEFAULT_MAX_DEPLOY_COMMITS = 250;
+
+function approvers(a: DeploymentsConfig["approvers"]): DeploymentApprovers {
+  const out: DeploymentApprovers = {};
+  for (const t of ["minimal", "limited", "high"] as const) if (a?.[t]) out[t] = principals(a[t]);
+  return out;
+}
+
+function deploymentPolicy(d: DeploymentsConfig | undefined): DeploymentPolicy {
+  const allow = d?.allow_overridden ?? false;
+  return {
+    environments: (d?.environments ?? []).map((e) =>
+      typeof e === "string"
+        ? { name: e, allow_overridden: allow, approvers: approvers(d?.approvers) }
+        : { name: e.name, allow_overridden: e.allow_overridden ?? allow, approvers: approvers(e.approvers ?? d?.approvers) },
+    ),
+    other_environments: d?.other_environments ?? "approve",
+    max_commits: d?.max_commits ?? DEFAULT_MAX_DEPLOY_COMMITS,
   };
 }

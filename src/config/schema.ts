@@ -231,6 +231,49 @@ const controlsSchema = z.strictObject({
     .describe("Per Annex A control id: how it is implemented, by whom, and where evidence kept outside GitHub lives."),
 });
 
+// Deployments (src/deploy): the custom deployment protection rule.
+const approversSchema = z
+  .strictObject({
+    minimal: principals("deployment approvers of changes to minimal-risk systems", "no approver is needed"),
+    limited: principals("deployment approvers of changes to limited-risk systems", "no approver is needed"),
+    high: principals("deployment approvers of changes to high-risk systems", "no approver is needed"),
+  })
+  .optional()
+  .describe("Per risk tier: who must approve a deployment (in the workflow run's review) that ships changes to a system of that tier; never an author of those changes. A tier not listed needs no approver.");
+
+const environmentRulesSchema = {
+  allow_overridden: z
+    .boolean()
+    .optional()
+    .describe("false: a pull request merged under an override blocks the deployment while its corrective action is open; true: it does not."),
+  approvers: approversSchema,
+};
+
+export const deploymentEnvironmentSchema = z.union([
+  z.string().min(1).max(255).describe("An environment name, with the rules of the deployments section."),
+  z.strictObject({ name: z.string().min(1).max(255).describe("The environment's name (compared without regard to case, as GitHub does)."), ...environmentRulesSchema }),
+]);
+
+const deploymentsSchema = z.strictObject({
+  environments: z
+    .array(deploymentEnvironmentSchema)
+    .max(100)
+    .optional()
+    .describe("Environments aims-bot gates: a name, or a name with its own allow_overridden and approvers."),
+  ...environmentRulesSchema,
+  other_environments: z
+    .enum(["approve", "reject"])
+    .optional()
+    .describe("What aims-bot answers for an environment not listed: approve (with a note; GitHub's other rules decide) or reject."),
+  max_commits: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe("Commits read per deployment since the last successful one, at most; a longer range is rejected with the reason."),
+});
+
 export const configFileSchema = z.strictObject({
   _extends: z
     .string()
@@ -260,6 +303,7 @@ export const configFileSchema = z.strictObject({
   governance: governanceSchema.optional().describe("Who governs this policy itself."),
   evidence: evidenceSchema.optional().describe("Evidence records: one issue per governed pull request, chained and hashed."),
   controls: controlsSchema.optional().describe("The statement of applicability of the Annex A controls."),
+  deployments: deploymentsSchema.optional().describe("The deployment gate: which environments aims-bot approves or rejects deployments to, and on what rules."),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -267,3 +311,4 @@ export type SystemConfig = z.infer<typeof systemSchema>;
 export type ExtraPackage = z.infer<typeof extraPackageSchema>;
 export type GateableCategory = (typeof GATEABLE_CATEGORIES)[number];
 export type TierConfig = NonNullable<z.infer<ReturnType<typeof tierSchema>>>;
+export type DeploymentsConfig = z.infer<typeof deploymentsSchema>;

@@ -5,6 +5,7 @@ import { parseReviewEditReceipt, parseRevokeReceipt } from "../commands/receipt.
 import type { Policy } from "../config/policy.js";
 import { changedManifests } from "../detect/dependencies.js";
 import type { Detector } from "../detect/detect.js";
+import type { ChangedFile } from "../detect/types.js";
 import { bindCommentSha, isBot } from "../gates/authority.js";
 import type { CommandFact, OversightFacts, PullRequestFacts, ReviewFact, SinceSigned, Standing } from "../gates/facts.js";
 import { CHECK_NAMES } from "../gates/types.js";
@@ -25,6 +26,26 @@ export interface OversightGatherOptions {
    * for a pull request whose changes could not be listed, where sign-offs cannot count.
    */
   overridesOnly?: boolean;
+}
+
+/**
+ * The AI-relevant paths among changed files, without reading their contents: gated detections by
+ * path, every changed manifest (it may change an AI dependency) and every source file or set-up
+ * whose patch names AI APIs or models (the code pre-screen).
+ */
+export function aiRelevantPaths(policy: Policy, detector: Detector, files: ChangedFile[]): string[] {
+  const gated = detector.detect(files, new Map()).filter((c) => c.gated).map((c) => c.path);
+  const ignore = policy.ignore.map((g) => new Minimatch(g, { dot: true }));
+  const manifests = policy.detect.gate.includes("dependency")
+    ? changedManifests(files, (p) => ignore.some((m) => m.match(p))).map((m) => m.file.filename)
+    : [];
+  const code = policy.detect.gate.includes("code")
+    ? createCodeDetector({ extra: policy.detect.code.extra, ignore: policy.detect.code.ignore, systemFor: () => "", gated: true, today: "" })
+    : undefined;
+  const sources = code
+    ? files.filter((f) => !ignore.some((m) => m.match(f.filename)) && (code.isCandidate(f) || code.serving([f]).length > 0)).map((f) => f.filename)
+    : [];
+  return [...new Set([...gated, ...manifests, ...sources])];
 }
 
 function describeError(error: unknown): string {
@@ -64,20 +85,7 @@ export async function aiChangesSince(ctx: PullRequestContext, policy: Policy, sh
   try {
     const { files, complete } = await ctx.changedSince(sha);
     if (!detector) return { files: files.map((f) => f.filename), complete };
-    const gated = detector.detect(files, new Map()).filter((c) => c.gated).map((c) => c.path);
-    // A manifest may change an AI dependency; reading both sides is not worth it here: count it.
-    const ignore = policy.ignore.map((g) => new Minimatch(g, { dot: true }));
-    const manifests = policy.detect.gate.includes("dependency")
-      ? changedManifests(files, (p) => ignore.some((m) => m.match(p))).map((m) => m.file.filename)
-      : [];
-    // Likewise a source file or set-up whose patch names AI APIs or models (the code pre-screen).
-    const code = policy.detect.gate.includes("code")
-      ? createCodeDetector({ extra: policy.detect.code.extra, ignore: policy.detect.code.ignore, systemFor: () => "", gated: true, today: "" })
-      : undefined;
-    const sources = code
-      ? files.filter((f) => !ignore.some((m) => m.match(f.filename)) && (code.isCandidate(f) || code.serving([f]).length > 0)).map((f) => f.filename)
-      : [];
-    return { files: [...new Set([...gated, ...manifests, ...sources])], complete };
+    return { files: aiRelevantPaths(policy, detector, files), complete };
   } catch (error) {
     return { error: describeError(error) };
   }

@@ -249,7 +249,7 @@ function memo<T>(fn: () => Promise<T>): () => Promise<T> {
 }
 
 /** Memoise an async function by a string key, for the lifetime of one event. */
-function memoBy<A extends unknown[], T>(key: (...args: A) => string, fn: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
+export function memoBy<A extends unknown[], T>(key: (...args: A) => string, fn: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
   const cache = new Map<string, Promise<T>>();
   return (...args: A) => {
     const k = key(...args);

@@ -196,6 +196,35 @@ export interface FakeApp {
 
 export type RepoRef = string | FakeRepo | { owner: string; name: string };
 
+/** A deployment waiting on a workflow run (the deployment gate). */
+export interface FakeDeployment {
+  id: number;
+  repo: FakeRepo;
+  sha: string;
+  ref: string;
+  environment: string;
+  creator: string;
+  createdAt: string;
+  /** The workflow run whose job deploys. */
+  runId: number;
+  statuses: FakeDeploymentStatus[];
+}
+
+export interface FakeDeploymentStatus {
+  id: number;
+  state: "error" | "failure" | "inactive" | "pending" | "success" | "queued" | "in_progress";
+  createdAt: string;
+}
+
+export interface FakeProtectionReview {
+  runId: number;
+  environment: string;
+  /** Absent for a status report. */
+  state?: "approved" | "rejected";
+  comment: string;
+  at: string;
+}
+
 /** One attempt of a webhook delivery, as `GET /app/hook/deliveries` lists it. */
 export interface FakeDelivery {
   id: number;
@@ -2307,6 +2336,180 @@ export class FakeGitHub {
       return {
         status: 200,
         body: { url: `${this.apiBase}/teams/${team.id}/memberships/${ctx.params.username}`, role: member.role, state: member.state },
+      };
+    });
+    this.registerDeploymentRoutes();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Deployments, deployment protection rules and single commits (the deployment gate)
+
+  readonly deployments: FakeDeployment[] = [];
+  /** Answers given through `POST /repos/{o}/{r}/actions/runs/{run_id}/deployment_protection_rule`, oldest first. */
+  readonly protectionReviews: FakeProtectionReview[] = [];
+  /** Approvals of a run's deployments by people (environment required reviewers), by run id. */
+  readonly runApprovals = new Map<number, Array<{ login: string; environment: string }>>();
+
+  /** A deployment of `sha` (default: the default branch's head) to `environment`, waiting on a workflow run. */
+  addDeployment(ref: RepoRef, options: { environment: string; sha?: string; ref?: string; creator?: string }): FakeDeployment {
+    const repo = this.getRepo(ref);
+    const sha = options.sha ?? this.resolveRef(repo, options.ref ?? repo.defaultBranch);
+    if (!sha) throw new Error(`no commit for ${options.ref ?? repo.defaultBranch}`);
+    const d: FakeDeployment = {
+      id: this.nextId(),
+      repo,
+      sha,
+      ref: options.ref ?? repo.defaultBranch,
+      environment: options.environment,
+      creator: this.user(options.creator ?? "octocat").login,
+      createdAt: this.stamp(),
+      runId: this.nextId(),
+      statuses: [],
+    };
+    this.deployments.push(d);
+    return d;
+  }
+
+  setDeploymentStatus(d: FakeDeployment, state: FakeDeploymentStatus["state"]): void {
+    d.statuses.push({ id: this.nextId(), state, createdAt: this.stamp() });
+  }
+
+  approveRun(runId: number, login: string, environment: string): void {
+    this.user(login);
+    this.runApprovals.set(runId, [...(this.runApprovals.get(runId) ?? []), { login, environment }]);
+  }
+
+  /** The `deployment_protection_rule.requested` payload GitHub sends for a deployment. */
+  deploymentProtectionRulePayload(d: FakeDeployment, options: { event?: string; sender?: string } = {}): Record<string, unknown> {
+    return {
+      action: "requested",
+      environment: d.environment,
+      event: options.event ?? "push",
+      sha: d.sha,
+      ref: `refs/heads/${d.ref}`,
+      deployment_callback_url: `${this.apiBase}/repos/${d.repo.fullName}/actions/runs/${d.runId}/deployment_protection_rule`,
+      deployment: this.deploymentJson(d),
+      pull_requests: [],
+      repository: this.repoJson(d.repo, true),
+      installation: { id: this.installationId, node_id: nodeId("Installation", this.installationId) },
+      sender: this.userJson(d.creator),
+    };
+  }
+
+  private deploymentJson(d: FakeDeployment): Record<string, unknown> {
+    const api = `${this.apiBase}/repos/${d.repo.fullName}`;
+    return {
+      url: `${api}/deployments/${d.id}`,
+      id: d.id,
+      node_id: nodeId("Deployment", d.id),
+      sha: d.sha,
+      ref: d.ref,
+      task: "deploy",
+      payload: {},
+      original_environment: d.environment,
+      environment: d.environment,
+      description: null,
+      creator: this.userJson(d.creator),
+      created_at: d.createdAt,
+      updated_at: d.statuses.at(-1)?.createdAt ?? d.createdAt,
+      statuses_url: `${api}/deployments/${d.id}/statuses`,
+      repository_url: api,
+      transient_environment: false,
+      production_environment: d.environment === "production",
+    };
+  }
+
+  private deploymentOf(ctx: Ctx): FakeDeployment {
+    const repo = this.repoOf(ctx);
+    const d = this.deployments.find((x) => x.repo === repo && x.id === Number(ctx.params.deployment_id));
+    if (!d) throw new HttpError(404, "Not Found");
+    return d;
+  }
+
+  private registerDeploymentRoutes(): void {
+    this.route("GET /repos/{owner}/{repo}/deployments", (ctx) => {
+      const repo = this.repoOf(ctx);
+      const environment = ctx.query.get("environment");
+      const sha = ctx.query.get("sha");
+      const list = this.deployments.filter((d) => d.repo === repo && (!environment || d.environment === environment) && (!sha || d.sha === sha)).reverse();
+      const { items, headers } = this.page(ctx, list);
+      return { status: 200, body: items.map((d) => this.deploymentJson(d)), headers };
+    });
+    this.route("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", (ctx) => {
+      const d = this.deploymentOf(ctx);
+      const api = `${this.apiBase}/repos/${d.repo.fullName}`;
+      const { items, headers } = this.page(ctx, [...d.statuses].reverse());
+      const body = items.map((s) => ({
+        url: `${api}/deployments/${d.id}/statuses/${s.id}`,
+        id: s.id,
+        node_id: nodeId("DeploymentStatus", s.id),
+        state: s.state,
+        creator: this.userJson(this.botLogin),
+        description: "",
+        environment: d.environment,
+        target_url: "",
+        created_at: s.createdAt,
+        updated_at: s.createdAt,
+        deployment_url: `${api}/deployments/${d.id}`,
+        repository_url: api,
+      }));
+      return { status: 200, body, headers };
+    });
+    this.route("POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule", (ctx) => {
+      const repo = this.repoOf(ctx);
+      const runId = Number(ctx.params.run_id);
+      const d = this.deployments.find((x) => x.repo === repo && x.runId === runId);
+      if (!d) throw new HttpError(404, "Not Found");
+      if (ctx.actor.kind !== "app-token") throw new HttpError(403, "Resource not accessible by integration");
+      const b = ctx.body;
+      if (String(b.environment_name).toLowerCase() !== d.environment.toLowerCase()) throw new HttpError(422, `No pending deployment protection rule for environment ${String(b.environment_name)}`);
+      // Status reports and reviews: Markdown, at most 1,024 characters.
+      this.tooLong("comment", b.comment, 1024, "DeploymentProtectionRule");
+      const state = b.state === "approved" || b.state === "rejected" ? b.state : undefined;
+      this.protectionReviews.push({ runId, environment: d.environment, ...(state ? { state } : {}), comment: typeof b.comment === "string" ? b.comment : "", at: this.stamp() });
+      return { status: 204 };
+    });
+    this.route("GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals", (ctx) => {
+      const runId = Number(ctx.params.run_id);
+      const body = (this.runApprovals.get(runId) ?? []).map((a) => ({
+        environments: [{ id: 1, node_id: nodeId("Environment", a.environment), name: a.environment, url: `${this.apiBase}/repos/${this.repoOf(ctx).fullName}/environments/${a.environment}`, html_url: `${this.web}/${this.repoOf(ctx).fullName}/deployments/activity_log?environments_filter=${a.environment}`, created_at: isoSeconds(this.now()), updated_at: isoSeconds(this.now()) }],
+        state: "approved",
+        user: this.userJson(a.login),
+        comment: "",
+      }));
+      return { status: 200, body };
+    });
+    this.route("GET /repos/{owner}/{repo}/commits", (ctx) => {
+      const repo = this.repoOf(ctx);
+      const head = this.resolveRef(repo, ctx.query.get("sha") ?? repo.defaultBranch);
+      if (!head) throw new HttpError(404, "Not Found");
+      const history: FakeCommit[] = [];
+      const seen = new Set<string>();
+      const queue = [head];
+      while (queue.length > 0) {
+        const sha = queue.shift()!;
+        if (seen.has(sha)) continue;
+        seen.add(sha);
+        const c = this.commits.get(sha);
+        if (!c) continue;
+        history.push(c);
+        queue.push(...c.parents);
+      }
+      history.sort((a, b) => b.seq - a.seq);
+      const { items, headers } = this.page(ctx, history);
+      return { status: 200, body: items.map((c) => this.commitJson(repo, c.sha)), headers };
+    });
+    this.route("GET /repos/{owner}/{repo}/commits/{ref}", (ctx) => {
+      const repo = this.repoOf(ctx);
+      const sha = this.resolveRef(repo, ctx.params.ref ?? "");
+      const c = sha ? this.commits.get(sha) : undefined;
+      if (!c) throw new HttpError(422, `No commit found for SHA: ${ctx.params.ref}`);
+      const files = this.diffTrees(c.parents[0] ?? "", c.sha).slice(0, MAX_COMPARE_FILES);
+      const additions = files.reduce((n, f) => n + f.additions, 0);
+      const deletions = files.reduce((n, f) => n + f.deletions, 0);
+      return {
+        status: 200,
+        body: { ...this.commitJson(repo, c.sha), stats: { additions, deletions, total: additions + deletions }, files: files.map((f) => this.diffEntryJson(repo, c.sha, f)) },
       };
     });
   }

@@ -29,6 +29,7 @@ interface OperationSpec {
 
 interface Spec {
   paths: Record<string, Record<string, OperationSpec>>;
+  "x-webhooks"?: Record<string, { post?: OperationSpec }>;
   components: {
     parameters: Record<string, ParameterSpec>;
     responses: Record<string, { content?: Record<string, { schema?: SchemaNode }> }>;
@@ -50,6 +51,7 @@ function loadSpec(): Spec {
     const parsed = JSON.parse(readFileSync(file, "utf8")) as Spec;
     normaliseNullable(parsed.components);
     normaliseNullable(parsed.paths);
+    normaliseNullable(parsed["x-webhooks"]);
     spec = parsed;
   }
   return spec;
@@ -83,7 +85,7 @@ function getAjv(): Ajv {
     const s = loadSpec();
     ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true, validateSchema: false });
     // One document under a fixed $id: every `#/components/...` $ref inside resolves against it.
-    ajv.addSchema({ $id: SPEC_ID, components: s.components, paths: s.paths });
+    ajv.addSchema({ $id: SPEC_ID, components: s.components, paths: s.paths, "x-webhooks": s["x-webhooks"] ?? {} });
   }
   return ajv;
 }
@@ -448,6 +450,17 @@ export function validateResponse(res: ResponseToValidate): string[] {
   if (!ref) return [];
   const validate = validatorFor(ref);
   return validate(res.body) ? [] : formatErrors(prefix, "response", validate.errors);
+}
+
+/**
+ * Departures of a webhook payload from the description's schema of that event and action (its
+ * `x-webhooks` section), e.g. `deployment-protection-rule-requested`.
+ */
+export function validateWebhookPayload(name: string, payload: unknown): string[] {
+  const hook = loadSpec()["x-webhooks"]?.[name]?.post;
+  if (!hook?.requestBody?.content["application/json"]?.schema) return [`webhook ${name} is not in the description`];
+  const validate = validatorFor(pointer("x-webhooks", name, "post", "requestBody", "content", "application/json", "schema"));
+  return validate(payload) ? [] : formatErrors(`webhook ${name}`, "payload", validate.errors);
 }
 
 // ---------------------------------------------------------------------------------------------
