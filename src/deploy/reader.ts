@@ -1,9 +1,9 @@
 import { loadPolicy, type PolicyResult, type Principals } from "../config/policy.js";
-import type { ChangedFile, FileStatus } from "../detect/types.js";
+import type { ChangedFile } from "../detect/types.js";
 import { createGitHubStore, type EvidenceIssue, type RepoRef } from "../evidence/store.js";
 import type { Standing } from "../gates/oversight.js";
 import { appBotLogin } from "../github/identity.js";
-import { contentReader, isNotFound, memoBy, type GitHub } from "../github/pull-request-context.js";
+import { contentReader, isNotFound, memoBy, toChangedFile, type GitHub } from "../github/pull-request-context.js";
 import type { AppSettings } from "../settings.js";
 import { approvalOf, trackedSha, DIRECT_PUSH_LABEL } from "./tracking.js";
 
@@ -147,15 +147,7 @@ export function createDeploymentReader(octokit: GitHub, target: RepoRef & { defa
       (sha) => sha,
       async (sha) => {
         const data = await commitJson(sha);
-        const files: ChangedFile[] = (data.files ?? []).map((f) => ({
-          filename: f.filename,
-          status: f.status as FileStatus,
-          ...(f.previous_filename ? { previousFilename: f.previous_filename } : {}),
-          additions: f.additions,
-          deletions: f.deletions,
-          ...(f.patch !== undefined ? { patch: f.patch } : {}),
-          ...(f.sha ? { sha: f.sha } : {}),
-        }));
+        const files: ChangedFile[] = (data.files ?? []).map(toChangedFile);
         return { files, complete: files.length < COMMIT_FILES_PAGE };
       },
     ),

@@ -262,7 +262,7 @@ export function memoBy<A extends unknown[], T>(key: (...args: A) => string, fn: 
   };
 }
 
-function toChangedFile(f: { filename: string; status: string; previous_filename?: string; additions: number; deletions: number; patch?: string; sha?: string | null }): ChangedFile {
+export function toChangedFile(f: { filename: string; status: string; previous_filename?: string; additions: number; deletions: number; patch?: string; sha?: string | null }): ChangedFile {
   return {
     filename: f.filename,
     status: f.status as FileStatus,
