@@ -5,7 +5,8 @@ import { parseArgs } from "node:util";
 import { Octokit } from "@octokit/rest";
 import { formatProblem, parseConfigText } from "../config/parse.js";
 import { loadCatalogue } from "../controls/catalogue.js";
-import { cycloneDxBom, EXPORT_FILES, EXPORT_FORMATS, evidenceRows, statementOfApplicability, toCsv, toJson, type ExportFormat } from "../evidence/export.js";
+import { cycloneDxBom, EXPORT_FILES, EXPORT_FORMATS, evidenceRows, statementOfApplicability, toCsv, toJson, type DeploymentEntry, type ExportFormat } from "../evidence/export.js";
+import { DEPLOYMENT_LABEL, parseDeploymentBody } from "../evidence/deployment.js";
 import { entryDate, type EvidenceEntry } from "../evidence/query.js";
 import { parseRecordBody } from "../evidence/record.js";
 import { createVerifier, type ChainHead, type Verifier } from "../evidence/signing.js";
@@ -245,8 +246,15 @@ export async function exportCommand(args: string[], io: AuditIo): Promise<number
     if (inWindow(entryDate(entry), c.since, c.until)) entries.push(entry);
   }
   const catalogue = loadCatalogue();
+  const deployments: DeploymentEntry[] = [];
+  for (const i of issues) {
+    if (i.author.toLowerCase() !== c.appLogin.toLowerCase() || !i.labels.includes(DEPLOYMENT_LABEL)) continue;
+    const parsed = parseDeploymentBody(i.body);
+    if (parsed.ok && inWindow(parsed.record.decidedAt, c.since, c.until)) deployments.push({ issue: i.number, url: i.url, record: parsed.record });
+  }
   const ctx = {
     evidenceRepo,
+    deployments,
     catalogue,
     exclusions: applies.exclusions,
     controls: applies.controls,

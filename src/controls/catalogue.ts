@@ -37,6 +37,8 @@ const controlSchema = z
     evidenced_by: z.array(z.enum(EVIDENCE_FACTS)).optional(),
     reason: z.string().trim().min(10).optional(),
     basis: z.string().trim().min(20).optional(),
+    /** Why an approved deployment record (src/evidence/deployment.ts) is enough to claim it; absent: deployments never claim it. */
+    deployment_basis: z.string().trim().min(20).optional(),
   })
   .superRefine((c, ctx) => {
     basisProblems(c).forEach((p) => ctx.addIssue({ code: "custom", ...p }));
@@ -107,6 +109,8 @@ export interface Control {
   reason?: string;
   /** Why the facts are enough to claim it; set exactly when prEvidence is not none. */
   basis?: string;
+  /** Set when approved deployments claim it (never a merge): why a deployment record is enough. */
+  deploymentBasis?: string;
 }
 export interface Clause {
   id: string;
@@ -150,6 +154,7 @@ export function parseCatalogue(text: string, source = "policies/annex-a.yml"): C
       evidencedBy: c.evidenced_by ?? [],
       ...(c.reason ? { reason: c.reason } : {}),
       ...(c.basis ? { basis: c.basis } : {}),
+      ...(c.deployment_basis ? { deploymentBasis: c.deployment_basis } : {}),
     })),
     clauses: clauses.map((c) => ({
       id: c.id,

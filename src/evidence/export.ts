@@ -3,6 +3,7 @@ import { compareControlIds, type Catalogue } from "../controls/catalogue.js";
 import { buildInventory, type InventoryDependency } from "./inventory.js";
 import { entryDate, type EvidenceEntry } from "./query.js";
 import { isFinal, isOperating } from "./record.js";
+import type { DeploymentRecord } from "./deployment.js";
 
 /**
  * The audit pack written by `aims export` (pure): the statement of applicability, the evidence
@@ -35,6 +36,14 @@ export interface ExportContext {
   policySource?: string;
   /** State of each corrective-action issue by number. */
   correctiveActions?: ReadonlyMap<number, "open" | "closed">;
+  /** Deployment records in the period whose hash verifies: the only evidence of the controls with a deployment basis (A.6.2.5). */
+  deployments?: readonly DeploymentEntry[];
+}
+
+export interface DeploymentEntry {
+  issue: number;
+  url: string;
+  record: DeploymentRecord;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,6 +174,12 @@ export function statementOfApplicability(entries: readonly EvidenceEntry[], ctx:
   }
   const period = ctx.since || ctx.until ? `${ctx.since ?? "the first record"} to ${ctx.until ?? "the latest record"}` : "every record";
   const merged = entries.filter((e) => isOperating(e.record)).length;
+  // Controls with a deployment basis count approved deployments that claim them, never merges.
+  const deployed = new Map<string, DeploymentEntry[]>();
+  for (const d of [...(ctx.deployments ?? [])].sort((a, b) => (a.record.decidedAt < b.record.decidedAt ? 1 : -1))) {
+    if (d.record.decision !== "approved") continue;
+    for (const c of d.record.controls) deployed.set(c.id, [...(deployed.get(c.id) ?? []), d]);
+  }
   const L: string[] = [];
   L.push("# Statement of applicability: ISO/IEC 42001 Annex A");
   L.push("");
@@ -184,7 +199,10 @@ export function statementOfApplicability(entries: readonly EvidenceEntry[], ctx:
   );
   const included = ctx.catalogue.controls.filter((c) => !excluded.has(c.id)).length;
   L.push("");
-  L.push(`${included} of ${ctx.catalogue.controls.length} controls included; ${ctx.catalogue.controls.filter((c) => (byControl.get(c.id)?.length ?? 0) > 0).length} evidenced by at least one merged pull request in the period.`);
+  const evidencedByDeployments = (c: { id: string; deploymentBasis?: string }) => (c.deploymentBasis ? (deployed.get(c.id)?.length ?? 0) : 0);
+  L.push(
+    `${included} of ${ctx.catalogue.controls.length} controls included; ${ctx.catalogue.controls.filter((c) => (byControl.get(c.id)?.length ?? 0) > 0 || evidencedByDeployments(c) > 0).length} evidenced by at least one merged pull request or approved deployment in the period (${(ctx.deployments ?? []).filter((d) => d.record.decision === "approved").length} approved deployment record${(ctx.deployments ?? []).filter((d) => d.record.decision === "approved").length === 1 ? "" : "s"}).`,
+  );
   for (const objective of ctx.catalogue.objectives) {
     L.push("");
     L.push(`## ${objective.id} ${objective.title}`);
@@ -198,9 +216,13 @@ export function statementOfApplicability(entries: readonly EvidenceEntry[], ctx:
       const justification = exclusion ?? impl?.justification ?? `Included (not excluded in controls.exclude): ${objective.description}`;
       const status = exclusion !== undefined ? "—" : impl ? STATUS_TEXT[impl.status] : "not stated (controls.implementation)";
       const examples = evidence.slice(0, EXAMPLES).map((e) => `[${e.record.id}](${e.url})`).join(", ");
+      const deployments = c.deploymentBasis ? (deployed.get(c.id) ?? []) : [];
+      const fromDeployments = c.deploymentBasis
+        ? ` Evidenced by ${deployments.length} approved deployment${deployments.length === 1 ? "" : "s"}${deployments.length ? ` (${deployments.slice(0, EXAMPLES).map((d) => `[${d.record.environment} ${d.record.sha.slice(0, 7)}](${d.url})`).join(", ")})` : ""}: ${c.deploymentBasis}`
+        : "";
       const fromPullRequests =
-        c.prEvidence === "none" ? `Not evidenced by pull requests: ${c.reason ?? ""}` : `${evidence.length} merged pull request${evidence.length === 1 ? "" : "s"}${examples ? ` (${examples})` : ""}; ${c.prEvidence} evidence: ${c.basis ?? ""}`;
-      const outside = impl?.evidence ? ` Kept outside GitHub: ${impl.evidence}.` : c.prEvidence === "none" && exclusion === undefined ? " No evidence outside GitHub is named (controls.implementation)." : "";
+        (c.prEvidence === "none" ? `Not evidenced by pull requests: ${c.reason ?? ""}` : `${evidence.length} merged pull request${evidence.length === 1 ? "" : "s"}${examples ? ` (${examples})` : ""}; ${c.prEvidence} evidence: ${c.basis ?? ""}`) + fromDeployments;
+      const outside = impl?.evidence ? ` Kept outside GitHub: ${impl.evidence}.` : c.prEvidence === "none" && deployments.length === 0 && exclusion === undefined ? " No evidence outside GitHub is named (controls.implementation)." : "";
       L.push(`| ${c.id} | ${cell(c.title)} | ${exclusion !== undefined ? "No" : "Yes"} | ${cell(justification)} | ${status} | ${impl?.owner ? cell(impl.owner) : "—"} | ${cell(exclusion !== undefined ? "—" : fromPullRequests + outside)} |`);
     }
   }

@@ -36,9 +36,18 @@ describe("parseCommand", () => {
     expect(parseCommand("/aims override ok ok ok")).toMatchObject({ kind: "malformed", name: "override" });
   });
 
+  it("parses an approval of a direct push only with a substantive reason", () => {
+    expect(parseCommand("/aims approve Incident INC-9: the weights were restored from the last release.")).toEqual({
+      kind: "approve",
+      reason: "Incident INC-9: the weights were restored from the last release.",
+    });
+    expect(parseCommand("/aims approve")).toMatchObject({ kind: "malformed", name: "approve", message: "an approval needs a reason", usage: "/aims approve <reason>" });
+    expect(parseCommand("/aims approve ok")).toMatchObject({ kind: "malformed", name: "approve" });
+  });
+
   it("reports unknown commands and a bare /aims with the usage of every command", () => {
-    const unknown = parseCommand("/aims approve please");
-    expect(unknown).toMatchObject({ kind: "unknown", name: "approve" });
+    const unknown = parseCommand("/aims bless please");
+    expect(unknown).toMatchObject({ kind: "unknown", name: "bless" });
     expect(unknown && "usage" in unknown ? unknown.usage : "").toContain("/aims sign-off <rationale>");
     expect(parseCommand("/aims")).toMatchObject({ kind: "malformed", name: "", message: "`/aims` needs a command" });
   });
