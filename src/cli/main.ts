@@ -49,6 +49,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await exportCommand(rest, io);
       case "verify":
         return await verifyCommand(rest, io);
+      case "deploy-check":
+        return await (await import("./deploy-check.js")).deployCheckCommand(rest, io);
       case "reconcile":
         // Loaded on demand: it brings Probot, which the local commands do not need.
         return await (await import("../reconcile/cli.js")).reconcileCommand(rest, io, io.env ?? {});

@@ -24,6 +24,12 @@ export const COMMAND_USAGE: Record<string, string> = {
              --system <id>    the system to assess
              --id <id>        the assessment id (default: AIA-<year>-<system>)`,
   reconcile: RECONCILE_USAGE,
+  "deploy-check": `  deploy-check  The deployment gate's decision for a commit, without deploying (GITHUB_TOKEN;
+             GITHUB_API_URL for GitHub Enterprise Server); exit 0 approve, 1 reject
+             --repo <owner/name>  the repository deployed from (default: GITHUB_REPOSITORY)
+             --environment <name> the environment, as named in deployments.environments
+             --sha <sha>      the commit to deploy
+             --app <slug>     the app whose evidence records count (default: APP_SLUG or aims-bot)`,
   export: `  export     Write an audit pack from the evidence repository's records (GITHUB_TOKEN; GITHUB_API_URL
              for GitHub Enterprise Server)
              --repo <owner/name>  the evidence repository
@@ -42,8 +48,9 @@ export const COMMAND_USAGE: Record<string, string> = {
              --expected-head <sha256>  a head recorded elsewhere (detects deletion of the newest records)`,
 };
 
-const EXIT_CODES = `Exit codes: 0 both gates would pass (check) or nothing found (verify), 1 a gate would fail or verify
-found something, 2 usage or configuration error.`;
+const EXIT_CODES = `Exit codes: 0 both gates would pass (check), nothing found (verify) or the deployment would be
+approved (deploy-check), 1 a gate would fail, verify found something or the deployment would be
+rejected, 2 usage or configuration error.`;
 
 export const USAGE = `Usage: aims <command> [options]
        aims <command> --help

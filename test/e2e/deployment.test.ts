@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { main } from "../../src/cli/main.js";
 import { parseDeploymentBody } from "../../src/evidence/deployment.js";
 import { parseRecordBody } from "../../src/evidence/record.js";
 import { assessmentMarkdown } from "../support/assessments.js";
@@ -102,8 +103,23 @@ describe("end to end: deployment gate", () => {
     expect(fake.unhandled).toEqual([]);
   }, 120_000);
 
+  async function deployCheck(sha: string): Promise<{ code: number; out: string }> {
+    let out = "";
+    const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (out += t), cwd: process.cwd(), env: { GITHUB_TOKEN: "t", GITHUB_API_URL: fake.apiBase } };
+    const code = await main(["deploy-check", "--repo", "acme/shop", "--environment", "production", "--sha", sha], io);
+    return { code, out };
+  }
+
   it("rejects an AI change pushed straight to main and opens its tracking issue", async () => {
     const pushed = fake.commit(repo, { branch: "main", files: { "models/hotfix.onnx": "\u0000ONNX-hotfix\u0001" }, author: "mallory", message: "hotfix weights" });
+    // aims deploy-check gives the same decision without deploying, and writes nothing.
+    const writes = fake.writes();
+    const checked = await deployCheck(pushed);
+    expect(checked.code).toBe(1);
+    expect(checked.out).toContain(`REJECTED: ${pushed} to production`);
+    expect(checked.out).toContain(`blocks commit ${pushed.slice(0, 7)}: @mallory pushed AI changes`);
+    expect(fake.writes()).toBe(writes);
+
     const { review } = await deploy();
     expect(review.state).toBe("rejected");
     const tracking = issues().find((i) => i.labels.includes("aims:direct-push"));
@@ -130,6 +146,9 @@ describe("end to end: deployment gate", () => {
     const again = await deploy();
     expect(again.review.state).toBe("approved");
     expect(again.review.comment).toContain(`@gov-lead approved it on #${tracking!.number} (recorded as a nonconformity)`);
+    const approved = await deployCheck(pushed);
+    expect(approved.code).toBe(0);
+    expect(approved.out).toContain(`APPROVED: ${pushed} to production`);
     expect(fake.violations).toEqual([]);
   }, 60_000);
 });
