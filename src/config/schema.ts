@@ -234,9 +234,9 @@ const controlsSchema = z.strictObject({
 // Deployments (src/deploy): the custom deployment protection rule.
 const approversSchema = z
   .strictObject({
-    minimal: principals("deployment approvers of changes to minimal-risk systems", "no approver is needed"),
-    limited: principals("deployment approvers of changes to limited-risk systems", "no approver is needed"),
-    high: principals("deployment approvers of changes to high-risk systems", "no approver is needed"),
+    minimal: principals("allowed to approve deployments of changes to minimal-risk systems", "no approver is needed"),
+    limited: principals("allowed to approve deployments of changes to limited-risk systems", "no approver is needed"),
+    high: principals("allowed to approve deployments of changes to high-risk systems", "no approver is needed"),
   })
   .optional()
   .describe("Per risk tier: who must approve a deployment (in the workflow run's review) that ships changes to a system of that tier; never an author of those changes. A tier not listed needs no approver.");
