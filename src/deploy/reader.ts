@@ -59,10 +59,17 @@ export interface DeploymentReader {
 
 /** Deployments examined for the last successful one, at most. */
 export const MAX_DEPLOYMENTS_EXAMINED = 30;
+/** Evidence issues listed per deployment, at most: a record beyond them counts as missing (the decision rejects). */
+export const MAX_EVIDENCE_LISTED = 2000;
 /** Tracking issues listed, at most. */
 const MAX_TRACKING_ISSUES = 1000;
 /** GitHub lists at most 300 files of one commit per page. */
 const COMMIT_FILES_PAGE = 300;
+
+function stopAfter(max: number): (page: readonly unknown[]) => boolean {
+  let seen = 0;
+  return (page) => (seen += page.length) >= max;
+}
 
 /** Unknown commit: GitHub answers 404, or 422 "No commit found for SHA". */
 function isUnknownCommit(error: unknown): boolean {
@@ -154,7 +161,7 @@ export function createDeploymentReader(octokit: GitHub, target: RepoRef & { defa
 
     async evidence(evidenceRepo, since) {
       const store = createGitHubStore(octokit, settings.appSlug ? { appSlug: settings.appSlug } : {});
-      const [issues, bot] = await Promise.all([store.list(evidenceRepo, { state: "all", since, sort: "updated", direction: "desc" }), store.botLogin()]);
+      const [issues, bot] = await Promise.all([store.list(evidenceRepo, { state: "all", since, sort: "updated", direction: "desc", stop: stopAfter(MAX_EVIDENCE_LISTED) }), store.botLogin()]);
       return issues.filter((i) => i.author.toLowerCase() === bot.toLowerCase());
     },
 

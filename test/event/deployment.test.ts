@@ -126,6 +126,33 @@ describe("deployment_protection_rule: the deployment gate", () => {
     expect(b.review.comment).toContain("deployments.allow_overridden lets it through");
   });
 
+  it("needs a named approver for the risk tier who authored none of the changes, read from the run's reviews", async () => {
+    const repo = newRepo("  approvers:\n    limited:\n      teams: [acme/release]\n");
+    fake.addTeam("acme", "release", { rita: "member", alice: "member" });
+    const pr = mergeGovernedPull(fake, repo, "ranker", { author: "alice" });
+    const first = await deploy(repo);
+    expect(first.review.state).toBe("rejected");
+    expect(first.review.comment).toContain(`#${pr.number} change limited-risk systems, which need a deployment approver who authored none of them`);
+
+    // The author's own approval does not count; a release-team member's does.
+    const d = fake.addDeployment(repo, { environment: "production", creator: "dana" });
+    fake.approveRun(d.runId, "alice", "production");
+    fake.approveRun(d.runId, "rita", "production");
+    await receive(probot, "deployment_protection_rule", protectionRulePayload(fake, d));
+    const review = fake.protectionReviews.find((r) => r.runId === d.runId)!;
+    expect(review.state).toBe("approved");
+    expect(review.comment).toContain("@rita (member of @acme/release) approved the limited-risk changes");
+    expect(fake.violations).toEqual([]);
+  });
+
+  it("decides a deployment made from a tag on its commit", async () => {
+    const repo = newRepo();
+    mergeGovernedPull(fake, repo, "ranker");
+    const d = fake.addDeployment(repo, { environment: "production", sha: fake.resolveRef(repo, "main")!, ref: "v1.4.0" });
+    await receive(probot, "deployment_protection_rule", { ...protectionRulePayload(fake, d), ref: "refs/tags/v1.4.0" });
+    expect(fake.protectionReviews.find((r) => r.runId === d.runId)?.state).toBe("approved");
+  });
+
   it("rejects when an assessment a shipped pull request relied on has expired since", async () => {
     const repo = newRepo();
     const pr = mergeGovernedPull(fake, repo, "ranker", { nextReview: "2026-01-01" });
