@@ -1,5 +1,6 @@
 import { webUrl } from "../evidence/index.js";
 import { DEPLOYMENT_LABEL, deploymentLabels, deploymentMarkerId, deploymentTitle, parseDeploymentBody, renderDeploymentBody, shippedComment, shippedMarker, type DeploymentRecord } from "../evidence/deployment.js";
+import { canonicalJson } from "../evidence/record.js";
 import { createGitHubStore, type RepoRef } from "../evidence/store.js";
 import type { GitHub } from "../github/pull-request-context.js";
 import type { AppSettings } from "../settings.js";
@@ -114,7 +115,7 @@ const LABEL_SPECS = {
 /** Without the decision time and hash: two decisions with the same content write nothing. */
 function content(r: DeploymentRecord): string {
   const { decidedAt: _at, hash: _hash, ...rest } = r;
-  return JSON.stringify(rest);
+  return canonicalJson(rest);
 }
 
 async function upsertDeploymentRecord(octokit: GitHub, repo: RepoRef, record: DeploymentRecord, since: string | undefined, settings: AppSettings): Promise<string> {

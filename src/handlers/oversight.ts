@@ -137,6 +137,11 @@ export async function onComment(context: Context<"issue_comment">, services: Ser
     await replyOnce(context.octokit, ctx, commentId, `@${login} ${what}\n\n${usage}`);
   }
 
+  // `/aims approve` belongs on a direct push's tracking issue (src/handlers/deployment.ts).
+  if (command?.kind === "approve" || (command?.kind === "malformed" && command.name === "approve")) {
+    await replyOnce(context.octokit, ctx, commentId, `@${login} \`/aims approve\` is for the tracking issue of an AI change pushed without a pull request. On a pull request, sign off with \`/aims sign-off <rationale>\`.\n\nCommands:\n${usageText()}`);
+  }
+
   if (command?.kind === "override") {
     const refusal = await overrideRefusal(ctx, login);
     if (refusal) await replyOnce(context.octokit, ctx, commentId, `@${login}, ${refusal}`);

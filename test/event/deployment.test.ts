@@ -81,8 +81,10 @@ describe("deployment_protection_rule: the deployment gate", () => {
     expect(fake.violations).toEqual([]);
     expect(fake.unhandled).toEqual([]);
 
-    // Redelivered: the same record, no second comment.
+    // Redelivered: the same record, no second comment; the answer is the only write.
+    const writes = fake.writes();
     await receive(probot, "deployment_protection_rule", protectionRulePayload(fake, deployment));
+    expect(fake.writes() - writes).toBe(1);
     expect(deploymentRecords(repo)).toHaveLength(1);
     expect(first.record.comments.filter((c) => c.body.includes("aims:deployed"))).toHaveLength(1);
   });

@@ -463,11 +463,20 @@ describe("aims/human-oversight through Probot", () => {
     t.recorder.assertValid();
   });
 
-  it("replies once with usage to an unknown command, and not again on redelivery", async () => {
+  it("replies with usage to an unknown command", async () => {
+    mockGitHub({ files: [chatModel], comments: [{ id: 48, login: "carol", body: "/aims bless" }], readsPull: true });
+    await t.probot.receive(commentEvent("carol", "/aims bless", { id: 48 }));
+    expect(replies()).toHaveLength(1);
+    expect(replies()[0]!.body.body).toContain("`/aims bless` is not an aims command.");
+    expect(replies()[0]!.body.body).toContain("/aims sign-off <rationale>");
+    t.recorder.assertValid();
+  });
+
+  it("replies once with usage to a command that does not belong on a pull request, and not again on redelivery", async () => {
     mockGitHub({ files: [chatModel], comments: [{ id: 47, login: "carol", body: "/aims approve" }], readsPull: true });
     await t.probot.receive(commentEvent("carol", "/aims approve", { id: 47 }));
     expect(replies()).toHaveLength(1);
-    expect(replies()[0]!.body.body).toContain("`/aims approve` is not an aims command.");
+    expect(replies()[0]!.body.body).toContain("`/aims approve` is for the tracking issue of an AI change pushed without a pull request. On a pull request, sign off with `/aims sign-off <rationale>`.");
     expect(replies()[0]!.body.body).toContain("/aims sign-off <rationale>");
     expect(writes.filter((w) => w.path.includes("check-runs"))).toEqual([]);
     nock.cleanAll();
@@ -475,7 +484,7 @@ describe("aims/human-oversight through Probot", () => {
       files: [chatModel],
       comments: [
         { id: 47, login: "carol", body: "/aims approve" },
-        { id: 9000, login: "aims-bot[bot]", type: "Bot", body: "<!-- aims:reply-to=47 -->\n@carol `/aims approve` is not an aims command." },
+        { id: 9000, login: "aims-bot[bot]", type: "Bot", body: "<!-- aims:reply-to=47 -->\n@carol `/aims approve` is for the tracking issue of an AI change pushed without a pull request." },
       ],
       readsPull: true,
     });
