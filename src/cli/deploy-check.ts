@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { evaluateDeployment } from "../deploy/publish.js";
 import { decisionText } from "../deploy/render.js";
 import type { GitHub } from "../github/pull-request-context.js";
+import { createServices } from "../services.js";
 import { AIMS_VERSION } from "../version.js";
 import { UsageError, type AuditIo } from "./audit.js";
 
@@ -20,7 +21,7 @@ export async function deployCheckCommand(args: string[], io: AuditIo): Promise<n
     args,
     options: { repo: { type: "string" }, environment: { type: "string" }, sha: { type: "string" }, app: { type: "string" } },
   });
-  const env = io.env ?? process.env;
+  const env = io.env ?? {};
   const repository = values.repo ?? env.GITHUB_REPOSITORY;
   if (!repository || !REPO_RE.test(repository)) throw new UsageError("--repo owner/name (the repository deployed from) is required, or GITHUB_REPOSITORY");
   if (!values.environment?.trim()) throw new UsageError("--environment <name> is required (e.g. production)");
@@ -46,7 +47,7 @@ export async function deployCheckCommand(args: string[], io: AuditIo): Promise<n
     github,
     { owner, repo, environment: values.environment.trim(), sha, ref: defaultBranch, creator: "aims deploy-check" },
     defaultBranch,
-    { appSlug: slug.replace(/\[bot\]$/, "") },
+    createServices({ appSlug: slug.replace(/\[bot\]$/, "") }),
     new Date().toISOString().slice(0, 10),
   );
   io.stdout(decisionText(decision, facts));

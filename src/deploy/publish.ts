@@ -3,7 +3,7 @@ import { DEPLOYMENT_LABEL, deploymentLabels, deploymentMarkerId, deploymentTitle
 import { canonicalJson } from "../evidence/record.js";
 import { createGitHubStore, type RepoRef } from "../evidence/store.js";
 import type { GitHub } from "../github/pull-request-context.js";
-import type { AppSettings } from "../settings.js";
+import type { Services } from "../services.js";
 import { decideDeployment } from "./decide.js";
 import { evidenceRepoOf, gatherDeploymentFacts } from "./gather.js";
 import { createDeploymentReader, type DeploymentReader } from "./reader.js";
@@ -33,8 +33,8 @@ export interface Evaluated {
 }
 
 /** Gather and decide (reads only): the engine `aims deploy-check` and the handler share. */
-export async function evaluateDeployment(octokit: GitHub, request: DeploymentRequest, defaultBranch: string, settings: AppSettings, today: string): Promise<Evaluated> {
-  const reader = createDeploymentReader(octokit, { owner: request.owner, repo: request.repo, defaultBranch }, settings);
+export async function evaluateDeployment(octokit: GitHub, request: DeploymentRequest, defaultBranch: string, services: Pick<Services, "identity" | "labels">, today: string): Promise<Evaluated> {
+  const reader = createDeploymentReader(octokit, { owner: request.owner, repo: request.repo, defaultBranch }, services);
   const facts = await gatherDeploymentFacts(reader, request, today);
   return { facts, decision: decideDeployment(facts), reader };
 }
@@ -43,12 +43,13 @@ export async function answerDeployment(
   octokit: GitHub,
   request: DeploymentRequest & { runId: number },
   defaultBranch: string,
-  settings: AppSettings,
-  options: { now: Date; log: Log },
+  services: Services,
+  options: { log: Log },
 ): Promise<Evaluated & { recordUrl?: string }> {
   const { log } = options;
-  const today = options.now.toISOString().slice(0, 10);
-  const evaluated = await evaluateDeployment(octokit, request, defaultBranch, settings, today);
+  const now = new Date(services.now());
+  const today = now.toISOString().slice(0, 10);
+  const evaluated = await evaluateDeployment(octokit, request, defaultBranch, services, today);
   const { facts, reader } = evaluated;
   let { decision } = evaluated;
   const repo = { owner: request.owner, repo: request.repo };
@@ -79,8 +80,8 @@ export async function answerDeployment(
   const evidenceRepo = policy?.ok && policy.policy.evidence.enabled ? evidenceRepoOf(policy.policy, request) : undefined;
   if (decision.listed && evidenceRepo) {
     try {
-      record = buildDeploymentRecord(decision, facts, { decidedAt: options.now.toISOString().replace(/\.\d{3}Z$/, "Z"), runUrl: `${web}/${repo.owner}/${repo.repo}/actions/runs/${request.runId}` });
-      recordUrl = await upsertDeploymentRecord(octokit, evidenceRepo, record, request.createdAt, settings);
+      record = buildDeploymentRecord(decision, facts, { decidedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"), runUrl: `${web}/${repo.owner}/${repo.repo}/actions/runs/${request.runId}` });
+      recordUrl = await upsertDeploymentRecord(octokit, evidenceRepo, record, request.createdAt, services);
     } catch (error) {
       log.warn({ err: error, environment: request.environment }, "deployment record not written; the decision stands");
     }
@@ -118,8 +119,8 @@ function content(r: DeploymentRecord): string {
   return canonicalJson(rest);
 }
 
-async function upsertDeploymentRecord(octokit: GitHub, repo: RepoRef, record: DeploymentRecord, since: string | undefined, settings: AppSettings): Promise<string> {
-  const store = createGitHubStore(octokit, settings.appSlug ? { appSlug: settings.appSlug } : {});
+async function upsertDeploymentRecord(octokit: GitHub, repo: RepoRef, record: DeploymentRecord, since: string | undefined, services: Services): Promise<string> {
+  const store = createGitHubStore(octokit, services);
   const [listed, bot] = await Promise.all([
     store.list(repo, { state: "all", label: DEPLOYMENT_LABEL, ...(since ? { since } : {}), sort: "created", direction: "desc" }),
     store.botLogin(),

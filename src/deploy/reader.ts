@@ -2,9 +2,8 @@ import { loadPolicy, type PolicyResult, type Principals } from "../config/policy
 import type { ChangedFile } from "../detect/types.js";
 import { createGitHubStore, type EvidenceIssue, type RepoRef } from "../evidence/store.js";
 import type { Standing } from "../gates/oversight.js";
-import { appBotLogin } from "../github/identity.js";
 import { contentReader, isNotFound, memoBy, toChangedFile, type GitHub } from "../github/pull-request-context.js";
-import type { AppSettings } from "../settings.js";
+import type { Services } from "../services.js";
 import { approvalOf, trackedSha, DIRECT_PUSH_LABEL } from "./tracking.js";
 
 /**
@@ -77,7 +76,7 @@ function isUnknownCommit(error: unknown): boolean {
   return isNotFound(error) || status === 422;
 }
 
-export function createDeploymentReader(octokit: GitHub, target: RepoRef & { defaultBranch: string }, settings: AppSettings = {}): DeploymentReader {
+export function createDeploymentReader(octokit: GitHub, target: RepoRef & { defaultBranch: string }, services: Pick<Services, "identity" | "labels">): DeploymentReader {
   const { owner, repo } = target;
   const commitJson = memoBy(
     (sha: string) => sha,
@@ -160,7 +159,7 @@ export function createDeploymentReader(octokit: GitHub, target: RepoRef & { defa
     ),
 
     async evidence(evidenceRepo, since) {
-      const store = createGitHubStore(octokit, settings.appSlug ? { appSlug: settings.appSlug } : {});
+      const store = createGitHubStore(octokit, services);
       const [issues, bot] = await Promise.all([store.list(evidenceRepo, { state: "all", since, sort: "updated", direction: "desc", stop: stopAfter(MAX_EVIDENCE_LISTED) }), store.botLogin()]);
       return issues.filter((i) => i.author.toLowerCase() === bot.toLowerCase());
     },
@@ -179,7 +178,7 @@ export function createDeploymentReader(octokit: GitHub, target: RepoRef & { defa
     ),
 
     async trackingIssue(sha) {
-      const bot = await appBotLogin(octokit, settings);
+      const bot = await services.identity.botLogin(octokit);
       const issue = (await trackingList()).find((i) => trackedSha(i.body) === sha);
       if (!issue) return undefined;
       const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issue.number, per_page: 100 });

@@ -6,9 +6,8 @@ import { createDeploymentReader } from "../deploy/reader.js";
 import { approvalOf, approvalText, DIRECT_PUSH_LABEL, trackedSha } from "../deploy/tracking.js";
 import { NONCONFORMITY_LABEL } from "../evidence/record.js";
 import { eligibility, isBot } from "../gates/oversight.js";
-import { appBotLogin } from "../github/identity.js";
 import type { GitHub } from "../github/pull-request-context.js";
-import type { AppSettings } from "../settings.js";
+import type { Services } from "../services.js";
 
 export const DEPLOYMENT_EVENTS = ["deployment_protection_rule.requested"] as const;
 
@@ -33,7 +32,7 @@ export function runIdOf(callbackUrl: string | undefined): number | undefined {
  * GitHub asks whether a workflow job may deploy to an environment that has aims-bot enabled as a
  * custom deployment protection rule: decide and answer through the review callback.
  */
-export async function onDeploymentProtectionRule(context: Context, settings: AppSettings): Promise<void> {
+export async function onDeploymentProtectionRule(context: Context, services: Services): Promise<void> {
   const p = context.payload as unknown as ProtectionRulePayload;
   const runId = runIdOf(p.deployment_callback_url);
   const environment = p.environment ?? p.deployment?.environment;
@@ -57,8 +56,8 @@ export async function onDeploymentProtectionRule(context: Context, settings: App
       ...(p.deployment?.created_at ? { createdAt: p.deployment.created_at } : {}),
     },
     p.repository.default_branch,
-    settings,
-    { now: new Date(), log: context.log },
+    services,
+    { log: context.log },
   );
 }
 
@@ -82,7 +81,7 @@ function owners(policy: { governance: { owners: Principals }; oversight: { gover
  * deployed. Recorded on the issue by the app (a comment only it can write), labelled a
  * nonconformity and closed; the next run of the deployment job reads it.
  */
-export async function onTrackingComment(context: Context, settings: AppSettings): Promise<void> {
+export async function onTrackingComment(context: Context, services: Services): Promise<void> {
   const p = context.payload as unknown as CommentPayload;
   if (p.issue.pull_request) return;
   const sha = trackedSha(p.issue.body);
@@ -102,10 +101,10 @@ export async function onTrackingComment(context: Context, settings: AppSettings)
     await reply(`@${login} \`/aims approve\`: ${command.message}.\n\nUsage: \`${command.usage}\``);
     return;
   }
-  const bot = await appBotLogin(octokit, settings);
+  const bot = await services.identity.botLogin(octokit);
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number, per_page: 100 });
   if (comments.some((c) => c.user?.login?.toLowerCase() === bot.toLowerCase() && approvalOf(c.body ?? "", sha))) return;
-  const reader = createDeploymentReader(octokit, { ...repo, defaultBranch: p.repository.default_branch }, settings);
+  const reader = createDeploymentReader(octokit, { ...repo, defaultBranch: p.repository.default_branch }, services);
   const policy = await reader.policy();
   if (!policy.ok) {
     await reply(`@${login}, your approval was not recorded: the aims policy on ${p.repository.default_branch} cannot be used (${policy.problems[0]?.message ?? policy.reason}).`);
