@@ -1,6 +1,6 @@
 import type { OversightTier, Principals } from "../config/policy.js";
-import { eligibility } from "../gates/oversight.js";
-import { code } from "../render/markdown.js";
+import { eligibility } from "../gates/authority.js";
+import { code } from "../util/markdown.js";
 import type { Blocker, DeploymentDecision, DeploymentFacts, ShippedPull, ShippedRecord } from "./types.js";
 
 /**

@@ -1,7 +1,7 @@
 import { loadPolicy, type PolicyResult, type Principals } from "../config/policy.js";
 import type { ChangedFile } from "../detect/types.js";
 import { createGitHubStore, type EvidenceIssue, type RepoRef } from "../evidence/store.js";
-import type { Standing } from "../gates/oversight.js";
+import type { Standing } from "../gates/facts.js";
 import { contentReader, isNotFound, memoBy, toChangedFile, type GitHub } from "../github/pull-request-context.js";
 import type { Services } from "../services.js";
 import { approvalOf, trackedSha, DIRECT_PUSH_LABEL } from "./tracking.js";

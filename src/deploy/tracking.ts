@@ -1,4 +1,4 @@
-import { cell, code } from "../render/markdown.js";
+import { cell, code } from "../util/markdown.js";
 import { short } from "./decide.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { EnvironmentRules, OversightTier } from "../config/policy.js";
-import type { Standing } from "../gates/oversight.js";
+import type { Standing } from "../gates/facts.js";
 
 /**
  * The plain facts the deployment gate decides on (src/deploy/decide.ts), gathered from GitHub by

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { cell, code } from "../render/markdown.js";
+import { cell, code } from "../util/markdown.js";
 import { canonicalJson } from "./record.js";
 
 /**

@@ -5,7 +5,7 @@ import { answerDeployment } from "../deploy/publish.js";
 import { createDeploymentReader } from "../deploy/reader.js";
 import { approvalOf, approvalText, DIRECT_PUSH_LABEL, trackedSha } from "../deploy/tracking.js";
 import { NONCONFORMITY_LABEL } from "../evidence/record.js";
-import { eligibility, isBot } from "../gates/oversight.js";
+import { eligibility, isBot } from "../gates/authority.js";
 import type { GitHub } from "../github/pull-request-context.js";
 import type { Services } from "../services.js";
 

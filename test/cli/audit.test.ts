@@ -140,7 +140,9 @@ describe("aims export", () => {
     expect(soa.match(/^\| A\.\d+\.\d+(?:\.\d+)? \|/gm)).toHaveLength(38);
     // Clause 6.1.3 d): inclusion and justification, implementation, owner, evidence; document control.
     expect(soa).toContain("| A.4.6 | Human resources | No | Competence records are kept in the HR system, outside this management system. | — | — | — |");
-    expect(soa).toContain("| A.2.2 | AI policy | Yes | Approved by the board as part of the management system. | by an organisational process outside GitHub | @acme/ciso | Not evidenced by pull requests: ");
+    // Text from the policy passes the one escaping function: a team named there is not notified where the statement is shown.
+    const ciso = "\u2060@\u2060acme/ciso";
+    expect(soa).toContain(`| A.2.2 | AI policy | Yes | Approved by the board as part of the management system. | by an organisational process outside GitHub | ${ciso} | Not evidenced by pull requests: `);
     expect(soa).toContain("Kept outside GitHub: AI policy v4, document AIMS-POL-01 on the intranet.");
     expect(soa).toMatch(/\| A\.3\.3 \| Reporting of concerns \| Yes \| Included \(not excluded in controls\.exclude\): .* \| not stated \(controls\.implementation\) \| — \| Not evidenced by pull requests: .* No evidence outside GitHub is named/);
     // A merge is not a deployment: A.6.2.5 is never counted, not even from older records that claimed it.
@@ -150,7 +152,7 @@ describe("aims export", () => {
     const operatingRecords = records.filter((x) => x.state === "merged").length;
     expect(soa).toContain(`| 8.4 | AI system impact assessment | ${operatingRecords} |`);
     expect(soa).toContain("| Version | 3 |");
-    expect(soa).toContain("| Approved by | @acme/ciso on 2026-01-15 |");
+    expect(soa).toContain(`| Approved by | ${ciso} on 2026-01-15 |`);
     expect(soa).toMatch(/## Nonconformities \(clause 10\.2\): [1-9]\d*\n/);
     expect(soa).toContain("## Management review inputs (clause 9.3)");
     expect(soa).toMatch(/- Governed pull requests: 60 \(\d+ merged, \d+ closed without merging, 4 open\)\./);
