@@ -19,9 +19,7 @@ const KNOWN_CYCLE_IMPORTS: ReadonlyArray<{ from: string; to: string; why: string
   { from: "src/evidence/index.ts", to: "src/github/pull-request-context.ts", why: "evidence recording builds its own context" },
   { from: "src/github/identity.ts", to: "src/github/pull-request-context.ts", why: "GitHub port inside the adapter module" },
   { from: "src/evidence/store.ts", to: "src/github/identity.ts", why: "identity port inside src/github/" },
-  // The Services type sits in src/services.ts with the code that builds it, which imports evidence's event bus.
-  { from: "src/evidence/index.ts", to: "src/services.ts", why: "Services type next to createServices" },
-  { from: "src/evidence/store.ts", to: "src/services.ts", why: "LabelCache type next to createServices" },
+  { from: "src/evidence/index.ts", to: "src/github/identity.ts", why: "identity port inside src/github/" },
   { from: "src/inventory.ts", to: "src/pipeline.ts", why: "createDetector lives in the pipeline" },
 ];
 
