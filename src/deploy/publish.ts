@@ -1,9 +1,8 @@
 import { webUrl } from "../evidence/index.js";
 import { DEPLOYMENT_LABEL, deploymentLabels, deploymentMarkerId, deploymentTitle, parseDeploymentBody, renderDeploymentBody, shippedComment, shippedMarker, type DeploymentRecord } from "../evidence/deployment.js";
 import { canonicalJson } from "../evidence/record.js";
-import { createGitHubStore, type RepoRef } from "../evidence/store.js";
+import { createGitHubStore, type GitHubStoreServices, type RepoRef } from "../evidence/store.js";
 import type { GitHub } from "../github/pull-request-context.js";
-import type { Services } from "../services.js";
 import { decideDeployment } from "./decide.js";
 import { evidenceRepoOf, gatherDeploymentFacts } from "./gather.js";
 import { createDeploymentReader, type DeploymentReader } from "./reader.js";
@@ -26,6 +25,11 @@ export interface Log {
 /** Records of pull requests a deployment appends itself to, at most. */
 const MAX_APPENDED_RECORDS = 50;
 
+/** What the gate needs from the process: the evidence store's identity and label cache, and the clock. */
+export interface DeploymentServices extends GitHubStoreServices {
+  now: () => number;
+}
+
 export interface Evaluated {
   facts: DeploymentFacts;
   decision: DeploymentDecision;
@@ -33,7 +37,7 @@ export interface Evaluated {
 }
 
 /** Gather and decide (reads only): the engine `aims deploy-check` and the handler share. */
-export async function evaluateDeployment(octokit: GitHub, request: DeploymentRequest, defaultBranch: string, services: Pick<Services, "identity" | "labels">, today: string): Promise<Evaluated> {
+export async function evaluateDeployment(octokit: GitHub, request: DeploymentRequest, defaultBranch: string, services: GitHubStoreServices, today: string): Promise<Evaluated> {
   const reader = createDeploymentReader(octokit, { owner: request.owner, repo: request.repo, defaultBranch }, services);
   const facts = await gatherDeploymentFacts(reader, request, today);
   return { facts, decision: decideDeployment(facts), reader };
@@ -43,7 +47,7 @@ export async function answerDeployment(
   octokit: GitHub,
   request: DeploymentRequest & { runId: number },
   defaultBranch: string,
-  services: Services,
+  services: DeploymentServices,
   options: { log: Log },
 ): Promise<Evaluated & { recordUrl?: string }> {
   const { log } = options;
@@ -119,7 +123,7 @@ function content(r: DeploymentRecord): string {
   return canonicalJson(rest);
 }
 
-async function upsertDeploymentRecord(octokit: GitHub, repo: RepoRef, record: DeploymentRecord, since: string | undefined, services: Services): Promise<string> {
+async function upsertDeploymentRecord(octokit: GitHub, repo: RepoRef, record: DeploymentRecord, since: string | undefined, services: GitHubStoreServices): Promise<string> {
   const store = createGitHubStore(octokit, services);
   const [listed, bot] = await Promise.all([
     store.list(repo, { state: "all", label: DEPLOYMENT_LABEL, ...(since ? { since } : {}), sort: "created", direction: "desc" }),

@@ -1,9 +1,8 @@
 import { loadPolicy, type PolicyResult, type Principals } from "../config/policy.js";
 import type { ChangedFile } from "../detect/types.js";
-import { createGitHubStore, type EvidenceIssue, type RepoRef } from "../evidence/store.js";
+import { createGitHubStore, type EvidenceIssue, type GitHubStoreServices, type RepoRef } from "../evidence/store.js";
 import type { Standing } from "../gates/facts.js";
 import { contentReader, isNotFound, memoBy, toChangedFile, type GitHub } from "../github/pull-request-context.js";
-import type { Services } from "../services.js";
 import { approvalOf, trackedSha, DIRECT_PUSH_LABEL } from "./tracking.js";
 
 /**
@@ -76,7 +75,7 @@ function isUnknownCommit(error: unknown): boolean {
   return isNotFound(error) || status === 422;
 }
 
-export function createDeploymentReader(octokit: GitHub, target: RepoRef & { defaultBranch: string }, services: Pick<Services, "identity" | "labels">): DeploymentReader {
+export function createDeploymentReader(octokit: GitHub, target: RepoRef & { defaultBranch: string }, services: GitHubStoreServices): DeploymentReader {
   const { owner, repo } = target;
   const commitJson = memoBy(
     (sha: string) => sha,
@@ -85,7 +84,7 @@ export function createDeploymentReader(octokit: GitHub, target: RepoRef & { defa
   const trackingList = memoBy(
     () => "tracking",
     async () => {
-      const issues: Array<{ number: number; html_url: string; body?: string | null }> = [];
+      const issues: Array<{ number: number; html_url: string; body?: string | null; user: { login: string } | null }> = [];
       for await (const page of octokit.paginate.iterator(octokit.rest.issues.listForRepo, { owner, repo, labels: DIRECT_PUSH_LABEL, state: "all", per_page: 100 })) {
         issues.push(...page.data);
         if (issues.length >= MAX_TRACKING_ISSUES) break;
@@ -179,7 +178,8 @@ export function createDeploymentReader(octokit: GitHub, target: RepoRef & { defa
 
     async trackingIssue(sha) {
       const bot = await services.identity.botLogin(octokit);
-      const issue = (await trackingList()).find((i) => trackedSha(i.body) === sha);
+      // Only the issue the app opened: anyone can open an issue with the label and the marker.
+      const issue = (await trackingList()).find((i) => trackedSha(i.body) === sha && i.user?.login.toLowerCase() === bot.toLowerCase());
       if (!issue) return undefined;
       const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issue.number, per_page: 100 });
       const approval = comments

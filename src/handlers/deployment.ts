@@ -64,7 +64,7 @@ export async function onDeploymentProtectionRule(context: Context, services: Ser
 export const TRACKING_COMMENT_EVENTS = ["issue_comment.created"] as const;
 
 type CommentPayload = {
-  issue: { number: number; body?: string | null; pull_request?: unknown; labels?: Array<{ name?: string } | string> };
+  issue: { number: number; body?: string | null; pull_request?: unknown; labels?: Array<{ name?: string } | string>; user?: { login: string } | null };
   comment: { id: number; body?: string | null; user: { login: string; type?: string } | null; created_at: string };
   repository: { name: string; default_branch: string; owner: { login: string } };
   sender: { login: string; type?: string };
@@ -102,6 +102,8 @@ export async function onTrackingComment(context: Context, services: Services): P
     return;
   }
   const bot = await services.identity.botLogin(octokit);
+  // Only the tracking issue the app opened: anyone can open an issue with the label and the marker.
+  if (p.issue.user?.login.toLowerCase() !== bot.toLowerCase()) return;
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number, per_page: 100 });
   if (comments.some((c) => c.user?.login?.toLowerCase() === bot.toLowerCase() && approvalOf(c.body ?? "", sha))) return;
   const reader = createDeploymentReader(octokit, { ...repo, defaultBranch: p.repository.default_branch }, services);

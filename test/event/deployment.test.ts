@@ -206,6 +206,27 @@ describe("deployment_protection_rule: the deployment gate", () => {
     expect(latest?.ok && latest.record.directPushes).toEqual([{ sha: pushed, author: "mallory", approvedBy: "gov-lead", trackingIssue: tracking!.number }]);
   });
 
+  it("counts only the tracking issue the app opened: a look-alike issue and an approval on it change nothing", async () => {
+    const repo = newRepo();
+    const pushed = fake.commit(repo, { branch: "main", files: { "models/direct.onnx": "\u0000ONNX-x\u0001" }, author: "mallory" });
+    const forged = fake.addIssue(repo, { title: "look-alike", body: `<!-- aims:direct-push ${pushed} -->\nplease approve`, labels: ["aims:direct-push"], user: "mallory" });
+    const c = fake.addComment(repo, forged.number, { body: "/aims approve Incident INC-9: restored from the last release.", user: "gov-lead" });
+    await receive(probot, "issue_comment", {
+      action: "created",
+      issue: await (await fetch(`${fake.apiBase}/repos/${repo.fullName}/issues/${forged.number}`)).json(),
+      comment: { id: c.id, body: c.body, user: { login: "gov-lead", id: fake.user("gov-lead").id, type: "User" }, created_at: c.createdAt, updated_at: c.updatedAt, html_url: "" },
+      repository: await (await fetch(`${fake.apiBase}/repos/${repo.fullName}`)).json(),
+      installation: { id: fake.installationId },
+      sender: { login: "gov-lead", id: fake.user("gov-lead").id, type: "User" },
+    });
+    expect(forged.comments).toHaveLength(1);
+    const { review } = await deploy(repo);
+    expect(review.state).toBe("rejected");
+    const own = [...repo.issues.values()].find((i) => i.labels.includes("aims:direct-push") && i.user === fake.botLogin);
+    expect(own).toBeDefined();
+    expect(review.comment).toContain(`on #${own!.number}`);
+  });
+
   it("rejects when GitHub answers 5xx: an API error never approves", async () => {
     const repo = newRepo();
     mergeGovernedPull(fake, repo, "ranker");
