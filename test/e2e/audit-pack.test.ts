@@ -143,7 +143,7 @@ describe("end to end: a re-performable record and a verifiable audit pack", () =
 
     const soa = readFileSync(join(dir, "pack", "statement-of-applicability.md"), "utf8");
     expect(soa).toContain("| Version | 2 |");
-    expect(soa).toContain("| Approved by | @bob on 2026-11-01 |");
+    expect(soa).toContain("| Approved by | \u2060@\u2060bob on 2026-11-01 |");
     expect(soa).toMatch(/\| A\.5\.2 \| AI system impact assessment process \| Yes \| .* \| not stated \(controls\.implementation\) \| — \| 1 merged pull request \(\[acme\/shop#\d+\]/);
     expect(soa).toContain("| A.4.6 | Human resources | No | Competence records are kept in the HR system");
 
