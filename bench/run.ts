@@ -14,7 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeGitHub, generateTestPrivateKey, signWebhook, type LoggedRequest } from "../test/support/fake-github.js";
 import { maxInFlight, sequentialDepth } from "./metrics.js";
-import { SCENARIOS, seedRepo, type Delivery, type Scenario } from "./scenarios.js";
+import { budgetEvents, pingDuring, typicalLife, type BudgetRow } from "./budget.js";
+import { REPO, SCENARIOS, seedRepo, type Delivery, type Scenario } from "./scenarios.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SECRET = "bench-webhook-secret";
@@ -26,7 +27,11 @@ const THROUGHPUT_CONCURRENCY = 16;
 const VERBOSE = args.has("--verbose");
 const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
 const SKIP_THROUGHPUT = args.has("--no-throughput");
-const SKIP_RESOURCES = args.has("--no-resources");
+const SKIP_RESOURCES = args.has("--no-resources") || args.has("--budget-only");
+/** Only the request budget and /ping (no per-scenario table, throughput, resources or code detection). */
+const BUDGET_ONLY = args.has("--budget-only");
+/** `--profile=<dir>`: the server writes a V8 CPU profile there when it stops. */
+const PROFILE_DIR = process.argv.find((a) => a.startsWith("--profile="))?.slice("--profile=".length);
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -54,7 +59,8 @@ interface Server {
  */
 async function startServer(entry: string, fake: FakeGitHub, host: string): Promise<Server> {
   const port = await freePort();
-  const command = entry.endsWith("server.js") ? [entry] : ["node_modules/probot/bin/probot.js", "run", entry];
+  const profile = PROFILE_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const command = [...profile, ...(entry.endsWith("server.js") ? [entry] : ["node_modules/probot/bin/probot.js", "run", entry])];
   const child = spawn(process.execPath, command, {
     cwd: ROOT,
     env: {
@@ -71,8 +77,9 @@ async function startServer(entry: string, fake: FakeGitHub, host: string): Promi
       LOG_LEVEL: "warn",
       LOG_FORMAT: "json",
       AIMS_RECONCILE_INTERVAL_MINUTES: "0",
-      // The dashboard issue is rebuilt in the background, debounced per repository: not per-event work.
-      AIMS_DASHBOARD_DEBOUNCE_MS: "off",
+      // The dashboard issue is rebuilt after the event, debounced per repository: counted as the
+      // event's deferred work (a short debounce, so the bench need not wait five seconds).
+      AIMS_DASHBOARD_DEBOUNCE_MS: "100",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -129,12 +136,12 @@ async function send(server: Server, d: Delivery): Promise<number> {
   return res.status;
 }
 
-/** Probot answers a delivery once its handlers finish (or 202 after 9 s): then wait for quiet. */
+/** Probot answers a delivery once its handlers finish (or 202 after 9 s): then wait for quiet (the dashboard's debounce included). */
 async function sendAndSettle(server: Server, fake: FakeGitHub, d: Delivery): Promise<number> {
   const status = await send(server, d);
   let seen = -1;
   for (;;) {
-    await new Promise((r) => setTimeout(r, status === 202 ? 500 : 20));
+    await new Promise((r) => setTimeout(r, status === 202 ? 500 : 300));
     if (fake.requests.length === seen) return status;
     seen = fake.requests.length;
   }
@@ -177,7 +184,7 @@ async function measure(server: Server, fake: FakeGitHub, d: Delivery): Promise<E
     sequential: sequentialDepth(api),
     maxInFlight: maxInFlight(api),
     latencyMs: Math.round(end - t0),
-    operations: api.map((r) => `${r.method} ${r.operationId ?? r.path}`),
+    operations: api.map((r) => `${r.method} ${r.operationId ?? r.path} ${r.status}`),
   };
 }
 
@@ -260,8 +267,27 @@ async function main(): Promise<void> {
     await deliver(await SCENARIOS[0]!.setup(fake, api, deliver));
     await deliver(await SCENARIOS[1]!.setup(fake, api, deliver));
 
+    // The request budget: one governed pull request's events, at 50 ms per request.
+    const sendTimed = async (d: Delivery) => {
+      const status = await send(server, d);
+      return { status, answeredAt: performance.timeOrigin + performance.now() };
+    };
+    fake.latencyMs = 50;
+    process.stdout.write("request budget: the events of a governed pull request at 50 ms per request…\n");
+    const budget = await budgetEvents(fake, api, sendTimed, REPO);
+    for (const r of budget) {
+      progress(`${r.id}: ${r.measure.counted} counted (${r.measure.reads} reads, ${r.measure.writes} writes), answered in ${r.measure.answeredMs} ms`);
+      if (VERBOSE) process.stdout.write(`${r.measure.operations.map((o) => `      ${o}`).join("\n")}\n`);
+    }
+    const life = await typicalLife(fake, api, sendTimed, REPO);
+    fake.latencyMs = 0;
+    progress("/ping during the 20 MB lockfile event");
+    const lockfile = await SCENARIOS.find((s) => s.id === "ai-dependency-20mb-lock")!.setup(fake, api, deliver);
+    const ping = await pingDuring(server.url, fake, sendTimed, lockfile);
+    results.budget = { events: budget, typicalLife: life, pingDuringLockfile: ping };
+
     const perScenario: Array<Record<string, unknown>> = [];
-    for (const scenario of SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.id))) {
+    for (const scenario of SCENARIOS.filter((s) => (!ONLY || ONLY.includes(s.id)) && !BUDGET_ONLY)) {
       const row: Record<string, unknown> = { id: scenario.id, title: scenario.title };
       for (const latency of LATENCIES) {
         fake.latencyMs = 0;
@@ -272,7 +298,7 @@ async function main(): Promise<void> {
         fake.latencyMs = 0;
         row[`latency${latency}`] = { first: m, again };
         process.stdout.write(`  ${scenario.id} @${latency} ms: ${m.reads} reads, ${m.notModified} not modified, ${m.writes} writes, ${m.sequential} sequential, ${m.latencyMs} ms; again ${again.reads}/${again.writes}\n`);
-        if (VERBOSE) process.stdout.write(`${m.operations.map((o) => `      ${o}`).join("\n")}\n`);
+        if (VERBOSE) process.stdout.write(`${[...m.operations, "    again:", ...again.operations].map((o) => `      ${o}`).join("\n")}\n`);
       }
       perScenario.push(row);
     }
@@ -280,7 +306,7 @@ async function main(): Promise<void> {
 
     // Throughput: redeliveries of a governed PR's event (nothing changed, so reads only) through the real server.
     fake.latencyMs = 0;
-    if (!SKIP_THROUGHPUT) {
+    if (!SKIP_THROUGHPUT && !BUDGET_ONLY) {
     // One evaluation per pull request runs at a time (later deliveries for it wait): spread the load
     // over as many governed PRs as there are concurrent senders, as real traffic is.
     const edits: Delivery[] = [];
@@ -328,14 +354,34 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  progress("code detection: 3,000-file pull request, 500 source files, 20 using AI SDKs");
-  results.codeDetection = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "bench/code-detection.ts"], { cwd: ROOT, encoding: "utf8" }));
+  if (!BUDGET_ONLY) progress("code detection: 3,000-file pull request, 500 source files, 20 using AI SDKs");
+  if (!BUDGET_ONLY) results.codeDetection = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "bench/code-detection.ts"], { cwd: ROOT, encoding: "utf8" }));
   writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
 }
 
+function printBudget(results: Record<string, any>, lines: string[]): void {
+  const budget = results.budget as { events: BudgetRow[]; typicalLife: { events: number; counted: number; writes: number; graphqlPoints: number }; pingDuringLockfile: { samples: number; failures: number; p50: number; p99: number; max: number } } | undefined;
+  if (!budget) return;
+  lines.push("");
+  lines.push("| event | reads (404) | 304 | writes | after answer | GraphQL q/pts | seq RT | answered | events/h/installation |");
+  lines.push("|---|---|---|---|---|---|---|---|---|");
+  for (const { title, measure: m } of budget.events) {
+    const perHour = Math.floor(RATE_LIMIT_PER_HOUR / Math.max(1, m.counted));
+    lines.push(`| ${title} | ${m.reads} (${m.notFound}) | ${m.notModified} | ${m.writes} | ${m.deferred} | ${m.graphqlQueries}/${m.graphqlPoints} | ${m.sequential} | ${m.answeredMs} ms | ${perHour} |`);
+  }
+  const l = budget.typicalLife;
+  lines.push("");
+  lines.push(`one typical PR life (${l.events} events: opened, three pushes, a redelivery, a review, a comment): ${l.counted} counted requests (${l.writes} writes), ${l.graphqlPoints} GraphQL points`);
+  const p = budget.pingDuringLockfile;
+  lines.push(`/ping during the 20 MB lockfile event: p50 ${p.p50} ms, p99 ${p.p99} ms, max ${p.max} ms (${p.samples} pings, ${p.failures} failed)`);
+  lines.push("reads and writes count every REST request of the event at 50 ms per request, the work after the answer included");
+  lines.push("(label styling, the dashboard); 304s are free; events/h/installation: 5000 ÷ counted requests.");
+}
+
 function printTable(results: Record<string, any>): void {
   const lines: string[] = [];
+  printBudget(results, lines);
   lines.push("");
   lines.push(
     `${pad("scenario", 34)}${padL("reads", 6)}${padL("304", 5)}${padL("writes", 7)}${padL("seq RT", 7)}${padL("again r/w/304", 14)}${padL("latency 0ms", 12)}${padL("@50ms", 8)}${padL("events/h", 10)}`,

@@ -71,7 +71,7 @@ export function createApp(appSettings: AppSettings, options: AppOptions = {}) {
     on([...TRACKING_COMMENT_EVENTS], (context) => onTrackingComment(context, services));
 
     // The dashboard issue follows the evidence ledger's writes (debounced per repository).
-    services.evidenceEvents.on("dashboard", (change) => void scheduleDashboardUpdate(services, change.octokit, change.source, { log: app.log }));
+    services.evidenceEvents.on("dashboard", (change) => void scheduleDashboardUpdate(services, change.octokit, change.source, { log: app.log, ...(change.written ? { written: change.written } : {}) }));
 
     const minutes = settings.reconcileIntervalMinutes ?? DEFAULT_RECONCILE_MINUTES;
     if (options.reconcileOnStart && minutes > 0) startReconciler(app, services, minutes);

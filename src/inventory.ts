@@ -1,8 +1,9 @@
 import type { Policy } from "./config/policy.js";
-import { changedManifests, createMatcher, detectDependencyChanges, type ManifestTexts } from "./detect/dependencies.js";
+import { changedManifests, type ManifestTexts } from "./detect/dependencies.js";
 import type { AiChange, ChangedFile, DetectionProblem } from "./detect/types.js";
 import { createDetector } from "./pipeline.js";
 import { mapLimit } from "./util/concurrency.js";
+import { detectDependencyChangesOffThread } from "./workers/off-thread.js";
 import { Minimatch } from "minimatch";
 
 /**
@@ -59,11 +60,11 @@ export async function scanTree(source: TreeSource, policy: Policy, maxReads = MA
   const manifestTexts = new Map<string, ManifestTexts>(
     manifests.flatMap((m) => (texts.has(m.file.filename) ? [[m.file.filename, { head: texts.get(m.file.filename)! }] as const] : [])),
   );
-  const matcher = createMatcher(policy.detect.dependencies.extra, policy.detect.dependencies.ignore);
-  const dependencies = detectDependencyChanges(
+  // Large lockfiles are parsed on a worker thread: the server keeps answering meanwhile.
+  const dependencies = await detectDependencyChangesOffThread(
     manifests.filter((m) => manifestTexts.has(m.file.filename)),
     manifestTexts,
-    matcher,
+    policy.detect.dependencies,
     (p) => detector.systemFor(p),
     policy.detect.gate.includes("dependency"),
   );

@@ -1,6 +1,6 @@
 import { Minimatch } from "minimatch";
 import type { Policy, PolicyResult } from "./config/policy.js";
-import { changedManifests, createMatcher, detectDependencyChanges, type ManifestTexts } from "./detect/dependencies.js";
+import { changedManifests, type ManifestTexts } from "./detect/dependencies.js";
 import { createCodeDetector, MAX_CODE_FILES, type CodeInput } from "./detect/code/index.js";
 import { compileDetector, type DetectionOptions, type Detector, reportLoneDataText } from "./detect/detect.js";
 import { loadDetectionRules } from "./detect/rules.js";
@@ -14,6 +14,8 @@ import { gatherOversightFacts } from "./github/oversight-facts.js";
 import { gatherPolicyChange } from "./github/policy-change-facts.js";
 import { allChangedFiles, type PullRequestContext } from "./github/pull-request-context.js";
 import { mapLimit } from "./util/concurrency.js";
+import { detectDependencyChangesOffThread } from "./workers/off-thread.js";
+import type { DetectorCache } from "./process-caches.js";
 
 /** Files whose head content detection reads (DVC outs, LFS pointers without a patch), at most. */
 const MAX_SNIFFED_FILES = 100;
@@ -41,6 +43,21 @@ export function detectionOptions(policy: Policy): DetectionOptions {
 
 export function createDetector(policy: Policy): Detector {
   return compileDetector(loadDetectionRules(), detectionOptions(policy));
+}
+
+/**
+ * The policy's detector, compiled once per policy version: rules and globs are compiled on the
+ * first event that uses a policy and kept in `cache`, keyed by everything detection reads from it.
+ */
+export function cachedDetector(cache: DetectorCache | undefined, policy: Policy): Detector {
+  if (!cache) return createDetector(policy);
+  const options = detectionOptions(policy);
+  const key = JSON.stringify(options);
+  const kept = cache.get(key);
+  if (kept) return kept;
+  const detector = compileDetector(loadDetectionRules(), options);
+  cache.set(key, detector);
+  return detector;
 }
 
 export interface EvaluationHooks {
@@ -75,7 +92,7 @@ export async function evaluatePullRequest(ctx: PullRequestContext, hooks: Evalua
     return { policy, facts, gates: evaluateGates(policy, facts) };
   }
 
-  const detector = createDetector(policy.policy);
+  const detector = cachedDetector(ctx.detectors, policy.policy);
   const [{ changes, problems }, policyChange] = await Promise.all([
     detectChanges(ctx, policy.policy, detector, files),
     gatherPolicyChange(ctx, policy.policy, files),
@@ -159,9 +176,9 @@ async function detectDependencies(
     ]);
     texts.set(file.filename, { ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}) });
   });
-  const matcher = createMatcher(policy.detect.dependencies.extra, policy.detect.dependencies.ignore);
   const gated = policy.detect.gate.includes("dependency");
-  const result = detectDependencyChanges(selected, texts, matcher, (p) => detector.systemFor(p), gated);
+  // Large lockfiles are parsed on a worker thread: the server keeps answering meanwhile.
+  const result = await detectDependencyChangesOffThread(selected, texts, policy.detect.dependencies, (p) => detector.systemFor(p), gated);
   return { changes: result.changes, problems: [...problems, ...result.problems] };
 }
 

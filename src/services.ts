@@ -1,6 +1,7 @@
 import { createEvidenceEvents, type EvidenceEvents } from "./evidence/events.js";
 import type { LabelCache } from "./evidence/store.js";
 import { createIdentity, type Identity } from "./github/identity.js";
+import { createProcessCaches, type ProcessCaches } from "./process-caches.js";
 import type { AppSettings } from "./settings.js";
 import { createCoalescer, type Coalescer } from "./util/coalescer.js";
 import { KeyedMutex, type Locks } from "./util/keyed-mutex.js";
@@ -30,6 +31,8 @@ export interface Services {
   readonly evidenceEvents: EvidenceEvents;
   /** Debounced background work keyed by name (the dashboard's rebuilds). */
   readonly background: Coalescer;
+  /** Compiled detection rules and the dashboards' last rebuilds. */
+  readonly caches: ProcessCaches;
 }
 
 
@@ -61,5 +64,6 @@ export function createServices(settings: AppSettings = {}, overrides: ServiceOve
     labels: overrides.labels ?? createLabelCache(),
     evidenceEvents: createEvidenceEvents(),
     background: createCoalescer(),
+    caches: createProcessCaches(),
   };
 }

@@ -1,4 +1,5 @@
 import type { GitHub } from "../github/pull-request-context.js";
+import type { EvidenceIssue } from "./store.js";
 
 /**
  * A small hook on the evidence ledger's write path: the ledger reports that a record changed
@@ -13,6 +14,12 @@ export interface EvidenceChanged {
   /** The evidence repository the record lives in. */
   evidence: { owner: string; repo: string };
   action: string;
+  /**
+   * The record's issue as written, when the change is one open record created or updated: a view
+   * can apply it without listing every record again. Absent for changes that touch more (a
+   * finalisation relinks the chain), which call for a rebuild.
+   */
+  written?: EvidenceIssue;
 }
 
 export type EvidenceListener = (change: EvidenceChanged) => void;

@@ -1,3 +1,4 @@
+import type { Coalescer } from "../util/coalescer.js";
 import type { PolicyResult } from "../config/policy.js";
 import { CHECK_NAMES, GATE_IDS, type GateResult } from "../gates/types.js";
 import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext, type PullRequestRef } from "../github/pull-request-context.js";
@@ -25,6 +26,8 @@ export interface EvidenceServices {
   identity: Identity;
   labels: LabelCache;
   evidenceEvents: EvidenceEvents;
+  /** Where label upkeep runs, after the event that asked for it. */
+  background: Coalescer;
 }
 
 function evidenceRepo(policy: OkPolicy, pull: { owner: string; repo: string }): RepoRef {
@@ -110,7 +113,15 @@ export async function recordOpenEvidence(services: EvidenceServices, octokit: Gi
     known,
     known && early && sameRepo(early.repo, ledger.repo) ? early.listing : undefined,
   );
-  if (result.action !== "unchanged" && result.action !== "skipped") services.evidenceEvents.emit({ octokit, source: { owner: ctx.pull.owner, repo: ctx.pull.repo }, evidence: ledger.repo, action: result.action });
+  if (result.action !== "unchanged" && result.action !== "skipped") {
+    services.evidenceEvents.emit({
+      octokit,
+      source: { owner: ctx.pull.owner, repo: ctx.pull.repo },
+      evidence: ledger.repo,
+      action: result.action,
+      ...(result.action === "created" || result.action === "updated" ? { written: result.written } : {}),
+    });
+  }
   return result;
 }
 

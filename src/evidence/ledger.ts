@@ -69,7 +69,8 @@ export interface Ledger {
 export type RecordInputWithoutRound = Omit<RecordInput, "round">;
 
 export type UpsertResult =
-  | { action: "created" | "updated" | "unchanged"; issue: number; id: string }
+  | { action: "created" | "updated"; issue: number; id: string; /** The record's issue as GitHub returned it after the write. */ written: EvidenceIssue }
+  | { action: "unchanged"; issue: number; id: string }
   /** A late event for a pull request that is no longer open: its record is the closing one's business. */
   | { action: "skipped"; id: string }
   | { action: "duplicate-closed"; issue: number; id: string; duplicates: number[] };
@@ -142,6 +143,18 @@ function withOtherLabels(issue: EvidenceIssue | undefined, labels: string[]): st
 
 function unchanged(issue: EvidenceIssue, r: Rendered): boolean {
   return issue.body === r.body && issue.title === r.title && sameLabels(issue.labels.filter(ownLabel), r.labels);
+}
+
+/**
+ * A push that moved the head and changed nothing else the record says: the open record keeps the
+ * head it names (the record of the last change in governance state); its final state, with the
+ * final head, is written when the pull request is merged or closed.
+ */
+function onlyHeadMoved(current: PullRecord, input: RecordInputWithoutRound, rendered: Rendered, correctiveAction: CorrectiveAction | undefined): boolean {
+  const recordedHead = current.record?.pullRequest.headSha;
+  if (!recordedHead || recordedHead === input.pull.headSha || current.issue.title !== rendered.title) return false;
+  const atRecordedHead = buildRecord({ ...input, pull: { ...input.pull, headSha: recordedHead }, round: current.round, ...(correctiveAction ? { correctiveAction } : {}) });
+  return unchanged(current.issue, render(atRecordedHead));
 }
 
 /** An issue of the store that holds a record of the given pull request. */
@@ -277,14 +290,14 @@ export async function upsertOpenRecord(
       // The lower number is the record; the next event after the race closes the other (no extra read).
       const duplicates = await closeDuplicates(ledger, records, current.id);
       const r = render(record);
-      if (unchanged(current.issue, r)) {
+      if (unchanged(current.issue, r) || onlyHeadMoved(current, input, r, correctiveAction)) {
         return duplicates.length > 0
           ? { action: "duplicate-closed", issue: current.issue.number, id: record.id, duplicates }
           : { action: "unchanged", issue: current.issue.number, id: record.id };
       }
       await ledger.store.ensureLabels(ledger.repo, recordLabels(record, controlTitle));
-      await ledger.store.update(ledger.repo, current.issue.number, { ...r, labels: withOtherLabels(current.issue, r.labels) });
-      return { action: "updated", issue: current.issue.number, id: record.id };
+      const written = await ledger.store.update(ledger.repo, current.issue.number, { ...r, labels: withOtherLabels(current.issue, r.labels) });
+      return { action: "updated", issue: current.issue.number, id: record.id, written };
     }
 
     // None open: a finalised earlier round (the pull request was reopened) decides the round. A
@@ -305,7 +318,7 @@ export async function upsertOpenRecord(
     // Within this process the record lock rules out a twin. A replica creating the same record at
     // the same moment leaves two open issues; the next event of the pull request (or its
     // finalisation) closes the newer one, so no listing is spent here on every new record.
-    return { action: "created", issue: created.number, id: record.id };
+    return { action: "created", issue: created.number, id: record.id, written: created };
   });
 }
 

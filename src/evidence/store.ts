@@ -1,5 +1,6 @@
 import type { Identity } from "../github/identity.js";
 import type { GitHub } from "../github/pull-request-context.js";
+import type { Coalescer } from "../util/coalescer.js";
 import { EVIDENCE_LABEL, type LabelSpec } from "./record.js";
 
 /**
@@ -55,7 +56,10 @@ export interface EvidenceStore {
   create(repo: RepoRef, write: Required<Pick<IssueWrite, "title" | "body" | "labels">>): Promise<EvidenceIssue>;
   /** One content-creating request: body, title, labels and state together. */
   update(repo: RepoRef, number: number, write: IssueWrite): Promise<EvidenceIssue>;
-  /** Make sure the labels exist with their colour and description (created once per repository). */
+  /**
+   * Make sure the labels exist with their colour and description (once per repository). Does not
+   * wait: the write naming them creates any that are missing, and the upkeep styles them after.
+   */
   ensureLabels(repo: RepoRef, labels: LabelSpec[]): Promise<void>;
   /**
    * Take a lock shared by every replica: creating a label is atomic (a second create fails with
@@ -110,6 +114,8 @@ export interface LabelCache {
 export interface GitHubStoreServices {
   identity: Identity;
   labels: LabelCache;
+  /** Where label upkeep runs, after the event that asked for it. */
+  background: Coalescer;
 }
 
 export function createGitHubStore(octokit: GitHub, services: GitHubStoreServices): EvidenceStore {
@@ -164,23 +170,16 @@ export function createGitHubStore(octokit: GitHub, services: GitHubStoreServices
 
     async ensureLabels(repo, labels) {
       const key = repoKey(repo);
-      let known = await services.labels.get(key);
-      if (known && labels.every((l) => known!.has(l.name.toLowerCase()))) return;
-      if (!known) {
-        const existing = await octokit.paginate(octokit.rest.issues.listLabelsForRepo, { owner: repo.owner, repo: repo.repo, per_page: 100 });
-        known = new Set(existing.map((l) => l.name.toLowerCase()));
-        await services.labels.add(key, known);
-      }
-      for (const l of labels) {
-        if (known.has(l.name.toLowerCase())) continue;
-        try {
-          await octokit.rest.issues.createLabel({ owner: repo.owner, repo: repo.repo, name: l.name, color: l.color, description: l.description });
-        } catch (error) {
-          // Another delivery or replica created it first: that is fine.
-          if ((error as { status?: number }).status !== 422) throw error;
-        }
-        await services.labels.add(key, [l.name.toLowerCase()]);
-      }
+      const known = await services.labels.get(key);
+      if (known && labels.every((l) => known.has(l.name.toLowerCase()))) return;
+      // Never awaited by the event: the issue write that follows applies the labels by name (GitHub
+      // creates one that is missing), and their colour and description are set after the event,
+      // once the write has created them, so no paced label write ever holds up a webhook.
+      void services.background.schedule(`labels:${key}`, LABEL_UPKEEP_DELAY_MS, {
+        state: labels,
+        combine: (pending, newer) => [...pending, ...newer.filter((l) => !pending.some((p) => p.name.toLowerCase() === l.name.toLowerCase()))],
+        run: (wanted) => upkeepLabels(octokit, repo, wanted, services.labels),
+      });
     },
 
     async tryLock(repo, name, holder, ttlMs) {
@@ -214,6 +213,44 @@ export function createGitHubStore(octokit: GitHub, services: GitHubStoreServices
     },
   };
 }
+
+/**
+ * Create the labels a repository lacks with their colour and description, and give those GitHub
+ * created on the fly (grey, no description) theirs; a label someone styled is left alone.
+ */
+async function upkeepLabels(octokit: GitHub, repo: RepoRef, labels: LabelSpec[], cache: LabelCache): Promise<void> {
+  const key = repoKey(repo);
+  const before = await cache.get(key);
+  const wanted = labels.filter((l) => !before?.has(l.name.toLowerCase()));
+  if (wanted.length === 0) return;
+  const existing = new Map(
+    (await octokit.paginate(octokit.rest.issues.listLabelsForRepo, { owner: repo.owner, repo: repo.repo, per_page: 100 })).map((l) => [l.name.toLowerCase(), l]),
+  );
+  const styled = [...existing.values()].filter((l) => l.color !== AUTO_CREATED_COLOR || l.description).map((l) => l.name.toLowerCase());
+  await cache.add(key, styled);
+  const known = new Set(styled);
+  const style = (l: LabelSpec) => octokit.rest.issues.updateLabel({ owner: repo.owner, repo: repo.repo, name: l.name, color: l.color, description: l.description });
+  for (const l of wanted) {
+    if (known.has(l.name.toLowerCase())) continue;
+    if (existing.has(l.name.toLowerCase())) await style(l);
+    else {
+      try {
+        await octokit.rest.issues.createLabel({ owner: repo.owner, repo: repo.repo, name: l.name, color: l.color, description: l.description });
+      } catch (error) {
+        // An issue write or another replica created it first: style it.
+        if (statusOf(error) !== 422) throw error;
+        await style(l);
+      }
+    }
+    await cache.add(key, [l.name.toLowerCase()]);
+  }
+}
+
+/** How long label upkeep waits for the issue write that asked for it. */
+const LABEL_UPKEEP_DELAY_MS = 1000;
+
+/** GitHub's look of a label it created because an issue write named it: grey, without a description. */
+const AUTO_CREATED_COLOR = "ededed";
 
 const LOCK_RE = /^locked until (\S+) by (\S+)$/;
 

@@ -79,7 +79,7 @@ export class ConditionalCache {
 /** Headers of a fresh 304 that describe the request rather than the resource: they replace the kept ones. */
 const FRESH = /^(x-ratelimit-|x-github-request-id$|date$)/i;
 
-function urlOf(input: Parameters<typeof fetch>[0]): string {
+export function urlOf(input: Parameters<typeof fetch>[0]): string {
   return typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
 }
 
@@ -115,7 +115,7 @@ export function conditionalFetch(cache: ConditionalCache, base: typeof fetch): t
 }
 
 /** A made Response has no URL; Octokit reads it (pagination, errors), so give it the request's. */
-function withUrl(response: Response, url: string): Response {
+export function withUrl(response: Response, url: string): Response {
   Object.defineProperty(response, "url", { value: url });
   return response;
 }

@@ -1,5 +1,7 @@
 import { ProbotOctokit } from "probot";
+import { createHash } from "node:crypto";
 import { ConditionalCache, conditionalFetch } from "./conditional-cache.js";
+import { DEFAULT_SHA_CACHE_LIMITS, ShaCache, shaCachedFetch } from "./sha-cache.js";
 
 /**
  * How aims-bot talks to GitHub under load and faults. Probot 14's own throttle options retry a
@@ -37,6 +39,11 @@ export interface OctokitSettings {
   contentIntervalMs: number;
   /** Revalidate GETs with ETags and serve unchanged answers from memory (`AIMS_HTTP_CACHE=off` turns it off). */
   conditionalCache: boolean;
+  /**
+   * Bytes kept of answers fixed by a commit SHA (contents at a SHA, compares, trees), asked once and
+   * never again (`AIMS_SHA_CACHE_MB`, default 96; 0 turns it off).
+   */
+  shaCacheBytes: number;
 }
 
 export const DEFAULT_OCTOKIT_SETTINGS: OctokitSettings = {
@@ -48,6 +55,7 @@ export const DEFAULT_OCTOKIT_SETTINGS: OctokitSettings = {
   writePacing: true,
   contentIntervalMs: 1000,
   conditionalCache: true,
+  shaCacheBytes: DEFAULT_SHA_CACHE_LIMITS.maxBytes,
 };
 
 function numberFrom(value: string | undefined, fallback: number, min = 0): number {
@@ -68,6 +76,7 @@ export function octokitSettingsFromEnv(env: NodeJS.ProcessEnv): OctokitSettings 
     contentIntervalMs: numberFrom(env.AIMS_CONTENT_INTERVAL_MS, d.contentIntervalMs),
     writePacing: !/^(off|false|0|no)$/i.test(env.AIMS_WRITE_PACING ?? ""),
     conditionalCache: !/^(off|false|0|no)$/i.test(env.AIMS_HTTP_CACHE ?? ""),
+    shaCacheBytes: Math.round(numberFrom(env.AIMS_SHA_CACHE_MB, d.shaCacheBytes / 1048576) * 1048576),
   };
 }
 
@@ -167,12 +176,27 @@ export function pacedFetch(contentQueues: ContentQueues, key: string, intervalMs
 }
 
 /**
+ * Who reads, for the content-addressed cache: the installation, or a hash of a plain token. The
+ * app's own client (JWT) shares one key: it reads no repository contents.
+ */
+function readerOf(options: Record<string, any>): string {
+  const installation = options.auth?.installationId;
+  if (installation !== undefined) return `installation:${installation}`;
+  const token = typeof options.auth === "string" ? options.auth : typeof options.auth?.token === "string" ? options.auth.token : "";
+  return token ? `token:${createHash("sha256").update(token).digest("hex").slice(0, 32)}` : "app";
+}
+
+/**
  * ProbotOctokit with aims-bot's throttle and retry options. It is applied after Probot's own
  * defaults (the function form of `defaults`), so it wins over Probot's non-retrying secondary-limit
  * handler both for the app client and for every installation client Probot derives from it.
  * An explicit `throttle: { enabled: false }` or `retry: { enabled: false }` (tests) is kept.
  */
-export function createAimsOctokit(settings: OctokitSettings = DEFAULT_OCTOKIT_SETTINGS, cache: ConditionalCache = new ConditionalCache()): typeof ProbotOctokit {
+export function createAimsOctokit(
+  settings: OctokitSettings = DEFAULT_OCTOKIT_SETTINGS,
+  cache: ConditionalCache = new ConditionalCache(),
+  shaCache: ShaCache = new ShaCache({ ...DEFAULT_SHA_CACHE_LIMITS, maxBytes: settings.shaCacheBytes ?? DEFAULT_SHA_CACHE_LIMITS.maxBytes }),
+): typeof ProbotOctokit {
   // One content queue per installation for every client made from this class (one per process).
   const contentQueues: ContentQueues = new Map();
   return ProbotOctokit.defaults((options: Record<string, any>) => {
@@ -184,9 +208,14 @@ export function createAimsOctokit(settings: OctokitSettings = DEFAULT_OCTOKIT_SE
     const base: typeof fetch = request.aimsBaseFetch ?? request.fetch ?? fetch;
     const key = String(options.auth?.installationId ?? "app");
     const revalidating = (f: typeof fetch): typeof fetch => (settings.conditionalCache ? conditionalFetch(cache, f) : f);
+    const contentAddressed = (f: typeof fetch): typeof fetch => (settings.shaCacheBytes > 0 ? shaCachedFetch(shaCache, readerOf(options), f) : f);
     return {
       ...options,
-      request: { ...request, aimsBaseFetch: base, fetch: revalidating(pacedFetch(contentQueues, key, settings.contentIntervalMs, fetchWithTimeout(settings.requestTimeoutMs, base))) },
+      request: {
+        ...request,
+        aimsBaseFetch: base,
+        fetch: contentAddressed(revalidating(pacedFetch(contentQueues, key, settings.contentIntervalMs, fetchWithTimeout(settings.requestTimeoutMs, base)))),
+      },
       retry:
         retry.enabled === false
           ? retry

@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import type { DetectorCache } from "../process-caches.js";
 import { loadPolicy, type ConfigReader, type PolicyResult } from "../config/policy.js";
 import type { ChangedFile, FileStatus } from "../detect/types.js";
 import { mapLimit } from "../util/concurrency.js";
@@ -156,6 +157,8 @@ export interface PullRequestContext {
    * `complete` is false when GitHub cut a tree short (`truncated`): then the list cannot be trusted.
    */
   treeChanges(): Promise<{ files: ChangedFile[]; complete: boolean }>;
+  /** Compiled detectors kept by the process, by policy version; absent: compiled per evaluation. */
+  readonly detectors?: DetectorCache;
 }
 
 /**
@@ -335,6 +338,8 @@ export interface ContextServices {
   settings: { appId?: number };
   /** The app's own comments are recognised by its bot login. */
   identity: Identity;
+  /** The process's caches, when it keeps them (compiled detectors). */
+  caches?: { detectors: DetectorCache };
 }
 
 export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, services: ContextServices): PullRequestContext {
@@ -357,6 +362,7 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
 
   return {
     pull,
+    ...(services.caches ? { detectors: services.caches.detectors } : {}),
     files: memo(async () => {
       const raw = await listPullFiles(octokit, pull);
       const files = raw.map(toChangedFile);

@@ -10,6 +10,10 @@ import { readCorrectiveActions, readEvidenceEntries, type Repo } from "../github
 import { contentReader, type GitHub } from "../github/pull-request-context.js";
 import { dashboardTitle, renderDashboard } from "../render/dashboard.js";
 import type { Services } from "../services.js";
+import type { EvidenceEntry } from "../evidence/query.js";
+import { parseRecordBody } from "../evidence/record.js";
+import type { EvidenceIssue } from "../evidence/store.js";
+import { webUrl } from "../evidence/index.js";
 
 /**
  * The dashboard issue of a source repository, rebuilt from the evidence records after they
@@ -24,30 +28,99 @@ export interface DashboardLog {
   warn(obj: object, msg: string): void;
 }
 
-/** Rebuild and write (when changed) the dashboard of `source`. Undefined when evidence is off or the policy cannot be read. */
-export async function updateDashboard(services: Services, octokit: GitHub, source: Repo, now = services.now(), options: { onlyIfOpen?: boolean } = {}): Promise<DashboardResult | undefined> {
+/** A dashboard is rebuilt from every record at least this often, whatever changes were applied to it. */
+export const DASHBOARD_REBUILD_MS = 60 * 60 * 1000;
+
+/**
+ * What the last rebuild of a dashboard read and wrote: a change to one record is applied to it
+ * instead of listing every record again (one more page per 100 records, on every change).
+ */
+export interface DashboardSnapshot {
+  evidence: Repo;
+  bot: string;
+  entries: EvidenceEntry[];
+  correctiveActions: Map<number, "open" | "closed">;
+  unregistered?: UnregisteredAi;
+  issue: number;
+  title: string;
+  body: string;
+  takenAt: number;
+}
+
+const snapshotKey = (octokit: GitHub, source: Repo) => `${webUrl(octokit)}\u0000${source.owner}/${source.repo}`.toLowerCase();
+const sameRepo = (a: Repo, b: Repo) => `${a.owner}/${a.repo}`.toLowerCase() === `${b.owner}/${b.repo}`.toLowerCase();
+
+/** The entries with the written record issues applied: replaced, added, or dropped when closed as a duplicate. */
+export function applyWrittenRecords(entries: readonly EvidenceEntry[], written: readonly EvidenceIssue[], bot: string): EvidenceEntry[] | undefined {
+  const byIssue = new Map(entries.map((e) => [e.issue, e]));
+  for (const issue of written) {
+    if (issue.author.toLowerCase() !== bot.toLowerCase()) return undefined;
+    const parsed = parseRecordBody(issue.body);
+    byIssue.delete(issue.number);
+    if (!parsed.ok || (issue.state === "closed" && issue.stateReason === "duplicate")) continue;
+    byIssue.set(issue.number, { issue: issue.number, url: issue.htmlUrl, createdAt: issue.createdAt, record: parsed.record });
+  }
+  return [...byIssue.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.issue - b.issue);
+}
+
+/**
+ * Rebuild and write (when changed) the dashboard of `source`. With `written` (the record issues
+ * changed since the last update) and a recent snapshot, the change is applied to the snapshot: no
+ * listing, and no write when the dashboard reads the same. Undefined when evidence is off or the
+ * policy cannot be read.
+ */
+export async function updateDashboard(
+  services: Services,
+  octokit: GitHub,
+  source: Repo,
+  now = services.now(),
+  options: { onlyIfOpen?: boolean; written?: readonly EvidenceIssue[] } = {},
+): Promise<DashboardResult | undefined> {
   const { settings } = services;
   // The default branch's policy: its controls.exclude and evidence repository.
   const policy = await loadPolicy(contentReader(octokit), { owner: source.owner, repo: source.repo, baseRef: "" });
   if (!policy.ok || !policy.policy.evidence.enabled) return undefined;
   const configured = policy.policy.evidence.repository?.split("/");
   const evidence: Repo = configured ? { owner: configured[0]!, repo: configured[1]! } : source;
+  const name = `${source.owner}/${source.repo}`;
+  const dashboards = services.caches.dashboards;
+  const key = snapshotKey(octokit, source);
+  const kept = dashboards.get(key);
+  const render = (parts: Pick<DashboardSnapshot, "entries" | "correctiveActions" | "unregistered">) => {
+    const model = dashboardModel({
+      source: name,
+      entries: parts.entries,
+      catalogue: loadCatalogue(),
+      exclusions: policy.policy.controls.exclude,
+      now,
+      evidenceRepo: `${evidence.owner}/${evidence.repo}`,
+      ...(settings.signer ? { signer: settings.signer } : {}),
+      correctiveActions: parts.correctiveActions,
+    });
+    if (parts.unregistered) model.unregistered = parts.unregistered;
+    return { source: name, title: dashboardTitle(name), body: renderDashboard(model) };
+  };
+
+  const applied =
+    kept && options.written?.length && !options.onlyIfOpen && now - kept.takenAt < DASHBOARD_REBUILD_MS && sameRepo(kept.evidence, evidence) && (kept.unregistered !== undefined) === (settings.dashboardInventory !== false)
+      ? applyWrittenRecords(kept.entries, options.written, kept.bot)
+      : undefined;
+  if (kept && applied) {
+    const write = render({ ...kept, entries: applied });
+    dashboards.set(key, { ...kept, entries: applied, title: write.title, body: write.body });
+    if (write.body === kept.body && write.title === kept.title) return { action: "unchanged", issue: kept.issue, closedDuplicates: [] };
+    await octokit.rest.issues.update({ owner: evidence.owner, repo: evidence.repo, issue_number: kept.issue, title: write.title, body: write.body });
+    return { action: "updated", issue: kept.issue, closedDuplicates: [] };
+  }
+
   const bot = await services.identity.botLogin(octokit);
   const entries = await readEvidenceEntries(octokit, evidence, bot);
-  const name = `${source.owner}/${source.repo}`;
-  const model = dashboardModel({
-    source: name,
-    entries,
-    catalogue: loadCatalogue(),
-    exclusions: policy.policy.controls.exclude,
-    now,
-    evidenceRepo: `${evidence.owner}/${evidence.repo}`,
-    ...(settings.signer ? { signer: settings.signer } : {}),
-    correctiveActions: await readCorrectiveActions(octokit, evidence, bot),
-  });
-  if (settings.dashboardInventory !== false) model.unregistered = await unregisteredAi(octokit, source, policy.policy);
-  const write = { source: name, title: dashboardTitle(name), body: renderDashboard(model) };
-  return options.onlyIfOpen ? ensureDashboard(octokit, evidence, bot, write, { onlyIfOpen: true }) : ensureDashboard(octokit, evidence, bot, write);
+  const correctiveActions = await readCorrectiveActions(octokit, evidence, bot);
+  const unregistered = settings.dashboardInventory !== false ? await unregisteredAi(octokit, source, policy.policy) : undefined;
+  const write = render({ entries, correctiveActions, ...(unregistered ? { unregistered } : {}) });
+  const result = options.onlyIfOpen ? await ensureDashboard(octokit, evidence, bot, write, { onlyIfOpen: true }) : await ensureDashboard(octokit, evidence, bot, write);
+  if (result) dashboards.set(key, { evidence, bot, entries, correctiveActions, ...(unregistered ? { unregistered } : {}), issue: result.issue, title: write.title, body: write.body, takenAt: now });
+  return result;
 }
 
 /** Files read per scan of the default branch (manifests, LFS and DVC pointers), at most. */
@@ -80,18 +153,20 @@ export function scheduleDashboardUpdate(
   services: Services,
   octokit: GitHub,
   source: Repo,
-  options: { delayMs?: number; log?: DashboardLog; onlyIfOpen?: boolean } = {},
+  options: { delayMs?: number; log?: DashboardLog; onlyIfOpen?: boolean; written?: EvidenceIssue } = {},
 ): Promise<void> {
   const delayMs = options.delayMs ?? services.settings.dashboardDebounceMs;
   if (delayMs === undefined) return Promise.resolve();
   const key = `${source.owner}/${source.repo}`.toLowerCase();
   return services.background.schedule(`dashboard:${key}`, delayMs, {
-    state: { onlyIfOpen: options.onlyIfOpen === true },
+    // `written`: the record issues written since the last update, applied to its snapshot; absent
+    // once any request asks for a rebuild (a push, a finalised record).
+    state: { onlyIfOpen: options.onlyIfOpen === true, written: options.written ? [options.written] : undefined } as { onlyIfOpen: boolean; written: EvidenceIssue[] | undefined },
     // Any request that may create the dashboard (an evidence change) wins over refresh-only ones.
-    combine: (pending, newer) => ({ onlyIfOpen: pending.onlyIfOpen && newer.onlyIfOpen }),
-    run: async ({ onlyIfOpen }) => {
+    combine: (pending, newer) => ({ onlyIfOpen: pending.onlyIfOpen && newer.onlyIfOpen, written: pending.written && newer.written ? [...pending.written, ...newer.written] : undefined }),
+    run: async ({ onlyIfOpen, written }) => {
       try {
-        const result = await updateDashboard(services, octokit, source, services.now(), { onlyIfOpen });
+        const result = await updateDashboard(services, octokit, source, services.now(), { onlyIfOpen, ...(written ? { written } : {}) });
         if (result && result.action !== "unchanged") options.log?.info({ source: key, issue: result.issue, action: result.action, duplicates: result.closedDuplicates }, "governance dashboard updated");
       } catch (error) {
         options.log?.warn({ err: error, source: key }, "governance dashboard not updated; the next evidence change retries");

@@ -3,11 +3,13 @@ import { AIMS_VERSION } from "../../src/version.js";
 import { loadCatalogue } from "../../src/controls/catalogue.js";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
-import type { Probot } from "probot";
+import { Probot as ProbotClass, type Probot } from "probot";
 import { parseRecordBody, recordLabels, renderRecordBody, type EvidenceRecord } from "../../src/evidence/record.js";
+import { createServices, type Services } from "../../src/services.js";
+import { createApp } from "../../src/app.js";
 import { verifyChain } from "../../src/evidence/verify.js";
 import { recordAndValidateNock } from "../support/openapi.js";
-import { createTestProbot, webhookExample } from "../support/probot-app.js";
+import { TEST_APP_ID, TestOctokit, testPrivateKey, webhookExample } from "../support/probot-app.js";
 import { sealedRecord } from "../support/evidence.js";
 
 const API = "https://api.github.com";
@@ -271,12 +273,16 @@ const PASSING = [
 
 describe("evidence records through pull_request events", () => {
   let probot: Probot;
+  let services: Services;
   let recorder: ReturnType<typeof recordAndValidateNock>;
 
   beforeEach(async () => {
     nock.disableNetConnect();
     recorder = recordAndValidateNock();
-    probot = await createTestProbot();
+    // The app's services are the test's: label upkeep runs in their background after each event.
+    services = createServices({ appId: TEST_APP_ID, appSlug: "aims-bot", trustWebhookPayloads: true });
+    probot = new ProbotClass({ appId: TEST_APP_ID, privateKey: testPrivateKey(), logLevel: "fatal", Octokit: TestOctokit });
+    await probot.load(createApp(services.settings, { services }), { cwd: process.cwd(), addHandler: () => {} });
   });
 
   afterEach(() => {
@@ -300,7 +306,9 @@ describe("evidence records through pull_request events", () => {
       ["aims/impact-assessment", "action_required"],
       ["aims/human-oversight", "action_required"],
     ]);
-    // Labels were created with descriptions, and the record is found by the list endpoint, never search.
+    // Labels were created with descriptions after the event (never paced inside it), and the record
+    // is found by the list endpoint, never search.
+    await services.background.flush();
     const labelPosts = writes.filter((w) => w.path.endsWith("/labels"));
     expect(labelPosts.map((w) => w.body.name)).toContain("ai-system:recommender");
     for (const l of labelPosts) expect(l.body.description.length).toBeGreaterThan(10);
@@ -339,6 +347,7 @@ describe("evidence records through pull_request events", () => {
   it("writes nothing when the record would not change", async () => {
     mockGitHub({ files: [MODEL] });
     await probot.receive(prEvent("opened"));
+    await services.background.flush();
     const existing = issues;
     nock.cleanAll();
     mockGitHub({ files: [MODEL], issues: existing });

@@ -12,6 +12,7 @@ const SETTINGS: OctokitSettings = {
   writePacing: false,
   contentIntervalMs: 0,
   conditionalCache: false,
+  shaCacheBytes: 0,
 };
 
 const secondary = (retryAfter = "1"): FaultResult => ({

@@ -2295,6 +2295,22 @@ export class FakeGitHub {
       if (!repo.labels.has(lower(ctx.params.name ?? ""))) throw new HttpError(404, "Not Found");
       return { status: 200, body: this.labelJson(repo, ctx.params.name ?? "") };
     });
+    // ---- Request budget: restyling a label (issues.updateLabel) ----
+    this.route("PATCH /repos/{owner}/{repo}/labels/{name}", (ctx) => {
+      const repo = this.repoOf(ctx);
+      this.writer(ctx);
+      const label = repo.labels.get(lower(ctx.params.name ?? ""));
+      if (!label) throw new HttpError(404, "Not Found");
+      this.tooLong("description", ctx.body.description, 100, "Label");
+      if (ctx.body.color !== undefined) {
+        const color = String(ctx.body.color).replace(/^#/, "");
+        if (!/^[0-9a-f]{6}$/i.test(color)) throw new HttpError(422, "Validation Failed", { errors: [{ resource: "Label", code: "invalid", field: "color" }] });
+        label.color = color;
+      }
+      if (ctx.body.description !== undefined) label.description = typeof ctx.body.description === "string" ? ctx.body.description : null;
+      return { status: 200, body: this.labelJson(repo, label.name) };
+    });
+    // ---- end request budget ----
     this.route("DELETE /repos/{owner}/{repo}/labels/{name}", (ctx) => {
       const repo = this.repoOf(ctx);
       this.writer(ctx);

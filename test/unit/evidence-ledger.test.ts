@@ -131,6 +131,24 @@ describe("evidence ledger", () => {
     expect(store.writes.map((w) => w.kind)).toEqual(["create", "update"]);
   });
 
+  it("leaves the open record alone when a push only moved the head, and writes the final head at merge", async () => {
+    const store = new MemoryStore();
+    const ledger = { store, repo: REPO, locks: new KeyedMutex() };
+    const moved = (i: ReturnType<typeof input>, headSha: string) => ({ ...i, pull: { ...i.pull, headSha }, facts: { ...i.facts, headSha } });
+    const next = "d".repeat(40);
+    await upsertOpenRecord(ledger, input(1));
+    expect(await upsertOpenRecord(ledger, moved(input(1), next))).toMatchObject({ action: "unchanged", issue: 1 });
+    expect(store.writes.map((w) => w.kind)).toEqual(["create"]);
+    expect(recordOf(store.issues[0]!).pullRequest.headSha).toBe(HEAD);
+    // A push that changes a gate is written, with its head.
+    expect(await upsertOpenRecord(ledger, moved(input(1, "open", "success"), next))).toMatchObject({ action: "updated", issue: 1 });
+    expect(recordOf(store.issues[0]!).pullRequest.headSha).toBe(next);
+    // The final record names the final head, whatever the open one said.
+    const last = "e".repeat(40);
+    await finaliseRecord(ledger, moved(input(1, "merged", "success"), last));
+    expect(recordOf(store.issues[0]!)).toMatchObject({ state: "merged", pullRequest: { headSha: last } });
+  });
+
   it("keeps labels people added to a record when it updates and finalises it", async () => {
     const store = new MemoryStore();
     const ledger = { store, repo: REPO, locks: new KeyedMutex() };

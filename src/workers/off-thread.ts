@@ -1,0 +1,82 @@
+import { Worker } from "node:worker_threads";
+import type { ExtraPackage } from "../config/schema.js";
+import { changedManifests, createMatcher, detectDependencyChanges, type ManifestFile, type ManifestTexts } from "../detect/dependencies.js";
+import type { AiChange, ChangedFile, DetectionProblem } from "../detect/types.js";
+
+/** Manifest text above this many characters in all is parsed on a worker thread. */
+export const OFF_THREAD_CHARS = 1024 * 1024;
+
+const utf8 = new TextEncoder();
+
+/** Both sides of a manifest as UTF-8 bytes. */
+export interface EncodedTexts {
+  base?: Uint8Array;
+  head?: Uint8Array;
+}
+
+/** What the worker needs: plain data only (functions do not cross threads). */
+export interface DependencyJob {
+  files: ChangedFile[];
+  texts: Map<string, EncodedTexts>;
+  extra: ExtraPackage[];
+  ignore: string[];
+  /** The system of every manifest path (new and previous names). */
+  systems: Record<string, string>;
+  unknownSystem: string;
+  gated: boolean;
+}
+
+type Result = { changes: AiChange[]; problems: DetectionProblem[] };
+
+/** The built worker next to this module; absent when running from TypeScript sources (tests, tsx). */
+const WORKER = import.meta.url.endsWith(".js") ? new URL("./dependency-changes.js", import.meta.url) : undefined;
+
+/**
+ * detectDependencyChanges, on a worker thread when the texts are large and the worker is built;
+ * in this thread otherwise. Same inputs, same result.
+ */
+export async function detectDependencyChangesOffThread(
+  manifests: ManifestFile[],
+  texts: ReadonlyMap<string, ManifestTexts>,
+  packages: { extra: ExtraPackage[]; ignore: string[] },
+  systemFor: (path: string) => string,
+  gated: boolean,
+  options: { minChars?: number } = {},
+): Promise<Result> {
+  let chars = 0;
+  for (const t of texts.values()) chars += (t.base?.length ?? 0) + (t.head?.length ?? 0);
+  if (!WORKER || chars < (options.minChars ?? OFF_THREAD_CHARS)) {
+    return detectDependencyChanges(manifests, texts, createMatcher(packages.extra, packages.ignore), systemFor, gated);
+  }
+  const files = manifests.map((m) => m.file);
+  const systems: Record<string, string> = {};
+  for (const f of files) for (const p of [f.filename, ...(f.previousFilename ? [f.previousFilename] : [])]) systems[p] = systemFor(p);
+  // Same manifests on both sides of the thread: the worker finds each file's manager again by name.
+  if (changedManifests(files, () => false).length !== manifests.length) {
+    return detectDependencyChanges(manifests, texts, createMatcher(packages.extra, packages.ignore), systemFor, gated);
+  }
+  // Each text crosses as UTF-8 bytes whose buffer is moved, not copied: a 20 MB string cloned
+  // would hold the event loop longer than encoding it, one text at a time with a turn between.
+  const encoded = new Map<string, EncodedTexts>();
+  for (const [path, t] of texts) {
+    encoded.set(path, { ...(t.base !== undefined ? { base: utf8.encode(t.base) } : {}), ...(t.head !== undefined ? { head: utf8.encode(t.head) } : {}) });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const transfer = [...encoded.values()].flatMap((t) => [t.base, t.head].flatMap((b) => (b ? [b.buffer as ArrayBuffer] : [])));
+  const job: DependencyJob = { files, texts: encoded, extra: packages.extra, ignore: packages.ignore, systems, unknownSystem: systemFor(""), gated };
+  return new Promise<Result>((resolve, reject) => {
+    const worker = new Worker(WORKER, { workerData: job, transferList: transfer });
+    let settled = false;
+    worker.once("message", (result: Result) => {
+      settled = true;
+      resolve(result);
+    });
+    worker.once("error", (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.once("exit", (code) => {
+      if (!settled) reject(new Error(`the dependency worker stopped (exit code ${code}) before answering`));
+    });
+  });
+}
