@@ -15,7 +15,7 @@ import { gatherPolicyChange } from "./github/policy-change-facts.js";
 import { allChangedFiles, type PullRequestContext } from "./github/pull-request-context.js";
 import { mapLimit } from "./util/concurrency.js";
 import { detectDependencyChangesOffThread } from "./workers/off-thread.js";
-import type { DetectorCache } from "./process-caches.js";
+import type { BoundedMap } from "./util/bounded-map.js";
 
 /** Files whose head content detection reads (DVC outs, LFS pointers without a patch), at most. */
 const MAX_SNIFFED_FILES = 100;
@@ -49,7 +49,7 @@ export function createDetector(policy: Policy): Detector {
  * The policy's detector, compiled once per policy version: rules and globs are compiled on the
  * first event that uses a policy and kept in `cache`, keyed by everything detection reads from it.
  */
-export function cachedDetector(cache: DetectorCache | undefined, policy: Policy): Detector {
+export function cachedDetector(cache: BoundedMap<Detector> | undefined, policy: Policy): Detector {
   if (!cache) return createDetector(policy);
   const options = detectionOptions(policy);
   const key = JSON.stringify(options);

@@ -217,3 +217,19 @@ export function dashboardModel(input: DashboardInput): DashboardModel {
     inventory: buildInventory(entries),
   };
 }
+
+/**
+ * What the last rebuild of a dashboard read and wrote: a change to one record is applied to it
+ * instead of listing every record again (one more page per 100 records, on every change).
+ */
+export interface DashboardSnapshot {
+  evidence: { owner: string; repo: string };
+  bot: string;
+  entries: EvidenceEntry[];
+  correctiveActions: Map<number, "open" | "closed">;
+  unregistered?: UnregisteredAi;
+  issue: number;
+  title: string;
+  body: string;
+  takenAt: number;
+}

@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
-import type { DetectorCache } from "../process-caches.js";
+import type { Detector } from "../detect/detect.js";
+import type { BoundedMap } from "../util/bounded-map.js";
 import { loadPolicy, type ConfigReader, type PolicyResult } from "../config/policy.js";
 import type { ChangedFile, FileStatus } from "../detect/types.js";
 import { mapLimit } from "../util/concurrency.js";
@@ -158,7 +159,7 @@ export interface PullRequestContext {
    */
   treeChanges(): Promise<{ files: ChangedFile[]; complete: boolean }>;
   /** Compiled detectors kept by the process, by policy version; absent: compiled per evaluation. */
-  readonly detectors?: DetectorCache;
+  readonly detectors?: BoundedMap<Detector>;
 }
 
 /**
@@ -339,7 +340,7 @@ export interface ContextServices {
   /** The app's own comments are recognised by its bot login. */
   identity: Identity;
   /** The process's caches, when it keeps them (compiled detectors). */
-  caches?: { detectors: DetectorCache };
+  caches?: { detectors: BoundedMap<Detector> };
 }
 
 export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, services: ContextServices): PullRequestContext {

@@ -11,6 +11,7 @@ import { contentReader, type GitHub } from "../github/pull-request-context.js";
 import { dashboardTitle, renderDashboard } from "../render/dashboard.js";
 import type { Services } from "../services.js";
 import type { EvidenceEntry } from "../evidence/query.js";
+import type { DashboardSnapshot } from "../evidence/dashboard.js";
 import { parseRecordBody } from "../evidence/record.js";
 import type { EvidenceIssue } from "../evidence/store.js";
 import { webUrl } from "../evidence/index.js";
@@ -30,22 +31,6 @@ export interface DashboardLog {
 
 /** A dashboard is rebuilt from every record at least this often, whatever changes were applied to it. */
 export const DASHBOARD_REBUILD_MS = 60 * 60 * 1000;
-
-/**
- * What the last rebuild of a dashboard read and wrote: a change to one record is applied to it
- * instead of listing every record again (one more page per 100 records, on every change).
- */
-export interface DashboardSnapshot {
-  evidence: Repo;
-  bot: string;
-  entries: EvidenceEntry[];
-  correctiveActions: Map<number, "open" | "closed">;
-  unregistered?: UnregisteredAi;
-  issue: number;
-  title: string;
-  body: string;
-  takenAt: number;
-}
 
 const snapshotKey = (octokit: GitHub, source: Repo) => `${webUrl(octokit)}\u0000${source.owner}/${source.repo}`.toLowerCase();
 const sameRepo = (a: Repo, b: Repo) => `${a.owner}/${a.repo}`.toLowerCase() === `${b.owner}/${b.repo}`.toLowerCase();
