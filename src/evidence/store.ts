@@ -114,8 +114,8 @@ export interface LabelCache {
 export interface GitHubStoreServices {
   identity: Identity;
   labels: LabelCache;
-  /** Where label upkeep runs, after the event that asked for it. */
-  background: Coalescer;
+  /** Where label upkeep runs, after the event that asked for it (else it starts at once, unawaited). */
+  background?: Coalescer;
 }
 
 export function createGitHubStore(octokit: GitHub, services: GitHubStoreServices): EvidenceStore {
@@ -175,6 +175,10 @@ export function createGitHubStore(octokit: GitHub, services: GitHubStoreServices
       // Never awaited by the event: the issue write that follows applies the labels by name (GitHub
       // creates one that is missing), and their colour and description are set after the event,
       // once the write has created them, so no paced label write ever holds up a webhook.
+      if (!services.background) {
+        void upkeepLabels(octokit, repo, labels, services.labels).catch(() => undefined);
+        return;
+      }
       void services.background.schedule(`labels:${key}`, LABEL_UPKEEP_DELAY_MS, {
         state: labels,
         combine: (pending, newer) => [...pending, ...newer.filter((l) => !pending.some((p) => p.name.toLowerCase() === l.name.toLowerCase()))],
