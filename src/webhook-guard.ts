@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Probot } from "probot";
+import type { Intake } from "./queue/intake.js";
 
 /**
  * A guard in front of Probot's webhook middleware, for deliveries that can only be noise or abuse:
@@ -12,8 +13,9 @@ import type { Probot } from "probot";
  *   one warn line naming the delivery id and the event, instead of Probot's error logs with stack
  *   traces (two per forged request).
  *
- * Every other request goes on to Probot's middleware unchanged, with the body already read
- * (`rawBody`), and Probot verifies the signature again itself.
+ * With an intake (src/queue), a delivery whose signature it verified goes to the intake, which
+ * answers it. Every other request goes on to Probot's middleware unchanged, with the body already
+ * read (`rawBody`), and Probot verifies the signature again itself.
  */
 
 /** GitHub caps webhook payloads at 25 MB; it never sends more. */
@@ -33,6 +35,8 @@ export interface WebhookGuardOptions {
   secret?: string;
   log: GuardLog;
   maxBytes?: number;
+  /** Takes verified deliveries (with a secret only: without one, Probot verifies and handles). */
+  intake?: Pick<Intake, "accept">;
 }
 
 function pathOf(url: string | undefined): string | undefined {
@@ -108,6 +112,23 @@ export function guardWebhooks(inner: Middleware, options: WebhookGuardOptions): 
       reply(res, 400, "Error: [@octokit/webhooks] signature does not match event payload and secret");
       return true;
     }
+    const json = /^\s*application\/json\s*(?:;|$)/.test(header(req, "content-type") ?? "");
+    if (options.intake && options.secret && signature && event && delivery && json) {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(body.toString("utf8"));
+      } catch {
+        reply(res, 400, "Error: the webhook body is not JSON");
+        return true;
+      }
+      if (!payload || typeof payload !== "object" || Array.isArray(payload)) {
+        reply(res, 400, "Error: the webhook body is not a JSON object");
+        return true;
+      }
+      const answer = await options.intake.accept({ id: delivery, name: event, payload: payload as Record<string, unknown> });
+      res.writeHead(answer.status, { "content-type": answer.body.startsWith("{") ? "application/json" : "text/plain" }).end(answer.body);
+      return true;
+    }
     // Probot reads a body already taken from the stream from `rawBody` (with an object `body`).
     Object.assign(req, { rawBody: body, body: {} });
     return inner(req, res, next);
@@ -119,7 +140,7 @@ export function guardWebhooks(inner: Middleware, options: WebhookGuardOptions): 
  * Probot's Server asks its Probot instance for that middleware when it starts, after loading the
  * app function, so the app function can wrap the instance's getNodeMiddleware.
  */
-export function installWebhookGuard(app: Probot, env: NodeJS.ProcessEnv): void {
+export function installWebhookGuard(app: Probot, env: NodeJS.ProcessEnv, intake?: Pick<Intake, "accept">): void {
   const original = app.getNodeMiddleware.bind(app);
   app.getNodeMiddleware = async (options: Parameters<Probot["getNodeMiddleware"]>[0] = {}) => {
     const inner = (await original(options)) as unknown as Middleware;
@@ -127,6 +148,7 @@ export function installWebhookGuard(app: Probot, env: NodeJS.ProcessEnv): void {
       path: options.path ?? env.WEBHOOK_PATH ?? DEFAULT_WEBHOOK_PATH,
       ...(env.WEBHOOK_SECRET ? { secret: env.WEBHOOK_SECRET } : {}),
       log: app.log,
+      ...(intake ? { intake } : {}),
     });
     return guarded as unknown as Awaited<ReturnType<Probot["getNodeMiddleware"]>>;
   };

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Probot } from "probot";
 import { createAimsOctokit, octokitSettingsFromEnv } from "../github/octokit.js";
+import { openDeadLetters } from "../queue/redis.js";
 import { createServices } from "../services.js";
 import { settingsFromEnv } from "../settings.js";
 import { reconcileWithProbot, summarise, type ReconcileOptions } from "./index.js";
@@ -62,12 +63,17 @@ export async function reconcileCommand(args: string[], io: Io, env: NodeJS.Proce
     ...(cooldown !== undefined ? { cooldownMs: cooldown * 60_000 } : {}),
     ...(closedDays !== undefined ? { closedLookbackMs: closedDays * 24 * 60 * 60_000 } : {}),
   };
-  const report = await reconcileWithProbot(probot, createServices(settingsFromEnv(env)), options);
+  // With REDIS_URL, the intake's dead letters are retried and reported like failed deliveries.
+  const deadLetters = env.REDIS_URL?.trim() ? openDeadLetters(env.REDIS_URL.trim(), env.AIMS_REDIS_PREFIX?.trim() || undefined) : undefined;
+  if (deadLetters) options.deadLetters = deadLetters;
+  const report = await reconcileWithProbot(probot, createServices(settingsFromEnv(env)), options).finally(() => deadLetters?.close());
   const summary = summarise(report);
   io.stdout(`${JSON.stringify({ reconcile: summary })}\n`);
   for (const e of report.errors) io.stderr(`aims reconcile: ${e}\n`);
   for (const r of report.repositories) for (const e of r.errors) io.stderr(`aims reconcile: ${r.repository}#${e.number}: ${e.message}\n`);
   if (report.deliveriesError) io.stderr(`aims reconcile: deliveries: ${report.deliveriesError}\n`);
+  if (report.deadLettersError) io.stderr(`aims reconcile: dead letters: ${report.deadLettersError}\n`);
+  for (const guid of report.deadLettersRetried ?? []) io.stderr(`aims reconcile: delivery ${guid} had failed every attempt in the intake queue; queued again\n`);
   for (const guid of report.deliveries?.gaveUp ?? []) io.stderr(`aims reconcile: delivery ${guid} failed too often; redeliver it by hand once the cause is fixed\n`);
-  return (summary.errors as number) > 0 || report.deliveriesError || (report.deliveries?.gaveUp.length ?? 0) > 0 ? 1 : 0;
+  return (summary.errors as number) > 0 || report.deliveriesError || report.deadLettersError || (report.deliveries?.gaveUp.length ?? 0) > 0 ? 1 : 0;
 }

@@ -15,11 +15,16 @@ export interface ReconcileOptions extends RedeliveryOptions {
   closedLookbackMs?: number;
   /** Skip refreshing open governance dashboards. */
   dashboards?: boolean;
+  /** The Redis intake's dead letters (deliveries that failed every attempt): each pass retries and reports them. */
+  deadLetters?: { retryDeadLetters(): Promise<string[]> };
 }
 
 export interface ReconcileReport {
   deliveries?: RedeliveryReport;
   deliveriesError?: string;
+  /** Dead-lettered deliveries put back in the intake queue by this pass. */
+  deadLettersRetried?: string[];
+  deadLettersError?: string;
   installations: number;
   repositories: RepositoryReport[];
   errors: string[];
@@ -51,6 +56,13 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     } catch (error) {
       // A missing webhook or permission must not stop the other repairs.
       report.deliveriesError = (error as Error).message ?? String(error);
+    }
+  }
+  if (options.deadLetters) {
+    try {
+      report.deadLettersRetried = await options.deadLetters.retryDeadLetters();
+    } catch (error) {
+      report.deadLettersError = (error as Error).message ?? String(error);
     }
   }
   if (options.pulls !== false) {
@@ -93,6 +105,8 @@ export function summarise(report: ReconcileReport): Record<string, unknown> {
     redelivered: report.deliveries?.redelivered.length ?? 0,
     gaveUp: report.deliveries?.gaveUp.length ?? 0,
     ...(report.deliveriesError ? { deliveriesError: report.deliveriesError } : {}),
+    ...(report.deadLettersRetried ? { deadLettersRetried: report.deadLettersRetried.length } : {}),
+    ...(report.deadLettersError ? { deadLettersError: report.deadLettersError } : {}),
     installations: report.installations,
     repositories: report.repositories.length,
     reevaluated: report.repositories.reduce((n, r) => n + r.reevaluated.length, 0),
