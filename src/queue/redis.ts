@@ -38,12 +38,17 @@ export interface RedisIntakeOptions {
   lockMs: number;
   /** Dead letters kept, newest first. */
   deadLetterMax: number;
+  /**
+   * A delivery still in hand after this long fails its attempt (and is retried), so a wedged
+   * handler cannot hold its pull request's lock for ever.
+   */
+  jobTimeoutMs: number;
   handle: DeliveryHandler;
   observer?: IntakeObserver;
   log?: { info: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
 }
 
-export const DEFAULT_REDIS_INTAKE = { prefix: "aims", concurrency: 8, attempts: 5, backoffMs: 2000, lockMs: 30_000, deadLetterMax: 1000 } as const;
+export const DEFAULT_REDIS_INTAKE = { prefix: "aims", concurrency: 8, attempts: 5, backoffMs: 2000, lockMs: 30_000, deadLetterMax: 1000, jobTimeoutMs: 10 * 60_000 } as const;
 
 const QUEUE = "intake";
 /** GitHub's redelivery window: a GUID seen within it is a duplicate. */
@@ -78,6 +83,7 @@ export function envRedisIntakeOptions(env: NodeJS.ProcessEnv): Partial<Omit<Redi
     ...pick("backoffMs", n(env.AIMS_QUEUE_BACKOFF_MS, 0)),
     ...pick("lockMs", n(env.AIMS_QUEUE_LOCK_MS, 1000)),
     ...pick("deadLetterMax", n(env.AIMS_DEAD_LETTER_MAX, 1)),
+    ...pick("jobTimeoutMs", n(env.AIMS_QUEUE_JOB_TIMEOUT_MS, 1000)),
     ...(env.AIMS_REDIS_PREFIX?.trim() ? { prefix: env.AIMS_REDIS_PREFIX.trim() } : {}),
   };
 }
@@ -154,8 +160,9 @@ export function createRedisIntake(options: RedisIntakeOptions): RedisIntake {
 
   const work = async (job: Job<JobData>, token?: string): Promise<Outcome> => {
     const { delivery, pull, generation } = job.data;
+    const handle = (d: Delivery) => withTimeout(o.handle(d), o.jobTimeoutMs, `handling delivery ${d.id}`);
     if (!pull) {
-      await o.handle(delivery);
+      await handle(delivery);
       return "processed";
     }
     const lock = await tryLock(redis, key("pull-lock", pull), { ttlMs: o.lockMs, ...(o.log ? { log: o.log } : {}) });
@@ -166,12 +173,12 @@ export function createRedisIntake(options: RedisIntakeOptions): RedisIntake {
     }
     try {
       if (generation === undefined) {
-        await o.handle(delivery);
+        await handle(delivery);
         return "processed";
       }
       const [evaluated, requested] = await redis.mget(key("pull", pull, "evaluated"), key("pull", pull, "requested"));
       if (Number(evaluated ?? 0) >= generation) return "coalesced";
-      await o.handle(delivery);
+      await handle(delivery);
       await redis.eval(SET_MAX, 1, key("pull", pull, "evaluated"), String(Number(requested ?? generation)), String(GENERATION_SECONDS));
       return "processed";
     } finally {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { redisServerInstalled, startRedis, type RunningRedis } from "../support/redis.js";
@@ -24,6 +26,31 @@ describe("REDIS_URL: the dependency Probot loads for Redis-backed throttling", (
     expect(readJson("package.json").dependencies?.ioredis).toBe(imported);
     expect(readJson("package-lock.json").packages["node_modules/ioredis"]).toMatchObject({ version: imported });
     expect(readJson("package-lock.json").packages["node_modules/ioredis"].dev).toBeUndefined();
+  });
+});
+
+/** Every file under `dir` (lib/ as `npm run build` writes it). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+describe("the production install carries every package the server imports", () => {
+  it("every bare import in lib/ is a production dependency (the image runs `npm ci --omit=dev`)", () => {
+    const dependencies = Object.keys(readJson("package.json").dependencies ?? {});
+    const builtin = new Set(builtinModules);
+    const imported = new Set<string>();
+    for (const file of filesUnder("lib").filter((f) => f.endsWith(".js"))) {
+      // Comments name packages too (detection rules): only code counts.
+      const text = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+      for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"'./][^"']*)["']|import\(\s*["']([^"'./][^"']*)["']\s*\)/g)) {
+        const spec = (m[1] ?? m[2])!;
+        if (spec.startsWith("node:") || builtin.has(spec)) continue;
+        imported.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
+      }
+    }
+    // The intake queue and metrics are imported by lib/server.js: a dev-only install would stop every replica.
+    expect([...imported]).toEqual(expect.arrayContaining(["bullmq", "ioredis", "prom-client"]));
+    expect([...imported].filter((p) => !dependencies.includes(p))).toEqual([]);
   });
 });
 

@@ -18,7 +18,10 @@ export async function freePort(): Promise<number> {
 export interface RunningApp {
   url: string;
   output: () => string;
+  /** SIGTERM, resolved once the process exited (it drains its work first). */
   stop: () => Promise<void>;
+  /** SIGKILL: the process dies at once, mid-work. */
+  kill: () => Promise<void>;
   /** Send a webhook signed with the app's secret (or `signature` to forge one). */
   send: (event: string, payload: unknown, options?: { signature?: string; delivery?: string }) => Promise<{ status: number; body: string }>;
 }
@@ -86,6 +89,12 @@ export async function startApp(fake: { app: Pick<FakeGitHub["app"], "id"> }, hos
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
+      }),
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
       }),
     send: async (event, payload, options = {}) => {
       const body = JSON.stringify(payload);
