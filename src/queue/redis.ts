@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import { evaluationOnly, pullRequestKey, type Delivery } from "./delivery.js";
@@ -189,6 +190,8 @@ export function createRedisIntake(options: RedisIntakeOptions): RedisIntake {
   const worker = new Worker<JobData, Outcome>(QUEUE, work, {
     connection: workerConnection,
     prefix: o.prefix,
+    // Stored on each job it takes (`processedBy`): which replica handled a delivery.
+    name: `${hostname()}:${process.pid}`,
     concurrency: o.concurrency,
     lockDuration: o.lockMs,
     stalledInterval: o.lockMs,

@@ -7,35 +7,15 @@
  * them. Then the invariants are counted from GitHub's state, printed, and asserted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { readRecords, verifyChain } from "../../src/evidence/verify.js";
-import { hashMatches } from "../../src/evidence/record.js";
-import { assessmentMarkdown } from "../support/assessments.js";
 import { appCliEnv, runBuiltCli } from "../support/cli.js";
-import { FakeGitHub, signWebhook, type FakePull, type FakeRepo } from "../support/fake-github.js";
+import { FakeGitHub, signWebhook, type FakeRepo } from "../support/fake-github.js";
 import { createFaultInjector, seededRandom, type FaultInjector } from "../support/faults.js";
+import { addStoryRepo, countEvidence, createStories, gateConditions } from "../support/pull-stories.js";
 import { startApp, WEBHOOK_SECRET, type RunningApp } from "../support/server.js";
 
 const SEED = 20261201;
 const PULLS = 32;
 const FAULT_RATE = 0.15;
-const AIA = "governance/impact-assessments/aia-2026-014.md";
-const POLICY = `systems:
-  - id: recommender
-    name: Product recommender
-    paths: ["models/**"]
-    risk: limited
-`;
-
-type Kind = "docs" | "model-unlinked" | "model-linked" | "model-reviewed" | "policy-edit";
-const KINDS: Kind[] = ["docs", "model-unlinked", "model-linked", "model-reviewed", "policy-edit"];
-type Ending = "open" | "merged" | "closed";
-
-interface Scenario {
-  pull: FakePull;
-  kind: Kind;
-  ending: Ending;
-}
-
 interface Counts {
   events: number;
   pulls: number;
@@ -85,14 +65,7 @@ describe("fault injection: no wrongly passed gate, no lost evidence, under 5xx, 
     process.on("unhandledRejection", onUnhandled);
     fake = new FakeGitHub({ latencyMs: 2 });
     ({ host } = await fake.start());
-    repo = fake.addRepo("acme/shop", {
-      files: {
-        ".github/aims.yml": POLICY,
-        "README.md": "# Shop\n",
-        [AIA]: assessmentMarkdown({ approver: "carol", systems: ["recommender"], risk: "limited" }),
-      },
-    });
-    for (const login of ["alice", "dave", "carol", "bob"]) fake.setPermission(repo, login, "write");
+    repo = addStoryRepo(fake);
     app = await startApp(fake, host, { AIMS_REQUEST_TIMEOUT_MS: "500", AIMS_RETRY_BASE_MS: "5", LOG_LEVEL: "warn", APP_SLUG: fake.app.slug });
     fake.webhook = { url: `${app.url}/api/github/webhooks`, secret: WEBHOOK_SECRET };
     injector = createFaultInjector({
@@ -130,82 +103,8 @@ describe("fault injection: no wrongly passed gate, no lost evidence, under 5xx, 
 
   it("keeps every invariant through >200 events for >30 PRs with faults, duplicates and lost deliveries, then a reconcile pass", async () => {
     const random = seededRandom(SEED);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-    const repository = await (await fetch(`${fake.apiBase}/repos/acme/shop`)).json();
-    const installation = { id: fake.installationId };
-    const sender = (login: string) => ({ login, id: fake.user(login).id, type: "User" });
-    const payloadOf = async (pull: FakePull, action: string, extra: Record<string, unknown> = {}) => ({
-      action,
-      number: pull.number,
-      pull_request: await (await fetch(`${fake.apiBase}/repos/acme/shop/pulls/${pull.number}`)).json(),
-      repository,
-      installation,
-      sender: sender(pull.issue.user),
-      ...extra,
-    });
-
-    // The pull requests, one branch each.
-    const scenarios: Scenario[] = [];
-    for (let i = 0; i < PULLS; i++) {
-      const kind = KINDS[i % KINDS.length]!;
-      const user = i % 2 === 0 ? "alice" : "dave";
-      const files: Record<string, string> =
-        kind === "docs"
-          ? { [`docs/page-${i}.md`]: `# Page ${i}\n` }
-          : kind === "policy-edit"
-            ? { ".github/aims.yml": `${POLICY}# tuned by PR ${i}\n`, [`docs/policy-${i}.md`]: "why\n" }
-            : { [`models/recommender/m${i}.onnx`]: `\u0000ONNX-${i}` };
-      fake.commit(repo, { branch: `pr-${i}`, files, author: user });
-      const pull = fake.addPullRequest(repo, { head: `pr-${i}`, user, title: `Change ${i}`, body: `Change number ${i}.` });
-      const r = random();
-      const ending: Ending = r < 0.4 ? "merged" : r < 0.5 ? "closed" : "open";
-      scenarios.push({ pull, kind, ending });
-    }
-
-    // Each PR's story: opened, pushes, description edits, a review, and how it ends. GitHub's state
-    // changes first, then the event is sent, as on GitHub.
-    type Step = () => Promise<{ event: string; payload: Record<string, unknown> } | undefined>;
-    const stories = scenarios.map(({ pull, kind, ending }, i): Step[] => {
-      const steps: Step[] = [async () => ({ event: "pull_request", payload: await payloadOf(pull, "opened") })];
-      const pushes = 3 + Math.floor(random() * 3);
-      for (let p = 0; p < pushes; p++) {
-        steps.push(async () => {
-          const change: Record<string, string> =
-            kind === "docs" || kind === "policy-edit" ? { [`docs/page-${i}-${p}.md`]: `rev ${p}\n` } : { [`models/recommender/m${i}-${p}.onnx`]: `\u0000ONNX-${i}-${p}` };
-          fake.pushToPull(repo, pull.number, change, `push ${p}`);
-          return { event: "pull_request", payload: await payloadOf(pull, "synchronize") };
-        });
-      }
-      steps.push(async () => {
-        const linked = kind === "model-linked" || kind === "model-reviewed";
-        pull.issue.body = linked ? `Change number ${i}.\n\nImpact-Assessment: ${AIA}` : `Change number ${i}, described better.`;
-        return { event: "pull_request", payload: await payloadOf(pull, "edited", { changes: { body: { from: `Change number ${i}.` } } }) };
-      });
-      if (kind === "model-reviewed" || (kind === "docs" && random() < 0.5)) {
-        steps.push(async () => {
-          const review = fake.addReview(repo, pull.number, { user: "bob", state: "APPROVED", body: "Looks right." });
-          return {
-            event: "pull_request_review",
-            payload: {
-              action: "submitted",
-              review: { id: review.id, node_id: "r", user: sender("bob"), body: review.body, state: "approved", commit_id: review.commitId, submitted_at: review.submittedAt, html_url: "x", pull_request_url: "x", author_association: "MEMBER", _links: {} },
-              pull_request: (await payloadOf(pull, "submitted")).pull_request,
-              repository,
-              installation,
-              sender: sender("bob"),
-            },
-          };
-        });
-      }
-      if (ending !== "open") {
-        steps.push(async () => {
-          if (ending === "merged") fake.mergePull(repo, pull.number, "carol");
-          else (fake as unknown as { closeIssue: (i: unknown, a: string, v: boolean, r: string) => void }).closeIssue(pull.issue, pull.issue.user, false, "completed");
-          return { event: "pull_request", payload: await payloadOf(pull, "closed", { sender: sender("carol") }) };
-        });
-      }
-      return steps;
-    });
+    const { scenarios, stories } = await createStories(fake, repo, PULLS, random);
+    type Step = (typeof stories)[number][number];
 
     fake.reset();
     fake.fault = injector.hook;
@@ -260,26 +159,11 @@ describe("fault injection: no wrongly passed gate, no lost evidence, under 5xx, 
     fake.fault = undefined;
 
     // ---- Count the invariants from GitHub's state. ----
-    const diff = (pull: FakePull) => fake.diffTrees(fake.mergeBase(pull.base.sha, pull.head.sha), pull.head.sha).map((f) => f.filename);
-    const gated = (pull: FakePull) => diff(pull).some((f) => f.startsWith("models/") || f === ".github/aims.yml");
-    const conditions = (pull: FakePull) => {
-      const files = diff(pull);
-      const ai = gated(pull);
-      const linked = (pull.issue.body ?? "").includes(`Impact-Assessment: ${AIA}`);
-      const policyEdit = files.includes(".github/aims.yml");
-      const approved = pull.reviews.some((r) => r.state === "APPROVED" && r.user !== pull.issue.user && r.commitId === pull.head.sha);
-      // A change of the policy alone needs no impact assessment: the policy's governance owners
-      // sign it off instead (repository admins here), and none of them approves in these stories.
-      return {
-        "aims/impact-assessment": !ai || policyEdit || linked,
-        "aims/human-oversight": !ai || (approved && !policyEdit),
-      } as Record<string, boolean>;
-    };
     let successWithoutConditions = 0;
     let wrongFinalConclusions = 0;
     const wrong: string[] = [];
     for (const { pull } of scenarios) {
-      const met = conditions(pull);
+      const met = gateConditions(fake, pull);
       for (const name of Object.keys(met)) {
         // Every run ever published on the PR's final head, and the one that stands.
         const runs = fake.checkRunsFor(repo, { headSha: pull.head.sha, name });
@@ -292,30 +176,7 @@ describe("fault injection: no wrongly passed gate, no lost evidence, under 5xx, 
       }
     }
 
-    const issues = [...repo.issues.values()].filter((i) => !i.isPull);
-    const stored = issues.map((i) => ({ number: i.number, author: i.user, body: i.body, state: i.state, stateReason: i.stateReason, labels: i.labels }));
-    const { records } = readRecords(stored, fake.botLogin);
-    const chain = verifyChain(stored, { appLogin: fake.botLogin });
-    const liveById = new Map<string, number>();
-    for (const r of records) {
-      const issue = repo.issues.get(r.issue)!;
-      if (issue.state === "closed" && issue.stateReason === "duplicate") continue;
-      liveById.set(r.record.id, (liveById.get(r.record.id) ?? 0) + 1);
-    }
-    const duplicateEvidenceIssues = [...liveById.values()].reduce((n, c) => n + (c - 1), 0);
-    const governedClosed = scenarios.filter((s) => s.ending !== "open" && gated(s.pull));
-    const missingFinal: string[] = [];
-    for (const { pull, ending } of governedClosed) {
-      const mine = records.filter((r) => r.record.pullRequest.number === pull.number && r.record.state !== "open");
-      const correct = mine.filter(
-        (r) =>
-          r.record.state === ending &&
-          r.record.pullRequest.headSha === pull.head.sha &&
-          r.record.pullRequest.mergeSha === (ending === "merged" ? pull.mergeCommitSha : null) &&
-          hashMatches(r.record),
-      );
-      if (correct.length !== 1) missingFinal.push(`#${pull.number} (${ending}): ${mine.length} final records, ${correct.length} correct`);
-    }
+    const evidence = countEvidence(fake, repo, scenarios);
     const unhandledInApp = (app.output().match(/unhandled ?rejection/gi) ?? []).length;
 
     const result: Counts = {
@@ -330,10 +191,10 @@ describe("fault injection: no wrongly passed gate, no lost evidence, under 5xx, 
       faultRate: `${((100 * Object.values(injector.injected).reduce((a, b) => a + b, 0)) / Math.max(1, injector.seen())).toFixed(1)}%`,
       successWithoutConditions,
       wrongFinalConclusions,
-      governedClosed: governedClosed.length,
-      governedWithoutCorrectFinalRecord: missingFinal.length,
-      duplicateEvidenceIssues,
-      chainProblems: chain.problems.length,
+      governedClosed: evidence.governedClosed,
+      governedWithoutCorrectFinalRecord: evidence.missingFinal.length,
+      duplicateEvidenceIssues: evidence.duplicateEvidenceIssues,
+      chainProblems: evidence.chainProblems,
       unhandledRejections: unhandled.length + unhandledInApp,
       apiViolations: fake.violations.length,
     };
@@ -344,7 +205,7 @@ describe("fault injection: no wrongly passed gate, no lost evidence, under 5xx, 
       `  reconcile passes: ${JSON.stringify(passes.map((p) => ({ faulty: p.faulty, exit: p.code, ...p.summary })))}`,
       `  gates concluded success without their conditions met = ${result.successWithoutConditions}`,
       `  standing conclusions that differ from the conditions after reconcile = ${result.wrongFinalConclusions}${wrong.length ? ` (${wrong.slice(0, 5).join("; ")})` : ""}`,
-      `  governed PRs without a correct final evidence record = ${result.governedWithoutCorrectFinalRecord} (of ${result.governedClosed} merged or closed)${missingFinal.length ? ` (${missingFinal.slice(0, 5).join("; ")})` : ""}`,
+      `  governed PRs without a correct final evidence record = ${result.governedWithoutCorrectFinalRecord} (of ${result.governedClosed} merged or closed)${evidence.missingFinal.length ? ` (${evidence.missingFinal.slice(0, 5).join("; ")})` : ""}`,
       `  duplicate evidence issues = ${result.duplicateEvidenceIssues}; evidence chain problems = ${result.chainProblems}`,
       `  unhandled rejections = ${result.unhandledRejections}`,
       `  requests departing from GitHub's API description = ${result.apiViolations}`,

@@ -11,16 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import type { Probot } from "probot";
-import { readRecords, verifyChain } from "../../src/evidence/verify.js";
-import { hashMatches } from "../../src/evidence/record.js";
 import { createPullRequestContext, pullRequestRef, type GitHub } from "../../src/github/pull-request-context.js";
 import { evaluatePullRequest } from "../../src/pipeline.js";
-import { assessmentMarkdown } from "../support/assessments.js";
 import { startBalancer, type Balancer } from "../support/balancer.js";
 import { appCliEnv, runBuiltCli } from "../support/cli.js";
 import { FakeGitHub, type FakePull, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot } from "../support/fake-probot.js";
 import { createFaultInjector, seededRandom, type FaultInjector } from "../support/faults.js";
+import { addStoryRepo, countEvidence, createStories, gateConditions, type StoryEvent } from "../support/pull-stories.js";
 import { redisServerInstalled, startRedis, type RunningRedis } from "../support/redis.js";
 import { startApp, WEBHOOK_SECRET, type RunningApp } from "../support/server.js";
 
@@ -28,19 +26,9 @@ const SEED = 20261203;
 const PULLS = 36;
 const REPLICAS = 3;
 const FAULT_RATE = 0.1;
-const AIA = "governance/impact-assessments/aia-2026-014.md";
-const POLICY = `systems:
-  - id: recommender
-    name: Product recommender
-    paths: ["models/**"]
-    risk: limited
-`;
 const CHECKS = ["aims/impact-assessment", "aims/human-oversight"];
 
-type Kind = "docs" | "model-unlinked" | "model-linked" | "model-reviewed" | "policy-edit";
-const KINDS: Kind[] = ["docs", "model-unlinked", "model-linked", "model-reviewed", "policy-edit"];
-type Ending = "open" | "merged" | "closed";
-type Event = { event: string; payload: Record<string, unknown> };
+type Event = StoryEvent;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -76,10 +64,7 @@ if (!installed) console.warn("Skipping the multi-replica suite: redis-server is 
     redis = await startRedis();
     fake = new FakeGitHub({ latencyMs: 2 });
     ({ host } = await fake.start());
-    repo = fake.addRepo("acme/shop", {
-      files: { ".github/aims.yml": POLICY, "README.md": "# Shop\n", [AIA]: assessmentMarkdown({ approver: "carol", systems: ["recommender"], risk: "limited" }) },
-    });
-    for (const login of ["alice", "dave", "carol", "bob"]) fake.setPermission(repo, login, "write");
+    repo = addStoryRepo(fake);
     for (let i = 0; i < REPLICAS; i++) replicas.push(await startApp(fake, host, replicaEnv()));
     everStarted.push(...replicas);
     balancer = await startBalancer(replicas.map((r) => r.url));
@@ -118,66 +103,8 @@ if (!installed) console.warn("Skipping the multi-replica suite: redis-server is 
 
   it("ends with no duplicate check run, no gate passed wrongly, no delivery without effect, checks equal to a fresh evaluation and a clean chain", async () => {
     const random = seededRandom(SEED);
-    const repository = await (await fetch(`${fake.apiBase}/repos/acme/shop`)).json();
-    const installation = { id: fake.installationId };
-    const sender = (login: string) => ({ login, id: fake.user(login).id, type: "User" });
     const pullJson = async (pull: FakePull) => (await fetch(`${fake.apiBase}/repos/acme/shop/pulls/${pull.number}`)).json();
-    const payloadOf = async (pull: FakePull, action: string, extra: Record<string, unknown> = {}) => ({ action, number: pull.number, pull_request: await pullJson(pull), repository, installation, sender: sender(pull.issue.user), ...extra });
-
-    const scenarios: Array<{ pull: FakePull; kind: Kind; ending: Ending }> = [];
-    for (let i = 0; i < PULLS; i++) {
-      const kind = KINDS[i % KINDS.length]!;
-      const user = i % 2 === 0 ? "alice" : "dave";
-      const files: Record<string, string> =
-        kind === "docs" ? { [`docs/page-${i}.md`]: `# Page ${i}\n` } : kind === "policy-edit" ? { ".github/aims.yml": `${POLICY}# tuned by PR ${i}\n`, [`docs/policy-${i}.md`]: "why\n" } : { [`models/recommender/m${i}.onnx`]: `\u0000ONNX-${i}` };
-      fake.commit(repo, { branch: `pr-${i}`, files, author: user });
-      const pull = fake.addPullRequest(repo, { head: `pr-${i}`, user, title: `Change ${i}`, body: `Change number ${i}.` });
-      const r = random();
-      scenarios.push({ pull, kind, ending: r < 0.4 ? "merged" : r < 0.5 ? "closed" : "open" });
-    }
-
-    // Each PR's story; GitHub's state changes first, then the event goes out, as on GitHub.
-    type Step = () => Promise<Event>;
-    const stories = scenarios.map(({ pull, kind, ending }, i): Step[] => {
-      const steps: Step[] = [async () => ({ event: "pull_request", payload: await payloadOf(pull, "opened") })];
-      const pushes = 3 + Math.floor(random() * 3);
-      for (let p = 0; p < pushes; p++) {
-        steps.push(async () => {
-          const change = kind === "docs" || kind === "policy-edit" ? { [`docs/page-${i}-${p}.md`]: `rev ${p}\n` } : { [`models/recommender/m${i}-${p}.onnx`]: `\u0000ONNX-${i}-${p}` };
-          fake.pushToPull(repo, pull.number, change, `push ${p}`);
-          return { event: "pull_request", payload: await payloadOf(pull, "synchronize") };
-        });
-      }
-      steps.push(async () => {
-        const linked = kind === "model-linked" || kind === "model-reviewed";
-        pull.issue.body = linked ? `Change number ${i}.\n\nImpact-Assessment: ${AIA}` : `Change number ${i}, described better.`;
-        return { event: "pull_request", payload: await payloadOf(pull, "edited", { changes: { body: { from: `Change number ${i}.` } } }) };
-      });
-      if (kind === "model-reviewed" || (kind === "docs" && random() < 0.5)) {
-        steps.push(async () => {
-          const review = fake.addReview(repo, pull.number, { user: "bob", state: "APPROVED", body: "Looks right." });
-          return {
-            event: "pull_request_review",
-            payload: {
-              action: "submitted",
-              review: { id: review.id, node_id: "r", user: sender("bob"), body: review.body, state: "approved", commit_id: review.commitId, submitted_at: review.submittedAt, html_url: "x", pull_request_url: "x", author_association: "MEMBER", _links: {} },
-              pull_request: await pullJson(pull),
-              repository,
-              installation,
-              sender: sender("bob"),
-            },
-          };
-        });
-      }
-      if (ending !== "open") {
-        steps.push(async () => {
-          if (ending === "merged") fake.mergePull(repo, pull.number, "carol");
-          else (fake as unknown as { closeIssue: (i: unknown, a: string, v: boolean, r: string) => void }).closeIssue(pull.issue, pull.issue.user, false, "completed");
-          return { event: "pull_request", payload: await payloadOf(pull, "closed", { sender: sender("carol") }) };
-        });
-      }
-      return steps;
-    });
+    const { scenarios, stories } = await createStories(fake, repo, PULLS, random);
 
     fake.reset();
     const postLog: Array<{ key: string; token: string; at: number; fault: string }> = [];
@@ -202,6 +129,8 @@ if (!installed) console.warn("Skipping the multi-replica suite: redis-server is 
     const longest = Math.max(...stories.map((s) => s.length));
     const killRound = Math.floor(longest / 2);
     let killed: Promise<void> | undefined;
+    const inHandWhenKilled: string[] = [];
+    let killedPid = 0;
     for (let round = 0; round < longest; round++) {
       // Build the round: per PR its next step; sometimes also the one after, delivered first (reordered),
       // and sometimes a second delivery of the same change under a new GUID (a burst to coalesce).
@@ -218,8 +147,22 @@ if (!installed) console.warn("Skipping the multi-replica suite: redis-server is 
         bursts.push(burst);
       }
       if (round === killRound) {
-        // SIGKILL one replica while this round is in its hands; it comes back a moment later.
-        killed = sleep(150).then(() => replicas[1]!.kill());
+        // SIGKILL one replica as soon as it has deliveries of this round in hand; it comes back a moment later.
+        const victim = replicas[1]!;
+        killedPid = victim.pid;
+        killed = (async () => {
+          const deadline = Date.now() + 10_000;
+          while (Date.now() < deadline) {
+            const active = await queue.getJobs(["active"]);
+            const mine = active.filter((j) => j.processedBy?.endsWith(`:${victim.pid}`)).map((j) => String(j.id));
+            if (mine.length > 0) {
+              inHandWhenKilled.push(...mine);
+              break;
+            }
+            await sleep(20);
+          }
+          await victim.kill();
+        })();
       }
       for (let b = 0; b < bursts.length; b += 12) {
         await Promise.all(
@@ -275,19 +218,9 @@ if (!installed) console.warn("Skipping the multi-replica suite: redis-server is 
     const duplicateCheckRuns = keys.length - new Set(keys).size;
     const duplicated = [...new Set(keys.filter((k, i) => keys.indexOf(k) !== i))].map((k) => `${k.slice(0, 12)} ${k.split(" ")[1]} by ${[...new Set(postLog.filter((p) => p.key === k && p.fault === "-").map((p) => p.token))].length} process(es)`);
 
-    const diff = (pull: FakePull) => fake.diffTrees(fake.mergeBase(pull.base.sha, pull.head.sha), pull.head.sha).map((f) => f.filename);
-    const gated = (pull: FakePull) => diff(pull).some((f) => f.startsWith("models/") || f === ".github/aims.yml");
-    const conditions = (pull: FakePull): Record<string, boolean> => {
-      const files = diff(pull);
-      const ai = gated(pull);
-      const linked = (pull.issue.body ?? "").includes(`Impact-Assessment: ${AIA}`);
-      const policyEdit = files.includes(".github/aims.yml");
-      const approved = pull.reviews.some((r) => r.state === "APPROVED" && r.user !== pull.issue.user && r.commitId === pull.head.sha);
-      return { "aims/impact-assessment": !ai || policyEdit || linked, "aims/human-oversight": !ai || (approved && !policyEdit) };
-    };
     let passedWithoutConditions = 0;
     for (const { pull } of scenarios) {
-      const met = conditions(pull);
+      const met = gateConditions(fake, pull);
       for (const name of CHECKS) passedWithoutConditions += fake.checkRunsFor(repo, { headSha: pull.head.sha, name }).filter((r) => r.conclusion === "success" && !met[name]).length;
     }
 
@@ -300,6 +233,11 @@ if (!installed) console.warn("Skipping the multi-replica suite: redis-server is 
       if (!answered || state !== "completed" || !["processed", "coalesced"].includes(String(job?.returnvalue))) withoutEffect.push(`${guid} (${(job?.data as { pull?: string } | undefined)?.pull ?? "no PR"}): ${answered ? "answered" : "never answered 2xx"}, job ${state}`);
     }
     const lockWarnings = everStarted.reduce((n, r) => n + (r.output().match(/expired while held|could not renew lock/g) ?? []).length, 0);
+    const recovered: string[] = [];
+    for (const guid of inHandWhenKilled) {
+      const job = await queue.getJob(guid);
+      if (job && (await job.getState()) === "completed" && !job.processedBy?.endsWith(`:${killedPid}`)) recovered.push(guid);
+    }
     const outcomes: Record<string, number> = {};
     for (const guid of guids) {
       const job = await queue.getJob(guid);
@@ -329,30 +267,13 @@ if (!installed) console.warn("Skipping the multi-replica suite: redis-server is 
     // without its conditions (above), and its final evidence record (below).
 
     // Evidence: one live record per PR, a correct final record per governed closed PR, `aims verify` clean.
-    const issues = [...repo.issues.values()].filter((i) => !i.isPull);
-    const stored = issues.map((i) => ({ number: i.number, author: i.user, body: i.body, state: i.state, stateReason: i.stateReason, labels: i.labels }));
-    const { records } = readRecords(stored, fake.botLogin);
-    const liveById = new Map<string, number>();
-    for (const r of records) {
-      const issue = repo.issues.get(r.issue)!;
-      if (issue.state === "closed" && issue.stateReason === "duplicate") continue;
-      liveById.set(r.record.id, (liveById.get(r.record.id) ?? 0) + 1);
-    }
-    const duplicateEvidenceIssues = [...liveById.values()].reduce((n, c) => n + (c - 1), 0);
-    const governedClosed = scenarios.filter((s) => s.ending !== "open" && gated(s.pull));
-    const missingFinal = governedClosed.filter(({ pull, ending }) => {
-      const correct = records.filter(
-        (r) => r.record.pullRequest.number === pull.number && r.record.state === ending && r.record.pullRequest.headSha === pull.head.sha && r.record.pullRequest.mergeSha === (ending === "merged" ? pull.mergeCommitSha : null) && hashMatches(r.record),
-      );
-      return correct.length !== 1;
-    });
-    const chain = verifyChain(stored, { appLogin: fake.botLogin });
+    const evidence = countEvidence(fake, repo, scenarios);
     const verify = await runBuiltCli(["verify", "--repo", "acme/shop", "--app", fake.app.slug], { GITHUB_TOKEN: "test-token", GITHUB_API_URL: fake.apiBase });
 
     const faults = Object.values(injector.injected).reduce((a, b) => a + b, 0);
     const report = [
       "multi-replica suite",
-      `  replicas: ${REPLICAS} behind one balancer on one Redis; replica 2 killed with SIGKILL in round ${killRound + 1} of ${longest} and restarted; requests served per replica URL: ${JSON.stringify([...balancer.served.values()])}`,
+      `  replicas: ${REPLICAS} behind one balancer on one Redis; replica 2 killed with SIGKILL in round ${killRound + 1} of ${longest} holding ${inHandWhenKilled.length} deliveries (${recovered.length} of them completed by another replica) and restarted; requests served per replica URL: ${JSON.stringify([...balancer.served.values()])}`,
       `  deliveries: ${counts.deliveries} (${guids.size} GUIDs) for ${PULLS} PRs in ${counts.bursts} bursts; reordered pairs: ${counts.reordered}; repeated GUIDs: ${counts.repeated}; unreachable then redelivered: ${counts.unreachable}; answered non-2xx: ${counts.rejected}`,
       `  job outcomes per GUID: ${JSON.stringify(outcomes)}`,
       `  faults injected: ${JSON.stringify(injector.injected)} over ${injector.seen()} authenticated requests (${((100 * faults) / Math.max(1, injector.seen())).toFixed(1)}%)`,
@@ -361,7 +282,7 @@ if (!installed) console.warn("Skipping the multi-replica suite: redis-server is 
       `  gates passed without their conditions = ${passedWithoutConditions}`,
       `  deliveries without effect = ${withoutEffect.length}${withoutEffect.length ? ` (${withoutEffect.slice(0, 5).join("; ")})` : ""}`,
       `  standing checks differing from a fresh evaluation (${freshlyEvaluated} open PRs) = ${differing.length}${differing.length ? ` (${differing.slice(0, 5).join("; ")})` : ""}`,
-      `  duplicate evidence issues = ${duplicateEvidenceIssues}; governed closed PRs without a correct final record = ${missingFinal.length} of ${governedClosed.length}; chain problems = ${chain.problems.length}; aims verify exit ${verify.code}`,
+      `  duplicate evidence issues = ${evidence.duplicateEvidenceIssues}; governed closed PRs without a correct final record = ${evidence.missingFinal.length} of ${evidence.governedClosed}; chain problems = ${evidence.chainProblems}; aims verify exit ${verify.code}`,
     ].join("\n");
     process.stdout.write(`\n${report}\n\n`);
     if (verify.code !== 0) process.stdout.write(`aims verify:\n${verify.stdout}${verify.stderr}\n`);
@@ -369,6 +290,9 @@ if (!installed) console.warn("Skipping the multi-replica suite: redis-server is 
     expect(counts.deliveries).toBeGreaterThanOrEqual(300);
     expect(PULLS).toBeGreaterThanOrEqual(30);
     expect(counts.repeated).toBeGreaterThan(0);
+    // The killed replica's deliveries in hand were finished elsewhere (stalled-job recovery).
+    expect(inHandWhenKilled.length).toBeGreaterThan(0);
+    expect(recovered).toEqual(inHandWhenKilled);
     expect(counts.reordered).toBeGreaterThan(0);
     expect(faults / Math.max(1, injector.seen())).toBeGreaterThanOrEqual(0.08);
     expect(outcomes.coalesced ?? 0).toBeGreaterThan(0);
@@ -376,9 +300,9 @@ if (!installed) console.warn("Skipping the multi-replica suite: redis-server is 
     expect(passedWithoutConditions).toBe(0);
     expect(withoutEffect).toEqual([]);
     expect(differing).toEqual([]);
-    expect(duplicateEvidenceIssues).toBe(0);
-    expect(missingFinal.length).toBe(0);
-    expect(chain.problems).toEqual([]);
+    expect(evidence.duplicateEvidenceIssues).toBe(0);
+    expect(evidence.missingFinal).toEqual([]);
+    expect(evidence.chainProblems).toBe(0);
     expect(verify.code).toBe(0);
     expect(fake.violations).toEqual([]);
     expect(passes.at(-1)).toMatchObject({ exit: 0, redelivered: 0, reevaluated: 0, finalised: 0, errors: 0 });

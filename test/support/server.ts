@@ -17,6 +17,7 @@ export async function freePort(): Promise<number> {
 
 export interface RunningApp {
   url: string;
+  pid: number;
   output: () => string;
   /** SIGTERM, resolved once the process exited (it drains its work first). */
   stop: () => Promise<void>;
@@ -83,6 +84,7 @@ export async function startApp(fake: { app: Pick<FakeGitHub["app"], "id"> }, hos
 
   return {
     url,
+    pid: child.pid!,
     output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
