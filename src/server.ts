@@ -6,7 +6,8 @@ import { createMetrics, githubRequestMetrics } from "./metrics/index.js";
 import type { Delivery } from "./queue/delivery.js";
 import { createInProcessIntake } from "./queue/in-process.js";
 import type { Intake } from "./queue/intake.js";
-import { createRedisIntake, DEFAULT_REDIS_INTAKE, envRedisIntakeOptions } from "./queue/redis.js";
+import { createRedisIntake, DEFAULT_REDIS_INTAKE, envRedisIntakeOptions, failFastRedis } from "./queue/redis.js";
+import { redisServiceOverrides } from "./queue/redis-services.js";
 import { scheduleRepeating } from "./queue/schedule.js";
 import { reconcileWithProbot } from "./reconcile/index.js";
 import { createServices } from "./services.js";
@@ -25,55 +26,61 @@ import { installWebhookGuard } from "./webhook-guard.js";
  * queue shared by every replica, whose reconciler is then one repeatable job instead of a timer
  * per replica.
  */
-const env = process.env;
-const settings = settingsFromEnv(env);
-const services = createServices(settings);
-const redisUrl = env.REDIS_URL?.trim() || undefined;
-const reconcileMinutes = settings.reconcileIntervalMinutes ?? DEFAULT_RECONCILE_MINUTES;
-const shutdownMs = Number(env.AIMS_SHUTDOWN_TIMEOUT_MS) > 0 ? Number(env.AIMS_SHUTDOWN_TIMEOUT_MS) : 25_000;
+async function serve(env: NodeJS.ProcessEnv): Promise<void> {
+  const settings = settingsFromEnv(env);
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  const reconcileMinutes = settings.reconcileIntervalMinutes ?? DEFAULT_RECONCILE_MINUTES;
+  const shutdownMs = Number(env.AIMS_SHUTDOWN_TIMEOUT_MS) > 0 ? Number(env.AIMS_SHUTDOWN_TIMEOUT_MS) : 25_000;
+  const queueOptions = { ...DEFAULT_REDIS_INTAKE, ...envRedisIntakeOptions(env) };
+  // With Redis, the locks and the label cache are shared by every replica.
+  const shared = redisUrl ? failFastRedis(redisUrl) : undefined;
+  shared?.on("error", () => undefined);
+  const services = createServices(settings, shared ? redisServiceOverrides(shared, { prefix: queueOptions.prefix, lockTtlMs: queueOptions.lockMs, lockWaitMs: 120_000 }) : {});
 
-const started: { intake?: Intake; stopScheduled?: () => Promise<void> } = {};
-const metrics = createMetrics(() => (started.intake ? started.intake.stats() : Promise.resolve({ depth: 0, active: 0, oldestAgeSeconds: 0, deadLetters: 0 })));
-const aims = createApp(settings, { reconcileOnStart: !redisUrl, services });
+  let intake: Intake | undefined;
+  let stopScheduled: (() => Promise<void>) | undefined;
+  const metrics = createMetrics(() => (intake ? intake.stats() : Promise.resolve({ depth: 0, active: 0, oldestAgeSeconds: 0, deadLetters: 0 })));
+  const aims = createApp(settings, { reconcileOnStart: !redisUrl, services });
 
-const server = await run(
-  (app, options) => {
-    const handle = async (d: Delivery) => {
-      await app.receive({ id: d.id, name: d.name, payload: d.payload } as Parameters<typeof app.receive>[0]);
-    };
-    if (redisUrl) {
-      const intake = createRedisIntake({ ...DEFAULT_REDIS_INTAKE, ...envRedisIntakeOptions(env), url: redisUrl, handle, observer: metrics.intake, log: app.log });
-      started.intake = intake;
-      if (reconcileMinutes > 0) {
-        const scheduled = scheduleRepeating(
-          { url: redisUrl, prefix: envRedisIntakeOptions(env).prefix ?? DEFAULT_REDIS_INTAKE.prefix, name: "reconcile", everyMs: reconcileMinutes * 60_000, log: app.log },
-          () => reconcileWithProbot(app, services, { deadLetters: intake }),
-        );
-        started.stopScheduled = scheduled.close;
+  const server = await run(
+    (app, options) => {
+      const handle = async (d: Delivery) => {
+        await app.receive({ id: d.id, name: d.name, payload: d.payload } as Parameters<typeof app.receive>[0]);
+      };
+      if (redisUrl) {
+        const redisIntake = createRedisIntake({ ...queueOptions, url: redisUrl, handle, observer: metrics.intake, log: app.log });
+        intake = redisIntake;
+        if (reconcileMinutes > 0) {
+          const scheduled = scheduleRepeating({ url: redisUrl, prefix: queueOptions.prefix, name: "reconcile", everyMs: reconcileMinutes * 60_000, log: app.log }, () =>
+            reconcileWithProbot(app, services, { deadLetters: redisIntake }),
+          );
+          stopScheduled = scheduled.close;
+        }
+      } else {
+        intake = createInProcessIntake(handle, { observer: metrics.intake, log: app.log });
       }
-    } else {
-      started.intake = createInProcessIntake(handle, { observer: metrics.intake, log: app.log });
-    }
-    // Oversized and forged deliveries are refused before Probot reads, hashes and logs them (src/webhook-guard.ts).
-    installWebhookGuard(app, env, started.intake);
-    options.addHandler(operationsHandler(started.intake, metrics));
-    return aims(app, options);
-  },
-  { Octokit: createAimsOctokit(octokitSettingsFromEnv(env)).plugin(githubRequestMetrics(metrics)) },
-);
-
-/**
- * SIGTERM (a rolling deploy, `docker stop`): refuse new deliveries with 503 (GitHub logs them as
- * failed and the reconciler redelivers them), finish the ones in hand, then stop listening.
- */
-process.once("SIGTERM", () => {
-  const stop = async () => {
-    await started.stopScheduled?.().catch(() => undefined);
-    await started.intake?.close(shutdownMs);
-    await server.stop().catch(() => undefined);
-  };
-  stop().then(
-    () => process.exit(0),
-    () => process.exit(1),
+      // Oversized and forged deliveries are refused before Probot reads, hashes and logs them (src/webhook-guard.ts).
+      installWebhookGuard(app, env, intake);
+      options.addHandler(operationsHandler(intake, metrics));
+      return aims(app, options);
+    },
+    { Octokit: createAimsOctokit(octokitSettingsFromEnv(env)).plugin(githubRequestMetrics(metrics)) },
   );
-});
+
+  // SIGTERM (a rolling deploy, `docker stop`): refuse new deliveries with 503 (GitHub logs them as
+  // failed and the reconciler redelivers them), finish the ones in hand, then stop listening.
+  process.once("SIGTERM", () => {
+    const stop = async () => {
+      await stopScheduled?.().catch(() => undefined);
+      await intake?.close(shutdownMs);
+      await server.stop().catch(() => undefined);
+      shared?.disconnect();
+    };
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}
+
+await serve(process.env);

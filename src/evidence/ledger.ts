@@ -91,6 +91,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Run `fn` holding the chain lock of the evidence repository: in this process, then across replicas. */
 async function withChainLock<T>(ledger: Ledger, fn: () => Promise<T>): Promise<T> {
+  // Locks shared by every replica (REDIS_URL) need no lock label on GitHub.
+  if (ledger.locks.shared) return ledger.locks.run(`chain:${repoKey(ledger.repo)}`, fn);
   return ledger.locks.run(`chain:${repoKey(ledger.repo)}`, async () => {
     const holder = randomBytes(8).toString("hex");
     const deadline = Date.now() + LOCK_WAIT_MS;

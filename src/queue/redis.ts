@@ -99,6 +99,12 @@ export function failFastRedis(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, retryStrategy: (times) => Math.min(times * 200, 2000) });
 }
 
+/** Resolves once `redis` is connected (at once if it is); rejects after `ms`. */
+function connected(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return withTimeout(new Promise<void>((resolve) => redis.once("ready", () => resolve())), ms, "connecting to Redis");
+}
+
 export interface RedisIntake extends Intake {
   /** Put every dead-lettered job back in the queue; returns their delivery GUIDs. */
   retryDeadLetters(): Promise<string[]>;
@@ -134,12 +140,13 @@ function deadLetterList(queue: Queue<JobData>, max: number): Pick<RedisIntake, "
 }
 
 /** The dead letters of the intake at `url`, for a process that runs no intake (`aims reconcile`). */
-export function openDeadLetters(url: string, prefix: string = DEFAULT_REDIS_INTAKE.prefix): Pick<RedisIntake, "deadLetters" | "retryDeadLetters"> & { close: () => Promise<void> } {
+export function openDeadLetters(url: string, prefix: string = DEFAULT_REDIS_INTAKE.prefix): Pick<RedisIntake, "deadLetters" | "retryDeadLetters" | "redis"> & { close: () => Promise<void> } {
   const redis = failFastRedis(url);
   redis.on("error", () => undefined);
   const queue = new Queue<JobData>(QUEUE, { connection: redis, prefix });
   return {
     ...deadLetterList(queue, DEFAULT_REDIS_INTAKE.deadLetterMax),
+    redis,
     close: async () => {
       await queue.close().catch(() => undefined);
       redis.disconnect();
@@ -224,6 +231,8 @@ export function createRedisIntake(options: RedisIntakeOptions): RedisIntake {
   };
 
   const store = async (delivery: Delivery): Promise<IntakeAnswer> => {
+    // Just started or reconnecting: wait a moment rather than refuse a delivery Redis can take.
+    await connected(redis, 2000);
     const seenKey = key("delivery", delivery.id);
     if ((await redis.set(seenKey, "accepting", "EX", ACCEPTING_SECONDS, "NX")) === null) {
       const marker = await redis.get(seenKey);
@@ -266,6 +275,7 @@ export function createRedisIntake(options: RedisIntakeOptions): RedisIntake {
     stats,
     async health() {
       try {
+        await connected(redis, 2000);
         await withTimeout(redis.ping(), 2000, "PING");
         return { ok: !closing, queue: "redis", redis: "up", stats: await withTimeout(stats(), 2000, "queue counts") };
       } catch (error) {
@@ -276,8 +286,10 @@ export function createRedisIntake(options: RedisIntakeOptions): RedisIntake {
     async close(timeoutMs = 30_000) {
       closing = true;
       // Finish the jobs in hand; past the timeout, stop (their locks expire and another replica takes them).
-      await withTimeout(worker.close(), timeoutMs, "draining the intake worker").catch(() => worker.close(true));
-      await queue.close().catch(() => undefined);
+      await withTimeout(worker.close(), timeoutMs, "draining the intake worker").catch(() => withTimeout(worker.close(true), 2000, "stopping the intake worker").catch(() => undefined));
+      await withTimeout(queue.close(), 2000, "closing the queue").catch(() => undefined);
+      // Redis unreachable: the worker's own connections would keep reconnecting and keep the process alive.
+      await withTimeout(worker.disconnect(), 2000, "disconnecting the worker").catch(() => undefined);
       redis.disconnect();
       workerConnection.disconnect();
     },

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Probot } from "probot";
 import { createAimsOctokit, octokitSettingsFromEnv } from "../github/octokit.js";
-import { openDeadLetters } from "../queue/redis.js";
+import { DEFAULT_REDIS_INTAKE, openDeadLetters } from "../queue/redis.js";
+import { redisServiceOverrides } from "../queue/redis-services.js";
 import { createServices } from "../services.js";
 import { settingsFromEnv } from "../settings.js";
 import { reconcileWithProbot, summarise, type ReconcileOptions } from "./index.js";
@@ -63,10 +64,14 @@ export async function reconcileCommand(args: string[], io: Io, env: NodeJS.Proce
     ...(cooldown !== undefined ? { cooldownMs: cooldown * 60_000 } : {}),
     ...(closedDays !== undefined ? { closedLookbackMs: closedDays * 24 * 60 * 60_000 } : {}),
   };
-  // With REDIS_URL, the intake's dead letters are retried and reported like failed deliveries.
-  const deadLetters = env.REDIS_URL?.trim() ? openDeadLetters(env.REDIS_URL.trim(), env.AIMS_REDIS_PREFIX?.trim() || undefined) : undefined;
+  // With REDIS_URL, the pass takes the same locks as the servers, and the intake's dead letters are
+  // retried and reported like failed deliveries.
+  const redisUrl = env.REDIS_URL?.trim();
+  const prefix = env.AIMS_REDIS_PREFIX?.trim() || DEFAULT_REDIS_INTAKE.prefix;
+  const deadLetters = redisUrl ? openDeadLetters(redisUrl, prefix) : undefined;
   if (deadLetters) options.deadLetters = deadLetters;
-  const report = await reconcileWithProbot(probot, createServices(settingsFromEnv(env)), options).finally(() => deadLetters?.close());
+  const overrides = deadLetters ? redisServiceOverrides(deadLetters.redis, { prefix, lockTtlMs: DEFAULT_REDIS_INTAKE.lockMs, lockWaitMs: 120_000 }) : {};
+  const report = await reconcileWithProbot(probot, createServices(settingsFromEnv(env), overrides), options).finally(() => deadLetters?.close());
   const summary = summarise(report);
   io.stdout(`${JSON.stringify({ reconcile: summary })}\n`);
   for (const e of report.errors) io.stderr(`aims reconcile: ${e}\n`);

@@ -1,6 +1,8 @@
 /** One holder at a time per key: the one serialiser every part of the app uses (Services.locks). */
 export interface Locks {
   run<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** True when a holder excludes every replica, not only this process (the Redis locks). */
+  readonly shared?: boolean;
 }
 
 /**

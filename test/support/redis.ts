@@ -15,8 +15,8 @@ export function redisServerInstalled(): boolean {
  * A throwaway Redis on 127.0.0.1 and a free port, no persistence, stopped by its PID. Resolves once
  * the server says it accepts connections.
  */
-export async function startRedis(): Promise<RunningRedis> {
-  const port = await freePort();
+export async function startRedis(port?: number): Promise<RunningRedis> {
+  port ??= await freePort();
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
