@@ -196,6 +196,26 @@ describe("evidence ledger", () => {
     expect(store.writes).toHaveLength(16);
   });
 
+  it("takes no lock label on GitHub when the locks are shared by every replica (Redis)", async () => {
+    const store = new MemoryStore();
+    let tried = 0;
+    store.tryLock = async () => {
+      tried++;
+      return true;
+    };
+    const inProcess = new KeyedMutex();
+    const shared = { shared: true, run: <T>(key: string, fn: () => Promise<T>) => inProcess.run(key, fn) };
+    const ledger = { store, repo: REPO, locks: shared };
+    for (let n = 1; n <= 3; n++) await upsertOpenRecord(ledger, input(n));
+    await Promise.all([1, 2, 3].map((n) => finaliseRecord(ledger, input(n, "merged", "success"))));
+    expect(tried).toBe(0);
+    expect(verify(store)).toMatchObject({ ok: true, chainLength: 3 });
+    // In-process locks alone do not exclude other replicas: the label is still taken.
+    await upsertOpenRecord({ ...ledger, locks: new KeyedMutex() }, input(4));
+    await finaliseRecord({ ...ledger, locks: new KeyedMutex() }, input(4, "merged", "success"));
+    expect(tried).toBe(1);
+  });
+
   it("never rewrites a final record, and opens round 2 when a closed pull request is reopened", async () => {
     const store = new MemoryStore();
     const ledger = { store, repo: REPO, locks: new KeyedMutex() };
