@@ -1,7 +1,8 @@
 import type { Coalescer } from "../util/coalescer.js";
 import type { PolicyResult } from "../config/policy.js";
 import { CHECK_NAMES, GATE_IDS, type GateResult } from "../gates/types.js";
-import { createPullRequestContext, pullRequestRef, type GitHub, type PullRequestContext, type PullRequestRef } from "../github/pull-request-context.js";
+import { pullRequestRef, type GitHub, type PullRequestContext, type PullRequestRef } from "../github/pull-request-context.js";
+import { createPullRequestContext } from "../github/octokit-context.js";
 import type { Evaluation } from "../evaluation.js";
 import type { Identity } from "../github/identity.js";
 import type { Locks } from "../util/keyed-mutex.js";

@@ -1,5 +1,6 @@
 import type { TreeSource } from "../inventory.js";
-import { contentReader, type GitHub } from "./pull-request-context.js";
+import { type GitHub } from "./pull-request-context.js";
+import { contentReader } from "./octokit-context.js";
 
 /**
  * A repository's default branch as a tree to scan, through the git trees API: one request lists

@@ -1,5 +1,6 @@
 import type { Context } from "probot";
-import { createPullRequestContext, pullRequestRef, type PullRequestContext } from "../github/pull-request-context.js";
+import { pullRequestRef, type PullRequestContext } from "../github/pull-request-context.js";
+import { createPullRequestContext } from "../github/octokit-context.js";
 import { finaliseEvidence } from "../evidence/index.js";
 import { evaluatePullRequest } from "../pipeline.js";
 import { runPullRequest } from "../reevaluate.js";
