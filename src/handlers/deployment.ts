@@ -109,13 +109,14 @@ export async function onTrackingComment(context: Context, services: Services): P
   const reader = createDeploymentReader(octokit, { ...repo, defaultBranch: p.repository.default_branch }, services);
   const policy = await reader.policy();
   if (!policy.ok) {
-    await reply(`@${login}, your approval was not recorded: the aims policy on ${p.repository.default_branch} cannot be used (${policy.problems[0]?.message ?? policy.reason}).`);
+    await reply(`@${login}, your approval was not recorded: the aims policy on ${p.repository.default_branch} cannot be used (${policy.problems[0]?.message ?? policy.reason}). Fix .github/aims.yml on ${p.repository.default_branch} (\`aims validate\` shows every problem), then comment again.`);
     return;
   }
   const [standing, commit] = await Promise.all([reader.standing(login, [owners(policy.policy)]), octokit.rest.repos.getCommit({ ...repo, ref: sha, per_page: 1 })]);
-  const pushedBy = commit.data.author?.login;
-  if (pushedBy && pushedBy.toLowerCase() === login.toLowerCase()) {
-    await reply(`@${login}, your approval was not recorded: the author of a commit cannot approve their own push. Approvals are for the governance owners.`);
+  // Whoever wrote the commit or committed it (rebased, cherry-picked, pushed someone else's work) is not independent of it.
+  const makers = [commit.data.author?.login, commit.data.committer?.login].filter((m): m is string => !!m).map((m) => m.toLowerCase());
+  if (makers.includes(login.toLowerCase())) {
+    await reply(`@${login}, your approval was not recorded: the author or committer of a commit cannot approve it. Ask another governance owner to comment \`/aims approve <reason>\` here.`);
     return;
   }
   const e = eligibility(owners(policy.policy), login, standing, "admin");

@@ -189,7 +189,7 @@ describe("deployment_protection_rule: the deployment gate", () => {
       });
     };
     await comment("mallory", "/aims approve I know what I pushed, trust me on this one.");
-    expect(tracking!.comments.at(-1)!.body).toContain("@mallory, your approval was not recorded: the author of a commit cannot approve their own push");
+    expect(tracking!.comments.at(-1)!.body).toContain("@mallory, your approval was not recorded: the author or committer of a commit cannot approve it. Ask another governance owner");
     await comment("eve", "/aims approve Looks fine to me, ship it please.");
     expect(tracking!.comments.at(-1)!.body).toContain("@eve, your approval was not recorded: only governance owners");
     await comment("gov-lead", "/aims approve Incident INC-9: the weights were restored from the last release.");
