@@ -164,9 +164,28 @@ export function createRedisIntake(options: RedisIntakeOptions): RedisIntake {
   const key = (...parts: string[]) => [o.prefix, ...parts].join(":");
   const redisErrors = (error: Error) => o.log?.warn({ err: error.message }, "Redis connection problem; deliveries are refused (503) until it is back");
   redis.on("error", redisErrors);
+  queue.on("error", redisErrors);
   workerConnection.on("error", () => undefined);
 
+  // Jobs in hand, so close() drains them itself: BullMQ's own graceful close can wait forever for a
+  // blocking connection that Redis dropped, and a forced close stops every timer.
+  const inHand = new Set<Promise<Outcome>>();
   const work = async (job: Job<JobData>, token?: string): Promise<Outcome> => {
+    if (closing) {
+      // Shutting down: back to the queue for another replica (or this one after its restart).
+      await job.moveToDelayed(Date.now() + 100, token);
+      throw new DelayedError();
+    }
+    const running = handleJob(job, token);
+    inHand.add(running);
+    try {
+      return await running;
+    } finally {
+      inHand.delete(running);
+    }
+  };
+
+  const handleJob = async (job: Job<JobData>, token?: string): Promise<Outcome> => {
     const { delivery, pull, generation } = job.data;
     const handle = (d: Delivery) => withTimeout(o.handle(d), o.jobTimeoutMs, `handling delivery ${d.id}`);
     if (!pull) {
@@ -286,7 +305,8 @@ export function createRedisIntake(options: RedisIntakeOptions): RedisIntake {
     async close(timeoutMs = 30_000) {
       closing = true;
       // Finish the jobs in hand; past the timeout, stop (their locks expire and another replica takes them).
-      await withTimeout(worker.close(), timeoutMs, "draining the intake worker").catch(() => withTimeout(worker.close(true), 2000, "stopping the intake worker").catch(() => undefined));
+      await withTimeout(Promise.allSettled([...inHand]), timeoutMs, "draining the intake worker").catch(() => undefined);
+      await withTimeout(worker.close(true), 2000, "stopping the intake worker").catch(() => undefined);
       await withTimeout(queue.close(), 2000, "closing the queue").catch(() => undefined);
       // Redis unreachable: the worker's own connections would keep reconnecting and keep the process alive.
       await withTimeout(worker.disconnect(), 2000, "disconnecting the worker").catch(() => undefined);

@@ -128,6 +128,22 @@ function recorder() {
     expect(await q.deadLetters()).toEqual([]);
   });
 
+  it("close() finishes the delivery in hand, then refuses new ones with 503", async () => {
+    const handled: string[] = [];
+    let started = false;
+    const q = intake(async (d) => {
+      started = true;
+      await sleep(300);
+      handled.push(d.id);
+    });
+    const d = pr(14);
+    await q.accept(d);
+    await until(() => started);
+    await q.close(5000);
+    expect(handled).toEqual([d.id]);
+    expect((await q.accept(pr(15))).status).toBe(503);
+  });
+
   it("reports Redis on /healthz, refuses deliveries with 503 while Redis is down, and takes them again once it is back", async () => {
     let own = await startRedis();
     const q = createRedisIntake({ ...DEFAULT_REDIS_INTAKE, url: own.url, handle: async () => undefined });
