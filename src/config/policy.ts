@@ -77,7 +77,7 @@ export interface Policy {
     governance: Principals;
   };
   governance: { owners: Principals };
-  evidence: { repository?: string; enabled: boolean };
+  evidence: { repository?: string; enabled: boolean; while_open: boolean };
   controls: {
     exclude: Array<{ id: string; justification: string }>;
     verification: { checks: NamedCheck[] };
@@ -276,6 +276,7 @@ export function resolvePolicy(config: ConfigFile, sources: PolicySource[]): Poli
     evidence: {
       ...(config.evidence?.repository ? { repository: config.evidence.repository } : {}),
       enabled: config.evidence?.enabled ?? true,
+      while_open: config.evidence?.while_open ?? false,
     },
     controls: {
       exclude: config.controls?.exclude ?? [],

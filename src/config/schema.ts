@@ -167,6 +167,12 @@ const evidenceSchema = z.strictObject({
     .optional()
     .describe("owner/name of the repository that holds the evidence issues; default: each pull request's own repository."),
   enabled: z.boolean().optional().describe("Write one evidence record (an issue) per governed pull request."),
+  while_open: z
+    .boolean()
+    .optional()
+    .describe(
+      "Also keep the record current while the pull request is open (one more write whenever its content changes, and a dashboard refresh). Default false: the record is written when the pull request closes, and at once when it is overridden.",
+    ),
 });
 
 const controlId = z.string().regex(/^A\.\d+\.\d+(\.\d+)?$/, "an Annex A control id such as A.6.2.5");

@@ -84,6 +84,13 @@ export interface DashboardModel {
   finalised: number;
   coverage: CoverageRow[];
   openPullRequests: OpenPullRequest[];
+  /**
+   * Whether every open governed pull request has a record (`evidence.while_open`). When not, the
+   * open ones listed are the overridden ones; `openPullsUrl` leads to the rest.
+   */
+  openRecordsKept: boolean;
+  /** The source repository's open pull requests on GitHub. */
+  openPullsUrl?: string;
   overrides: OverrideRow[];
   inventory: InventorySystem[];
   /** AI on the default branch outside every `systems:` entry; absent when it was not scanned. */
@@ -115,6 +122,10 @@ export interface DashboardInput {
   signer?: Signer;
   /** State of each corrective-action issue by number ("open" or "closed"). */
   correctiveActions?: ReadonlyMap<number, "open" | "closed">;
+  /** `evidence.while_open` of the policy (default false). */
+  openRecordsKept?: boolean;
+  /** https://github.com, or the GitHub Enterprise host, for the link to open pull requests. */
+  webUrl?: string;
 }
 
 export function dashboardModel(input: DashboardInput): DashboardModel {
@@ -213,6 +224,8 @@ export function dashboardModel(input: DashboardInput): DashboardModel {
     finalised: finals.length,
     coverage,
     openPullRequests,
+    openRecordsKept: input.openRecordsKept ?? false,
+    ...(input.webUrl ? { openPullsUrl: `${input.webUrl}/${input.source}/pulls` } : {}),
     overrides,
     inventory: buildInventory(entries),
   };

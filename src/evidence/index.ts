@@ -86,7 +86,7 @@ export interface EvidencePrefetch {
  * serialisation, so no other evaluation of it can write between the listing and its use.
  */
 export function prefetchOpenEvidence(services: EvidenceServices, octokit: GitHub, ctx: PullRequestContext, policy: PolicyResult, facts: Evaluation["facts"]): EvidencePrefetch | undefined {
-  if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open" || !isGoverned(facts)) return undefined;
+  if (!policy.ok || !policy.policy.evidence.enabled || !policy.policy.evidence.while_open || ctx.pull.state !== "open" || !isGoverned(facts)) return undefined;
   const known = knownPull(ctx.pull);
   if (!known) return undefined;
   const ledger = ledgerOf(services, octokit, policy, ctx.pull);
@@ -97,13 +97,23 @@ export function prefetchOpenEvidence(services: EvidenceServices, octokit: GitHub
 }
 
 /**
+ * Whether an open pull request's record is written now: always under `evidence.while_open`; else
+ * only once it is overridden, since a nonconformity and its corrective action must not wait for
+ * the merge. Otherwise the record is first written when the pull request closes.
+ */
+export function recordsWhileOpen(policy: OkPolicy, gates: readonly GateResult[]): boolean {
+  return policy.policy.evidence.while_open || gates.some((g) => g.override !== undefined);
+}
+
+/**
  * After the checks of an open pull request are published: create or update its evidence record
- * when it is governed and evidence is enabled. Returns undefined when nothing was to be done.
+ * when it is governed, evidence is enabled and recordsWhileOpen says so. Returns undefined when
+ * nothing was to be done.
  */
 export async function recordOpenEvidence(services: EvidenceServices, octokit: GitHub, ctx: PullRequestContext, evaluation: Evaluation, early?: EvidencePrefetch): Promise<UpsertResult | undefined> {
   const { policy, facts, gates } = evaluation;
   if (!policy.ok || !policy.policy.evidence.enabled || ctx.pull.state !== "open") return undefined;
-  if (!isGoverned(facts)) return undefined;
+  if (!isGoverned(facts) || !recordsWhileOpen(policy, gates)) return undefined;
   const ledger = ledgerOf(services, octokit, policy, ctx.pull);
   const known = knownPull(ctx.pull);
   const result = await upsertOpenRecord(

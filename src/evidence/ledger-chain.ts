@@ -123,8 +123,9 @@ export async function finaliseRecord(ledger: Ledger, input: RecordInputWithoutRo
   return ledger.locks.run(`record:${repoKey(ledger.repo)}\u0000${baseId}`, async () => {
     let records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "open" }), repository, input.pull.number);
     let current = latest(records);
+    let since: string | undefined;
     if (!current) {
-      const since = await pullCreatedAt?.();
+      since = await pullCreatedAt?.();
       records = recordsOfPull(await ledger.store.list(ledger.repo, { state: "all", ...(since ? { since } : {}) }), repository, input.pull.number);
       current = latest(records);
     }
@@ -141,6 +142,18 @@ export async function finaliseRecord(ledger: Ledger, input: RecordInputWithoutRo
     const stateReason = input.state === "merged" ? "completed" : "not_planned";
 
     return withChainLock(ledger, async () => {
+      // Another replica finalising the same merge may have written the record meanwhile: the chain
+      // lock is shared by replicas, the record lock above is not (without Redis). Sealing it again
+      // would overwrite a link of the chain.
+      if (current) {
+        const now = await ledger.store.get(ledger.repo, current.issue.number);
+        const parsed = now ? parseRecordBody(now.body) : undefined;
+        if (now?.state === "closed" && parsed?.ok && isFinal(parsed.record)) return { action: "already-final", issue: now.number, id: current.id };
+      } else {
+        const now = latest(recordsOfPull(await ledger.store.list(ledger.repo, { state: "all", ...(since ? { since } : {}) }), repository, input.pull.number));
+        if (now?.issue.state === "closed" && now.record && isFinal(now.record)) return { action: "already-final", issue: now.issue.number, id: now.id };
+        current = now;
+      }
       let issue = current?.issue.number;
       let created = false;
       if (issue === undefined) {

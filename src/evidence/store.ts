@@ -52,6 +52,8 @@ export interface EvidenceStore {
   botLogin(): Promise<string>;
   /** Evidence issues (label aims:evidence) opened by the app. */
   list(repo: RepoRef, options: ListOptions): Promise<EvidenceIssue[]>;
+  /** One issue as GitHub holds it now; undefined when it no longer exists. */
+  get(repo: RepoRef, number: number): Promise<EvidenceIssue | undefined>;
   /** One content-creating request: the issue with its labels. */
   create(repo: RepoRef, write: Required<Pick<IssueWrite, "title" | "body" | "labels">>): Promise<EvidenceIssue>;
   /** One content-creating request: body, title, labels and state together. */
@@ -144,6 +146,16 @@ export function createGitHubStore(octokit: GitHub, services: GitHubStoreServices
         if (opts.stop?.(page)) break;
       }
       return out;
+    },
+
+    async get(repo, number) {
+      try {
+        const { data } = await octokit.rest.issues.get({ owner: repo.owner, repo: repo.repo, issue_number: number });
+        return toIssue(data as IssueData);
+      } catch (error) {
+        if ((error as { status?: number }).status === 404 || (error as { status?: number }).status === 410) return undefined;
+        throw error;
+      }
     },
 
     async create(repo, write) {

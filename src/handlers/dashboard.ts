@@ -82,6 +82,8 @@ export async function updateDashboard(
       evidenceRepo: `${evidence.owner}/${evidence.repo}`,
       ...(settings.signer ? { signer: settings.signer } : {}),
       correctiveActions: parts.correctiveActions,
+      openRecordsKept: policy.policy.evidence.while_open,
+      webUrl: webUrl(octokit),
     });
     if (parts.unregistered) model.unregistered = parts.unregistered;
     return { source: name, title: dashboardTitle(name), body: renderDashboard(model) };

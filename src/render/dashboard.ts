@@ -90,8 +90,13 @@ function render(m: DashboardModel, limits: Limits, queryHint: boolean): string {
   }
   L.push("");
 
-  L.push(`## Open governed pull requests (${m.openPullRequests.length})`);
+  L.push(m.openRecordsKept ? `## Open governed pull requests (${m.openPullRequests.length})` : `## Open governed pull requests with a record (${m.openPullRequests.length})`);
   L.push("");
+  if (!m.openRecordsKept) {
+    const where = m.openPullsUrl ? `[open pull requests](${m.openPullsUrl})` : "open pull requests";
+    L.push(`Records are written when a pull request closes, and at once when it is overridden (\`evidence.while_open: false\`). The checks of the ${where} show where each stands.`);
+    L.push("");
+  }
   if (m.openPullRequests.length === 0) L.push("None.");
   else {
     L.push("| Pull request | AI systems | Risk | Waiting on | Record |");

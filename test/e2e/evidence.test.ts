@@ -4,7 +4,7 @@ import { verifyChain, type StoredIssue } from "../../src/evidence/verify.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { eventually, startApp, type RunningApp } from "../support/server.js";
 
-const POLICY = `systems:
+const policy = (whileOpen: boolean) => `systems:
   - id: recommender
     name: Product recommender
     paths: ["models/**"]
@@ -13,6 +13,8 @@ oversight:
   tiers:
     limited:
       users: ["carol"]
+evidence:
+  while_open: ${whileOpen}
 `;
 
 const PULLS = 20;
@@ -20,9 +22,14 @@ const PULLS = 20;
 /**
  * The evidence ledger end to end: two replicas of the built server behind "a load balancer"
  * (deliveries spread over both), a stateful fake GitHub, 20 governed pull requests merged, most
- * of them at the same moment; then the chain is verified, and tampering is detected.
+ * of them at the same moment; then the chain is verified, and tampering is detected. Once with
+ * records kept while the pull requests are open, once with records first written at the merge
+ * (the default), where two replicas finalising the same merge must still write one record.
  */
-describe("end to end: evidence chain", () => {
+describe.each([
+  ["records kept while open", true],
+  ["records written at the merge", false],
+])("end to end: evidence chain, %s", (_mode, whileOpen) => {
   let fake: FakeGitHub;
   let replicas: RunningApp[];
   let base: string;
@@ -32,7 +39,7 @@ describe("end to end: evidence chain", () => {
     fake = new FakeGitHub();
     const { url, host } = await fake.start();
     base = url;
-    repo = fake.addRepo("acme/shop", { files: { ".github/aims.yml": POLICY, "README.md": "# Shop\n" } });
+    repo = fake.addRepo("acme/shop", { files: { ".github/aims.yml": policy(whileOpen), "README.md": "# Shop\n" } });
     replicas = await Promise.all([startApp(fake, host), startApp(fake, host)]);
   }, 60_000);
 
@@ -78,19 +85,26 @@ describe("end to end: evidence chain", () => {
     // Every PR opened; the first one delivered twice at once to both replicas (a redelivery race).
     await Promise.all(numbers.map(async (n, i) => send(i, "pull_request", await pullEvent("opened", n))));
     await Promise.all([send(0, "pull_request", await pullEvent("synchronize", numbers[0]!)), send(1, "pull_request", await pullEvent("synchronize", numbers[0]!))]);
-    await eventually(() => records().filter((r) => r.state === "open").length === PULLS, 60_000);
-    await fake.settled();
+    if (whileOpen) {
+      await eventually(() => records().filter((r) => r.state === "open").length === PULLS, 60_000);
+      await fake.settled();
+      // One open record per PR, whatever raced.
+      const ids = records()
+        .filter((r) => r.state === "open")
+        .map((r) => (parseRecordBody(r.body) as { ok: true; id: string }).id);
+      expect(new Set(ids).size).toBe(PULLS);
+    } else {
+      await eventually(() => fake.checkRunsFor("acme/shop").length >= 2 * PULLS, 60_000);
+      await fake.settled();
+      expect(records()).toEqual([]);
+    }
 
-    // One open record per PR, whatever raced.
-    const ids = records()
-      .filter((r) => r.state === "open")
-      .map((r) => (parseRecordBody(r.body) as { ok: true; id: string }).id);
-    expect(new Set(ids).size).toBe(PULLS);
-
-    // Two merged one by one, then the other 18 at the same moment, alternating replicas.
-    for (const n of numbers.slice(0, 2)) {
+    // Two merged one by one (the first one's merge delivered to both replicas at once), then the
+    // other 18 at the same moment, alternating replicas.
+    for (const [i, n] of numbers.slice(0, 2).entries()) {
       fake.mergePull(repo, n, "carol");
-      await send(n, "pull_request", await pullEvent("closed", n));
+      const closed = await pullEvent("closed", n);
+      await Promise.all((i === 0 ? [0, 1] : [n]).map((replica) => send(replica, "pull_request", closed)));
       await eventually(() => records().some((r) => r.state === "closed" && r.body?.includes(`acme/shop#${n} -->`)), 30_000);
     }
     const rest = numbers.slice(2);
@@ -99,6 +113,10 @@ describe("end to end: evidence chain", () => {
     await Promise.all(events.map((e, i) => send(i, "pull_request", e)));
     await eventually(() => records().filter((r) => r.state === "closed" && r.stateReason !== "duplicate").length === PULLS, 90_000);
     await fake.settled();
+    // One record per pull request: no duplicate at all from the two replicas finalising one merge.
+    const perPull = records().map((r) => /acme\/shop#(\d+) -->/.exec(r.body ?? "")?.[1]);
+    expect(new Set(perPull).size).toBe(PULLS);
+    if (!whileOpen) expect(perPull.length).toBe(PULLS);
 
     const result = verifyChain(stored(), { appLogin: bot() });
     expect(result.problems).toEqual([]);

@@ -14,6 +14,7 @@ const SETTINGS = { appSlug: "aims-bot" };
 let services: Services;
 const POLICY = `evidence:
   repository: acme/evidence
+  while_open: true
 controls:
   exclude:
     - id: A.4.6

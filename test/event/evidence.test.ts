@@ -34,6 +34,9 @@ oversight:
 controls:
   verification:
     checks: [{ name: eval, app: github-actions }]
+# These tests follow a record through its whole life, open included.
+evidence:
+  while_open: true
 `;
 
 type File = { filename: string; status: string };
@@ -192,6 +195,13 @@ function mockGitHub(s: Scenario) {
       list = list.sort((a, b) => (key(a) < key(b) ? 1 : -1));
       if (q.get("direction") === "asc") list.reverse();
       return list.map(issueJson);
+    })
+    .persist();
+  nock(API)
+    .get(/\/repos\/Codertocat\/Hello-World\/issues\/\d+$/)
+    .reply((uri) => {
+      const found = issues.find((i) => uri.endsWith(`/issues/${i.number}`));
+      return found ? [200, issueJson(found)] : [404, { message: "Not Found" }];
     })
     .persist();
   nock(API)

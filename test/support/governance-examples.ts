@@ -47,7 +47,7 @@ export function queryExample(): string {
 }
 
 export function dashboardExample(): string {
-  const model = dashboardModel({ source: "acme/shop", entries: entries(), catalogue, exclusions: EXCLUSIONS, now: Date.parse(NOW) });
+  const model = dashboardModel({ source: "acme/shop", entries: entries(), catalogue, exclusions: EXCLUSIONS, now: Date.parse(NOW), webUrl: "https://github.com" });
   return renderDashboard(model);
 }
 

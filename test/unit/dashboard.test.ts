@@ -144,7 +144,13 @@ describe("renderDashboard", () => {
     expect(body).toContain(`| A.4.6 | Human resources | **excluded**: ${EXCLUDE[0]!.justification} |`);
     expect(body).toContain("| A.3.3 | Reporting of concerns | yes; not evidenced by pull requests: ");
     expect(body).toContain("37 of 38 controls applicable, 1 excluded");
-    expect(body).toMatch(/## Open governed pull requests \(4\)/);
+    // Records written at the close (the default): the open ones listed are those with a record, and
+    // the dashboard says where the others stand.
+    expect(body).toContain("## Open governed pull requests with a record (4)");
+    expect(body).toContain("Records are written when a pull request closes, and at once when it is overridden (`evidence.while_open: false`). The checks of the open pull requests show where each stands.");
+    const kept = renderDashboard(dashboardModel({ source: "acme/shop", entries: all, catalogue, exclusions: EXCLUDE, now: NOW, openRecordsKept: true, webUrl: "https://github.com" }));
+    expect(kept).toContain("## Open governed pull requests (4)");
+    expect(kept).not.toContain("evidence.while_open");
     expect(body).toContain("`aims/human-oversight`");
     expect(body).toContain("## Overrides in the last 90 days");
     expect(body).toContain("### chatbot (limited risk)");

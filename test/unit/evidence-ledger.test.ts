@@ -30,6 +30,10 @@ class MemoryStore implements EvidenceStore {
     o.stop?.(out);
     return out;
   }
+  async get(_repo: RepoRef, number: number) {
+    const issue = this.issues.find((i) => i.number === number);
+    return issue ? { ...issue } : undefined;
+  }
   async create(_repo: RepoRef, w: { title: string; body: string; labels: string[] }) {
     const now = this.stamp();
     const issue: EvidenceIssue = { number: this.issues.length + 1, author: BOT, title: w.title, body: w.body, labels: w.labels, state: "open", stateReason: null, createdAt: now, updatedAt: now, htmlUrl: "" };
@@ -214,6 +218,20 @@ describe("evidence ledger", () => {
     await upsertOpenRecord({ ...ledger, locks: new KeyedMutex() }, input(4));
     await finaliseRecord({ ...ledger, locks: new KeyedMutex() }, input(4, "merged", "success"));
     expect(tried).toBe(1);
+  });
+
+  it("two replicas finalising the same merge at once (own record locks, one chain lock) seal it once, open record or none", async () => {
+    for (const withOpenRecord of [true, false]) {
+      const store = new MemoryStore();
+      const replica = () => ({ store, repo: REPO, locks: new KeyedMutex() });
+      if (withOpenRecord) await upsertOpenRecord(replica(), input(1));
+      const results = await Promise.all([finaliseRecord(replica(), input(1, "merged", "success")), finaliseRecord(replica(), input(1, "merged", "success"))]);
+      expect(results.map((r) => r.action).sort()).toEqual(["already-final", "finalised"]);
+      expect(store.issues).toHaveLength(1);
+      expect(verify(store)).toMatchObject({ ok: true, chainLength: 1 });
+      // Sealed once: the record's creation (while open, or at the merge), then one write to finalise.
+      expect(store.writes.map((w) => w.kind)).toEqual(["create", "update"]);
+    }
   });
 
   it("never rewrites a final record, and opens round 2 when a closed pull request is reopened", async () => {
