@@ -97,7 +97,7 @@ describe("end to end: a re-performable record and a verifiable audit pack", () =
     const pr = fake.addPullRequest(repo, { head: "ranker", user: "alice", title: "Add ranker", body: `Impact-Assessment: ${AIA_PATH}` });
     fake.addReview(repo, pr.number, { user: "carol", state: "APPROVED", body: "Offline eval within tolerance." });
     expect((await app.send("pull_request", await pullEvent("opened", pr.number))).status).toBeLessThan(300);
-    await eventually(() => issues().find((i) => i.labels.includes("aims:evidence") && i.state === "open"));
+    await eventually(() => fake.checkRunsFor(repo, { headSha: pr.head.sha }).filter((r) => r.status === "completed").length === 2);
     fake.mergePull(repo, pr.number, "carol");
     expect((await app.send("pull_request", await pullEvent("closed", pr.number))).status).toBeLessThan(300);
     const final = await eventually(() => issues().find((i) => i.labels.includes("aims:evidence") && i.state === "closed"), 30_000);

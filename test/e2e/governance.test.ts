@@ -12,6 +12,8 @@ controls:
   exclude:
     - id: A.4.6
       justification: Competence records are kept in the HR system, outside this management system.
+evidence:
+  while_open: true
 `;
 
 /** The governance lead's tools end to end: the built server writes records and the dashboard, answers a query; the CLI reads them back. */

@@ -129,6 +129,9 @@ describe("attacks from the threat model (in-process app, stateful fake GitHub)",
 
   it("a pull request title cannot plant a link, an image, HTML or a mention in the evidence record", async () => {
     const pr = await governedPull(shop, `Swap the ranker ${HOSTILE}`);
+    // The record is written at the close (evidence.while_open is off).
+    fake.mergePull(shop, pr.number, "carol");
+    await receive(probot, "pull_request", await pullRequestPayload(fake, shop.fullName, pr.number, "closed", "carol"));
     const record = [...shop.issues.values()].find((i) => !i.isPull && i.labels.includes("aims:evidence") && i.body?.includes(`acme/shop#${pr.number}`));
     expect(record).toBeDefined();
     const body = record!.body!;
