@@ -2,7 +2,7 @@ import type { ApplicationFunctionOptions, Context, Probot } from "probot";
 import { ASSESSMENT_ISSUE_EVENTS, onAssessmentIssue } from "./handlers/assessment-issue.js";
 import { MERGE_GROUP_EVENTS, onMergeGroup } from "./handlers/merge-group.js";
 import { refreshPullRequest, startSpeculativeReads } from "./handlers/fresh.js";
-import { pullRequestRef, type PullRequestContext } from "./github/pull-request-context.js";
+import { pullRequestRef, type PullRequestContext } from "./ports/pull-request-context.js";
 import { createPullRequestContext } from "./github/octokit-context.js";
 import { onPolicyPush } from "./handlers/policy-push.js";
 import { COMMENT_EVENTS, onComment, onRequestedAction, onReview, REVIEW_EVENTS } from "./handlers/oversight.js";

@@ -4,7 +4,7 @@ import type { UpsertResult } from "./evidence/ledger.js";
 import { evaluationFailed } from "./gates/evaluate.js";
 import type { GateResult } from "./gates/types.js";
 import { publishChecks, type PublishedCheck } from "./github/checks.js";
-import { type GitHub, type PullRequestContext, type PullRequestRef } from "./github/pull-request-context.js";
+import type { GitHub, PullRequestContext, PullRequestRef } from "./ports/pull-request-context.js";
 import { createPullRequestContext } from "./github/octokit-context.js";
 import { evaluatePullRequest } from "./pipeline.js";
 import { renderGates } from "./render/check.js";
@@ -25,6 +25,11 @@ export interface Reevaluation {
 /** Re-evaluate the pull request `pull` (a ref read from GitHub or a payload). */
 export function reevaluatePull(services: Services, octokit: GitHub, pull: PullRequestRef): Promise<Reevaluation> {
   return runPullRequest(services, octokit, createPullRequestContext(octokit, pull, services));
+}
+
+/** Evaluates pull requests from GitHub, reads only, nothing published: what evidence finalisation re-reads a closed pull request with. */
+export function evaluateFromGitHub(services: Services, octokit: GitHub): (pull: PullRequestRef) => Promise<Evaluation> {
+  return (pull) => evaluatePullRequest(createPullRequestContext(octokit, pull, services));
 }
 
 /** Re-evaluate through a context already built (one that started reads speculatively, or a test's). */

@@ -1,6 +1,7 @@
 import { createEvidenceEvents, type EvidenceEvents } from "./evidence/events.js";
 import type { LabelCache } from "./evidence/store.js";
-import { createIdentity, type Identity } from "./github/identity.js";
+import { createIdentity } from "./github/identity.js";
+import type { Identity } from "./ports/identity.js";
 import { createProcessCaches, type ProcessCaches } from "./process-caches.js";
 import type { AppSettings } from "./settings.js";
 import { createCoalescer, type Coalescer } from "./util/coalescer.js";

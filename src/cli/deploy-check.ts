@@ -2,7 +2,7 @@ import { Octokit } from "@octokit/rest";
 import { parseArgs } from "node:util";
 import { evaluateDeployment } from "../deploy/publish.js";
 import { decisionText } from "../deploy/render.js";
-import type { GitHub } from "../github/pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 import { createServices } from "../services.js";
 import { AIMS_VERSION } from "../version.js";
 import { UsageError, type AuditIo } from "./audit.js";

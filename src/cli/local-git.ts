@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { loadPolicy } from "../config/policy.js";
 import type { ChangedFile, FileStatus } from "../detect/types.js";
-import type { IssueRef, PullRequestContext, PullRequestRef } from "../github/pull-request-context.js";
+import type { IssueRef, PullRequestContext, PullRequestRef } from "../ports/pull-request-context.js";
 
 const MAX_OUTPUT = 256 * 1024 * 1024;
 

@@ -3,7 +3,7 @@ import type { PolicySource } from "../config/policy.js";
 import type { CodeFinding } from "../detect/code/diff.js";
 import type { AiChange, DependencyChange, DvcOutput, DvcSource, LfsPointer } from "../detect/types.js";
 import type { Conclusion, GateResult, Reason } from "../gates/types.js";
-import type { PullRequestRef } from "../github/pull-request-context.js";
+import type { PullRequestRef } from "../ports/pull-request-context.js";
 import type { Evaluation } from "../pipeline.js";
 import { describeDependency } from "../render/check.js";
 import { wordSteps } from "../render/next-steps.js";

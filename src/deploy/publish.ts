@@ -2,7 +2,7 @@ import { webUrl } from "../evidence/index.js";
 import { DEPLOYMENT_LABEL, deploymentLabels, deploymentMarkerId, deploymentTitle, parseDeploymentBody, renderDeploymentBody, shippedComment, shippedMarker, type DeploymentRecord } from "../evidence/deployment.js";
 import { canonicalJson } from "../evidence/record.js";
 import { createGitHubStore, type GitHubStoreServices, type RepoRef } from "../evidence/store.js";
-import type { GitHub } from "../github/pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 import { decideDeployment } from "./decide.js";
 import { evidenceRepoOf, gatherDeploymentFacts } from "./gather.js";
 import { createDeploymentReader, type DeploymentReader } from "./reader.js";

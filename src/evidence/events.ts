@@ -1,4 +1,4 @@
-import type { GitHub } from "../github/pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 import type { EvidenceIssue } from "./store.js";
 
 /**

@@ -1,10 +1,9 @@
 import type { Coalescer } from "../util/coalescer.js";
 import type { PolicyResult } from "../config/policy.js";
 import { CHECK_NAMES, GATE_IDS, type GateResult } from "../gates/types.js";
-import { pullRequestRef, type GitHub, type PullRequestContext, type PullRequestRef } from "../github/pull-request-context.js";
-import { createPullRequestContext } from "../github/octokit-context.js";
+import { pullRequestRef, type GitHub, type PullRequestContext, type PullRequestRef } from "../ports/pull-request-context.js";
 import type { Evaluation } from "../evaluation.js";
-import type { Identity } from "../github/identity.js";
+import type { Identity } from "../ports/identity.js";
 import type { Locks } from "../util/keyed-mutex.js";
 import type { EvidenceEvents } from "./events.js";
 import type { Signer } from "./signing.js";
@@ -193,15 +192,18 @@ export async function finalisePullRequestEvidence(services: EvidenceServices, oc
   return result.action === "finalised" ? "finalised" : result.action;
 }
 
-/** Evaluates a pull request (reads only): the pipeline's evaluatePullRequest, passed in by the caller. */
-export type Evaluate = (ctx: PullRequestContext) => Promise<Evaluation>;
+/**
+ * Evaluates a pull request (reads only), as read from GitHub when it closed: the caller builds its
+ * context and runs the pipeline's evaluatePullRequest, so evidence depends on neither.
+ */
+export type Evaluate = (pull: PullRequestRef) => Promise<Evaluation>;
 
 export async function finaliseEvidence(services: EvidenceServices, octokit: GitHub, given: PullRequestRef, evaluate: Evaluate): Promise<FinaliseResult> {
   const { settings } = services;
   const { data } = await octokit.rest.pulls.get({ owner: given.owner, repo: given.repo, pull_number: given.number });
   if (data.state !== "closed") return { action: "not-governed" };
   const pull = pullRequestRef(data, { owner: given.owner, repo: given.repo });
-  const evaluation = await evaluate(createPullRequestContext(octokit, pull, services));
+  const evaluation = await evaluate(pull);
   const policy = evaluation.policy;
   if (!policy.ok) throw new Error(`the policy on ${pull.baseRef} cannot be read (${policy.reason}); the evidence record is finalised once it can`);
   if (!policy.policy.evidence.enabled) return { action: "not-governed" };

@@ -1,5 +1,5 @@
-import type { Identity } from "../github/identity.js";
-import type { GitHub } from "../github/pull-request-context.js";
+import type { Identity } from "../ports/identity.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 import type { Coalescer } from "../util/coalescer.js";
 import { EVIDENCE_LABEL, type LabelSpec } from "./record.js";
 

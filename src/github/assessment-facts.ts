@@ -8,7 +8,8 @@ import { parseAssessmentFile } from "../gates/assessment-file.js";
 import type { RecordParse } from "../gates/assessment-record.js";
 import { affectedSystems } from "../gates/common.js";
 import { mapLimit } from "../util/concurrency.js";
-import { allChangedFiles, type PullRequestContext, type RepoPermission } from "./pull-request-context.js";
+import { allChangedFiles } from "./changed-files.js";
+import type { PullRequestContext, RepoPermission } from "../ports/pull-request-context.js";
 
 /** Assessment files read from the folder per evaluation, at most; the rest are reported as unread. */
 export const MAX_DIRECTORY_FILES = 100;

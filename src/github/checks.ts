@@ -1,6 +1,6 @@
 import type { GateResult } from "../gates/types.js";
 import type { CheckOutput } from "../render/check.js";
-import type { ExistingCheckRun, GitHub, PullRequestRef } from "./pull-request-context.js";
+import type { ExistingCheckRun, GitHub, PullRequestRef } from "../ports/pull-request-context.js";
 
 export interface PublishedCheck {
   name: string;

@@ -1,6 +1,6 @@
 import { DASHBOARD_TITLE, dashboardSource } from "../render/dashboard.js";
 import type { Repo } from "./evidence-reader.js";
-import type { GitHub } from "./pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 
 /**
  * Keeping one dashboard issue per source repository current in the evidence repository, the way

@@ -1,7 +1,7 @@
 import { CORRECTIVE_ACTION_LABEL, correctiveActionOf } from "../evidence/corrective-action.js";
 import type { EvidenceEntry } from "../evidence/query.js";
 import { EVIDENCE_LABEL, parseRecordBody } from "../evidence/record.js";
-import type { GitHub } from "./pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 
 export { isOwnComment } from "./identity.js";
 

@@ -1,17 +1,11 @@
 import type { AppSettings } from "../settings.js";
-import type { GitHub } from "./pull-request-context.js";
+import type { Identity } from "../ports/identity.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 
 /** The app's own identity on GitHub: its bot login, and whether a comment or issue is its own. */
 
 /** Who writes with a workflow's GITHUB_TOKEN (the app running as a GitHub Action). */
 export const ACTIONS_BOT = "github-actions[bot]";
-
-export interface Identity {
-  /** The app's bot login: `<APP_SLUG>[bot]`, else looked up once per GitHub host. */
-  botLogin(octokit: GitHub): Promise<string>;
-  /** The author of an issue the app just created: corrects a guess made for a plain token. */
-  learn(octokit: GitHub, login: string): void;
-}
 
 const hostOf = (octokit: GitHub) => String((octokit.request.endpoint.DEFAULTS as { baseUrl?: string }).baseUrl ?? "");
 

@@ -2,3 +2,6 @@
 
 /** GitHub lists at most this many files of a pull request (the pull request files endpoint). */
 export const MAX_LISTED_FILES = 3000;
+
+/** The compare API lists at most this many files. */
+export const COMPARE_FILE_LIMIT = 300;

@@ -3,9 +3,11 @@ import type { BoundedMap } from "../util/bounded-map.js";
 import { loadPolicy, type ConfigReader } from "../config/policy.js";
 import type { ChangedFile, FileStatus } from "../detect/types.js";
 import { mapLimit } from "../util/concurrency.js";
-import { isOwnComment, type Identity } from "./identity.js";
-import { MAX_LISTED_FILES } from "./limits.js";
-import { COMPARE_FILE_LIMIT, diffTreeEntries, type GitHub, type IssueInfo, type PullRequestContext, type PullRequestRef, type RepoPermission, type Review, type TreeEntry } from "./pull-request-context.js";
+import { isOwnComment } from "./identity.js";
+import type { Identity } from "../ports/identity.js";
+import { COMPARE_FILE_LIMIT, MAX_LISTED_FILES } from "./limits.js";
+import { diffTreeEntries, type TreeEntry } from "./changed-files.js";
+import type { GitHub, IssueInfo, PullRequestContext, PullRequestRef, RepoPermission, Review } from "../ports/pull-request-context.js";
 
 /** The pull request context over GitHub's REST API, memoised for one event. */
 function memo<T>(fn: () => Promise<T>): () => Promise<T> {

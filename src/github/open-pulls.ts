@@ -1,4 +1,4 @@
-import type { GitHub } from "./pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 
 /** A pull request as the list endpoint returns it (no changed_files, no mergeability). */
 export type ListedPull = Awaited<ReturnType<GitHub["rest"]["pulls"]["list"]>>["data"][number];

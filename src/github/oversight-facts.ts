@@ -10,7 +10,7 @@ import { bindCommentSha, isBot } from "../gates/authority.js";
 import type { CommandFact, OversightFacts, PullRequestFacts, ReviewFact, SinceSigned, Standing } from "../gates/facts.js";
 import { CHECK_NAMES } from "../gates/types.js";
 import { mapLimit } from "../util/concurrency.js";
-import type { ExistingCheckRun, PullRequestContext } from "./pull-request-context.js";
+import type { ExistingCheckRun, PullRequestContext } from "../ports/pull-request-context.js";
 
 const READ_CONCURRENCY = 6;
 /** Earlier signed commits compared with the head per evaluation, at most (one compare each). */

@@ -2,7 +2,7 @@ import { CONFIG_PATH, loadPolicy, type Policy, type PolicySource } from "../conf
 import type { ChangedFile } from "../detect/types.js";
 import { describePolicyChange } from "../gates/policy-change.js";
 import type { PolicyChangeFacts } from "../gates/facts.js";
-import type { PullRequestContext } from "./pull-request-context.js";
+import type { PullRequestContext } from "../ports/pull-request-context.js";
 
 /** The policy files of the pull request's own repository: `.github/aims.yml` and the files it extends there. */
 export function policyFilesOf(ctx: PullRequestContext, sources: readonly PolicySource[]): Set<string> {

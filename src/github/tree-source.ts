@@ -1,5 +1,5 @@
 import type { TreeSource } from "../inventory.js";
-import { type GitHub } from "./pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 import { contentReader } from "./octokit-context.js";
 
 /**

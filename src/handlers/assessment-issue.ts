@@ -2,7 +2,7 @@ import type { Context } from "probot";
 import { listPullsCapped } from "../github/open-pulls.js";
 import { parseAssessmentLinks } from "../gates/assessment-links.js";
 import { looksLikeAssessmentIssue } from "../gates/assessment-issue.js";
-import { pullRequestRef, type GitHub } from "../github/pull-request-context.js";
+import { pullRequestRef, type GitHub } from "../ports/pull-request-context.js";
 import { reevaluatePull } from "../reevaluate.js";
 import type { Services } from "../services.js";
 

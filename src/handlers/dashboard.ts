@@ -7,7 +7,7 @@ import { loadCatalogue } from "../controls/catalogue.js";
 import { dashboardModel } from "../evidence/dashboard.js";
 import { ensureDashboard, type DashboardResult } from "../github/dashboard-issue.js";
 import { readCorrectiveActions, readEvidenceEntries, type Repo } from "../github/evidence-reader.js";
-import { type GitHub } from "../github/pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 import { contentReader } from "../github/octokit-context.js";
 import { dashboardTitle, renderDashboard } from "../render/dashboard.js";
 import type { Services } from "../services.js";

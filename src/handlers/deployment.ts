@@ -6,7 +6,7 @@ import { createDeploymentReader } from "../deploy/reader.js";
 import { approvalOf, approvalText, DIRECT_PUSH_LABEL, trackedSha } from "../deploy/tracking.js";
 import { NONCONFORMITY_LABEL } from "../evidence/record.js";
 import { eligibility, isBot } from "../gates/authority.js";
-import type { GitHub } from "../github/pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 import type { Services } from "../services.js";
 
 export const DEPLOYMENT_EVENTS = ["deployment_protection_rule.requested"] as const;

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
 import { CHECK_NAMES } from "../gates/types.js";
-import { pullRequestRef, type GitHub } from "../github/pull-request-context.js";
+import { pullRequestRef, type GitHub } from "../ports/pull-request-context.js";
 import { reevaluatePull } from "../reevaluate.js";
 import { listPullsCapped } from "../github/open-pulls.js";
 import type { Services } from "../services.js";

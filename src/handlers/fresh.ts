@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import type { PullRequestContext, PullRequestRef } from "../github/pull-request-context.js";
+import type { PullRequestContext, PullRequestRef } from "../ports/pull-request-context.js";
 
 /**
  * Replace the webhook's pull request with GitHub's current one. Deliveries arrive late, twice,

@@ -2,7 +2,7 @@ import type { Context } from "probot";
 import { evaluationFailed } from "../gates/evaluate.js";
 import type { GateResult } from "../gates/types.js";
 import { publishChecks, type PublishedCheck } from "../github/checks.js";
-import { pullRequestRef, type GitHub, type PullRequestRef } from "../github/pull-request-context.js";
+import { pullRequestRef, type GitHub, type PullRequestRef } from "../ports/pull-request-context.js";
 import { createPullRequestContext, isNotFound } from "../github/octokit-context.js";
 import { evaluatePullRequest, type Evaluation } from "../pipeline.js";
 import { renderGates } from "../render/check.js";

@@ -5,7 +5,7 @@ import { oversightTier } from "../gates/oversight.js";
 import { CHECK_NAMES } from "../gates/types.js";
 import { parseReviewEditReceipt, parseRevokeReceipt, reviewEditMarker, reviewEditText, revokeReceiptMarker, revokeReceiptText } from "../commands/receipt.js";
 import { standingOf } from "../github/oversight-facts.js";
-import { pullRequestRef, type GitHub, type PullRequestContext } from "../github/pull-request-context.js";
+import { pullRequestRef, type GitHub, type PullRequestContext } from "../ports/pull-request-context.js";
 import { createPullRequestContext } from "../github/octokit-context.js";
 import { runPullRequest } from "../reevaluate.js";
 import { adopt, startSpeculativeReads } from "./fresh.js";

@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { listPullsCapped } from "../github/open-pulls.js";
 import { CONFIG_PATH } from "../config/policy.js";
-import { pullRequestRef, type GitHub } from "../github/pull-request-context.js";
+import { pullRequestRef, type GitHub } from "../ports/pull-request-context.js";
 import { reevaluatePull } from "../reevaluate.js";
 import type { Services } from "../services.js";
 import { mapLimit } from "../util/concurrency.js";

@@ -1,9 +1,8 @@
 import type { Context } from "probot";
-import { pullRequestRef, type PullRequestContext } from "../github/pull-request-context.js";
+import { pullRequestRef, type PullRequestContext } from "../ports/pull-request-context.js";
 import { createPullRequestContext } from "../github/octokit-context.js";
 import { finaliseEvidence } from "../evidence/index.js";
-import { evaluatePullRequest } from "../pipeline.js";
-import { runPullRequest } from "../reevaluate.js";
+import { evaluateFromGitHub, runPullRequest } from "../reevaluate.js";
 import { adopt, wasRefreshed } from "./fresh.js";
 import type { Services } from "../services.js";
 
@@ -22,7 +21,7 @@ export async function onPullRequest(context: Context<"pull_request">, services: 
   if (pull.state !== "open") {
     // Merged or closed: the gates are done; seal the evidence record into the chain.
     if (context.payload.action !== "closed") return;
-    const result = await finaliseEvidence(services, context.octokit, pull, evaluatePullRequest);
+    const result = await finaliseEvidence(services, context.octokit, pull, evaluateFromGitHub(services, context.octokit));
     context.log.info({ pr: pull.number, evidence: result }, "aims evidence finalised");
     return;
   }

@@ -4,7 +4,7 @@ import { compareControlIds, loadCatalogue } from "../controls/catalogue.js";
 import { QUERY_HELP, runQuery } from "../evidence/query.js";
 import { hasTriage, readEvidenceEntries } from "../github/evidence-reader.js";
 import { isOwnComment } from "../github/identity.js";
-import type { GitHub } from "../github/pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 import { queryRefusal, renderQueryReply } from "../render/query.js";
 import type { Services } from "../services.js";
 

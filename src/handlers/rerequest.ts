@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import { pullRequestRef, type GitHub } from "../github/pull-request-context.js";
+import { pullRequestRef, type GitHub } from "../ports/pull-request-context.js";
 import { reevaluatePull } from "../reevaluate.js";
 import type { Services } from "../services.js";
 

@@ -1,6 +1,6 @@
 import type { Probot } from "probot";
-import type { Identity } from "../github/identity.js";
-import type { GitHub } from "../github/pull-request-context.js";
+import type { Identity } from "../ports/identity.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 
 type Sender = { login?: string; type?: string } | undefined;
 

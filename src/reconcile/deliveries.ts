@@ -1,4 +1,4 @@
-import type { GitHub } from "../github/pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 
 /** GitHub keeps deliveries for redelivery this long on github.com (GHES: 7 days). */
 export const REDELIVERY_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;

@@ -1,5 +1,5 @@
 import { finalisePullRequestEvidence } from "../evidence/index.js";
-import { evaluatePullRequest } from "../pipeline.js";
+import { evaluateFromGitHub } from "../reevaluate.js";
 import type { Services } from "../services.js";
 import type { EvidenceFinaliser } from "./pulls.js";
 
@@ -8,5 +8,5 @@ import type { EvidenceFinaliser } from "./pulls.js";
  * closed governed pull request into the chain when it has no final record yet; idempotent.
  */
 export function evidenceFinaliser(services: Services): EvidenceFinaliser {
-  return (octokit, pull) => finalisePullRequestEvidence(services, octokit, pull, evaluatePullRequest);
+  return (octokit, pull) => finalisePullRequestEvidence(services, octokit, pull, evaluateFromGitHub(services, octokit));
 }

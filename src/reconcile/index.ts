@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import type { GitHub } from "../github/pull-request-context.js";
+import type { GitHub } from "../ports/pull-request-context.js";
 import type { Services } from "../services.js";
 import { redeliverFailedDeliveries, type RedeliveryOptions, type RedeliveryReport } from "./deliveries.js";
 import { updateDashboard } from "../handlers/dashboard.js";

@@ -1,6 +1,6 @@
 import { listPullsCapped } from "../github/open-pulls.js";
 import { CHECK_NAMES, GATE_IDS } from "../gates/types.js";
-import { pullRequestRef, type GitHub, type PullRequestRef } from "../github/pull-request-context.js";
+import { pullRequestRef, type GitHub, type PullRequestRef } from "../ports/pull-request-context.js";
 import { reevaluatePull } from "../reevaluate.js";
 import type { Services } from "../services.js";
 import { mapLimit } from "../util/concurrency.js";

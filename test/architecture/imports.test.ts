@@ -13,13 +13,6 @@ import extractDepcruiseOptions from "dependency-cruiser/config-utl/extract-depcr
  * longer exists fails the test, so the list only shrinks.
  */
 const KNOWN_CYCLE_IMPORTS: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  // Evidence needs only the GitHub port from src/github/ (pull-request-context.ts; the Octokit adapter is octokit-context.ts).
-  { from: "src/evidence/events.ts", to: "src/github/pull-request-context.ts", why: "GitHub port inside the adapter module" },
-  { from: "src/evidence/store.ts", to: "src/github/pull-request-context.ts", why: "GitHub port inside the adapter module" },
-  { from: "src/evidence/index.ts", to: "src/github/pull-request-context.ts", why: "GitHub port inside src/github/" },
-  { from: "src/evidence/index.ts", to: "src/github/octokit-context.ts", why: "evidence recording builds its own context" },
-  { from: "src/evidence/store.ts", to: "src/github/identity.ts", why: "identity port inside src/github/" },
-  { from: "src/evidence/index.ts", to: "src/github/identity.ts", why: "identity port inside src/github/" },
   { from: "src/inventory.ts", to: "src/pipeline.ts", why: "createDetector lives in the pipeline" },
 ];
 

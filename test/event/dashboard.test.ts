@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import type { GitHub } from "../../src/github/pull-request-context.js";
+import type { GitHub } from "../../src/ports/pull-request-context.js";
 import { onDefaultBranchPush, scheduleDashboardUpdate, updateDashboard } from "../../src/handlers/dashboard.js";
 import { createServices, type Services } from "../../src/services.js";
 import { dashboardMarker } from "../../src/render/dashboard.js";

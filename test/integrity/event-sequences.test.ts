@@ -2,7 +2,7 @@ import { createServices } from "../../src/services.js";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
 import type { Probot } from "probot";
-import { pullRequestRef, type GitHub } from "../../src/github/pull-request-context.js";
+import { pullRequestRef, type GitHub } from "../../src/ports/pull-request-context.js";
 import { createPullRequestContext } from "../../src/github/octokit-context.js";
 import { evaluatePullRequest } from "../../src/pipeline.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";

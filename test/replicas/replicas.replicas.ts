@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import type { Probot } from "probot";
-import { pullRequestRef, type GitHub } from "../../src/github/pull-request-context.js";
+import { pullRequestRef, type GitHub } from "../../src/ports/pull-request-context.js";
 import { createPullRequestContext } from "../../src/github/octokit-context.js";
 import { evaluatePullRequest } from "../../src/pipeline.js";
 import { createServices } from "../../src/services.js";

@@ -7,7 +7,7 @@
 import { pathToFileURL } from "node:url";
 import { loadPolicy } from "../../src/config/policy.js";
 import type { ChangedFile } from "../../src/detect/types.js";
-import type { PullRequestContext } from "../../src/github/pull-request-context.js";
+import type { PullRequestContext } from "../../src/ports/pull-request-context.js";
 import { evaluatePullRequest } from "../../src/pipeline.js";
 import { renderCheck } from "../../src/render/check.js";
 

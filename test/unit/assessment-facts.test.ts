@@ -4,7 +4,7 @@ import type { ConfigFile } from "../../src/config/schema.js";
 import type { AiChange, ChangedFile } from "../../src/detect/types.js";
 import type { PullRequestFacts } from "../../src/gates/facts.js";
 import { approversAtHead, assessorAuthority, gatherAssessmentFacts, MAX_DIRECTORY_FILES } from "../../src/github/assessment-facts.js";
-import type { IssueInfo, LabelEvent, PullRequestContext, RepoPermission, Review, TeamMembership } from "../../src/github/pull-request-context.js";
+import type { IssueInfo, LabelEvent, PullRequestContext, RepoPermission, Review, TeamMembership } from "../../src/ports/pull-request-context.js";
 import { linksIssue } from "../../src/handlers/assessment-issue.js";
 import { assessmentIssueBody, assessmentMarkdown } from "../support/assessments.js";
 

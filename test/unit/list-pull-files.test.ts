@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { diffTreeEntries, mergeListings, pullRequestRef, type GitHub } from "../../src/github/pull-request-context.js";
+import { diffTreeEntries, mergeListings } from "../../src/github/changed-files.js";
+import { pullRequestRef, type GitHub } from "../../src/ports/pull-request-context.js";
 import { listPullFiles } from "../../src/github/octokit-context.js";
 import { FakeGitHub, type FakePullFile } from "../support/fake-github.js";
 import { TestOctokit } from "../support/probot-app.js";

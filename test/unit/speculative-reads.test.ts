@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { PullRequestContext, PullRequestRef } from "../../src/github/pull-request-context.js";
+import type { PullRequestContext, PullRequestRef } from "../../src/ports/pull-request-context.js";
 import { adopt } from "../../src/handlers/fresh.js";
 
 const ref = (over: Partial<PullRequestRef> = {}): PullRequestRef => ({
