@@ -1,7 +1,7 @@
 import type { Policy } from "./config/policy.js";
 import { changedManifests, type ManifestTexts } from "./detect/dependencies.js";
 import type { AiChange, ChangedFile, DetectionProblem } from "./detect/types.js";
-import { createDetector } from "./pipeline.js";
+import { createDetector } from "./detector.js";
 import { mapLimit } from "./util/concurrency.js";
 import { detectDependencyChangesOffThread } from "./workers/off-thread.js";
 import { Minimatch } from "minimatch";

@@ -2,8 +2,8 @@ import { Minimatch } from "minimatch";
 import type { Policy, PolicyResult } from "./config/policy.js";
 import { changedManifests, type ManifestTexts } from "./detect/dependencies.js";
 import { createCodeDetector, MAX_CODE_FILES, type CodeInput } from "./detect/code/index.js";
-import { compileDetector, type DetectionOptions, type Detector, reportLoneDataText } from "./detect/detect.js";
-import { loadDetectionRules } from "./detect/rules.js";
+import { type Detector, reportLoneDataText } from "./detect/detect.js";
+import { cachedDetector } from "./detector.js";
 import type { AiChange, ChangedFile, DetectionProblem } from "./detect/types.js";
 import { evaluateGates } from "./gates/evaluate.js";
 import type { PullRequestFacts } from "./gates/facts.js";
@@ -16,7 +16,6 @@ import { allChangedFiles } from "./github/changed-files.js";
 import type { PullRequestContext } from "./ports/pull-request-context.js";
 import { mapLimit } from "./util/concurrency.js";
 import { detectDependencyChangesOffThread } from "./workers/off-thread.js";
-import type { BoundedMap } from "./util/bounded-map.js";
 
 /** Files whose head content detection reads (DVC outs, LFS pointers without a patch), at most. */
 const MAX_SNIFFED_FILES = 100;
@@ -25,41 +24,6 @@ export const MAX_MANIFESTS = 200;
 const READ_CONCURRENCY = 8;
 
 export type { Evaluation } from "./evaluation.js";
-
-export function detectionOptions(policy: Policy): DetectionOptions {
-  const { detect } = policy;
-  return {
-    ignore: policy.ignore,
-    systems: policy.systems,
-    gated: detect.gate,
-    extra: {
-      model: detect.model,
-      "model-metadata": detect["model-metadata"],
-      dataset: detect.dataset,
-      prompt: detect.prompt,
-      "ai-tooling": detect["ai-tooling"],
-    },
-  };
-}
-
-export function createDetector(policy: Policy): Detector {
-  return compileDetector(loadDetectionRules(), detectionOptions(policy));
-}
-
-/**
- * The policy's detector, compiled once per policy version: rules and globs are compiled on the
- * first event that uses a policy and kept in `cache`, keyed by everything detection reads from it.
- */
-export function cachedDetector(cache: BoundedMap<Detector> | undefined, policy: Policy): Detector {
-  if (!cache) return createDetector(policy);
-  const options = detectionOptions(policy);
-  const key = JSON.stringify(options);
-  const kept = cache.get(key);
-  if (kept) return kept;
-  const detector = compileDetector(loadDetectionRules(), options);
-  cache.set(key, detector);
-  return detector;
-}
 
 export interface EvaluationHooks {
   /** Called once detection finds a gated change, before oversight and assessment are read. */

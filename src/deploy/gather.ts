@@ -2,7 +2,7 @@ import type { Policy, Principals } from "../config/policy.js";
 import { isFinal, hashMatches, parseRecordBody, parseRecordId, type EvidenceRecord } from "../evidence/record.js";
 import type { EvidenceIssue, RepoRef } from "../evidence/store.js";
 import { aiRelevantPaths } from "../github/oversight-facts.js";
-import { createDetector } from "../pipeline.js";
+import { createDetector } from "../detector.js";
 import { mapLimit } from "../util/concurrency.js";
 import type { DeploymentReader, MergedPull } from "./reader.js";
 import type { DeploymentFacts, DeploymentRequest, DirectPush, RunApproval, ShippedPull, ShippedRecord } from "./types.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { builtInDefaults, resolvePolicy } from "../../src/config/policy.js";
 import type { Detector } from "../../src/detect/detect.js";
 import type { ChangedFile } from "../../src/detect/types.js";
-import { cachedDetector } from "../../src/pipeline.js";
+import { cachedDetector } from "../../src/detector.js";
 import { BoundedMap } from "../../src/util/bounded-map.js";
 
 const model: ChangedFile = { filename: "models/ranker.onnx", status: "added", additions: 0, deletions: 0 };
