@@ -1,12 +1,4 @@
-import type { ManifestManager } from "../types.js";
+import { npmManager } from "../shared/npm-manager.js";
 import { extractPackageJson } from "./extract.js";
-import { outsideNodeModules } from "../shared/npm-patterns.js";
 
-export const manager: ManifestManager = {
-  id: "npm-package-json",
-  ecosystem: "npm",
-  displayName: "npm manifest (package.json)",
-  kind: "manifest",
-  filePatterns: [outsideNodeModules("package.json")],
-  extract: (text) => extractPackageJson(text),
-};
+export const manager = npmManager({ id: "npm-package-json", displayName: "npm manifest (package.json)", kind: "manifest", fileName: "package.json", extract: extractPackageJson });
