@@ -59,39 +59,36 @@ function countBraceExpansions(p: string): number {
   if (closeOf.size === 0) return 1;
   const cap = (n: number) => Math.min(n, BRACE_CAP);
 
-  const sequence = (from: number, to: number): number => {
-    let total = 1;
+  /** Visits each unescaped character of p[from, to); a paired `{` comes with its `}`, and the group is skipped. */
+  const walk = (from: number, to: number, visit: (i: number, c: string, end: number | undefined) => void) => {
     for (let i = from; i < to; i++) {
-      const c = p[i];
+      const c = p[i]!;
       if (c === "\\") {
         i++;
         continue;
       }
       const end = c === "{" ? closeOf.get(i) : undefined;
-      if (end !== undefined) {
-        total = cap(total * group(i + 1, end));
-        i = end;
-      }
+      visit(i, c, end);
+      if (end !== undefined) i = end;
     }
+  };
+
+  const sequence = (from: number, to: number): number => {
+    let total = 1;
+    walk(from, to, (i, _c, end) => {
+      if (end !== undefined) total = cap(total * group(i + 1, end));
+    });
     return total;
   };
 
   const group = (from: number, to: number): number => {
     const alternatives: Array<[number, number]> = [];
     let start = from;
-    for (let i = from; i < to; i++) {
-      const c = p[i];
-      if (c === "\\") {
-        i++;
-        continue;
-      }
-      const end = c === "{" ? closeOf.get(i) : undefined;
-      if (end !== undefined) i = end;
-      else if (c === ",") {
-        alternatives.push([start, i]);
-        start = i + 1;
-      }
-    }
+    walk(from, to, (i, c) => {
+      if (c !== ",") return;
+      alternatives.push([start, i]);
+      start = i + 1;
+    });
     alternatives.push([start, to]);
     if (alternatives.length === 1) return rangeSize(p.slice(from, to)) ?? sequence(from, to);
     return cap(alternatives.reduce((sum, [a, b]) => sum + sequence(a, b), 0));
