@@ -77,17 +77,26 @@ export async function evaluatePullRequest(ctx: PullRequestContext, hooks: Evalua
   return { policy, facts, gates: evaluateGates(policy, facts) };
 }
 
-async function detectChanges(
-  ctx: PullRequestContext,
-  policy: Policy,
-  detector: Detector,
-  files: ChangedFile[],
-): Promise<{ changes: AiChange[]; problems: DetectionProblem[] }> {
+/** What each detection step reads: the pull request, its policy and detector, the changed files. */
+interface DetectionInput {
+  ctx: PullRequestContext;
+  policy: Policy;
+  detector: Detector;
+  files: ChangedFile[];
+  /** Whether the policy's `ignore` globs leave a path out of detection. */
+  ignored: (path: string) => boolean;
+}
+
+type Detected = { changes: AiChange[]; problems: DetectionProblem[] };
+
+async function detectChanges(ctx: PullRequestContext, policy: Policy, detector: Detector, files: ChangedFile[]): Promise<Detected> {
+  const ignore = policy.ignore.map((g) => new Minimatch(g, { dot: true }));
+  const input: DetectionInput = { ctx, policy, detector, files, ignored: (path) => ignore.some((m) => m.match(path)) };
   const sniff = files.filter((f) => f.status !== "removed" && detector.needsContent(f)).slice(0, MAX_SNIFFED_FILES);
   const [contents, dependencies, code] = await Promise.all([
     readHeadContents(ctx, sniff),
-    detectDependencies(ctx, policy, detector, files),
-    detectCode(ctx, policy, detector, files),
+    detectDependencies(input),
+    detectCode(input),
   ]);
   const changes = reportLoneDataText([...detector.detect(files, contents), ...dependencies.changes, ...code.changes]);
   return { changes, problems: [...unmatchablePaths(files), ...dependencies.problems, ...code.problems] };
@@ -114,15 +123,18 @@ async function readHeadContents(ctx: PullRequestContext, files: ChangedFile[]): 
   return contents;
 }
 
+/** A changed file's text at the merge base (under its old name when renamed) and at the head; a side it lacks is left out. */
+async function readBothSides(ctx: PullRequestContext, file: ChangedFile, mergeBase: string): Promise<{ base?: string; head?: string }> {
+  const [base, head] = await Promise.all([
+    file.status === "added" ? undefined : ctx.readFile(file.previousFilename ?? file.filename, mergeBase),
+    file.status === "removed" ? undefined : ctx.readFile(file.filename, ctx.pull.headSha),
+  ]);
+  return { ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}) };
+}
+
 /** Read both sides of each changed manifest (merge base and head) and diff their AI packages. */
-async function detectDependencies(
-  ctx: PullRequestContext,
-  policy: Policy,
-  detector: Detector,
-  files: ChangedFile[],
-): Promise<{ changes: AiChange[]; problems: DetectionProblem[] }> {
-  const ignore = policy.ignore.map((g) => new Minimatch(g, { dot: true }));
-  const manifests = changedManifests(files, (path) => ignore.some((m) => m.match(path)));
+async function detectDependencies({ ctx, policy, detector, files, ignored }: DetectionInput): Promise<Detected> {
+  const manifests = changedManifests(files, ignored);
   if (manifests.length === 0) return { changes: [], problems: [] };
   const problems: DetectionProblem[] = [];
   if (manifests.length > MAX_MANIFESTS) {
@@ -135,11 +147,7 @@ async function detectDependencies(
   const mergeBase = await ctx.mergeBase();
   const texts = new Map<string, ManifestTexts>();
   await mapLimit(selected, READ_CONCURRENCY, async ({ file }) => {
-    const [base, head] = await Promise.all([
-      file.status === "added" ? undefined : ctx.readFile(file.previousFilename ?? file.filename, mergeBase),
-      file.status === "removed" ? undefined : ctx.readFile(file.filename, ctx.pull.headSha),
-    ]);
-    texts.set(file.filename, { ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}) });
+    texts.set(file.filename, await readBothSides(ctx, file, mergeBase));
   });
   const gated = policy.detect.gate.includes("dependency");
   // Large lockfiles are parsed on a worker thread: the server keeps answering meanwhile.
@@ -151,13 +159,7 @@ async function detectDependencies(
  * AI use in changed source files and notebooks: a pre-screen of each patch picks the files worth
  * reading; only those are read (merge base and head) and parsed, at most MAX_CODE_FILES per event.
  */
-async function detectCode(
-  ctx: PullRequestContext,
-  policy: Policy,
-  detector: Detector,
-  files: ChangedFile[],
-): Promise<{ changes: AiChange[]; problems: DetectionProblem[] }> {
-  const ignore = policy.ignore.map((g) => new Minimatch(g, { dot: true }));
+async function detectCode({ ctx, policy, detector, files, ignored }: DetectionInput): Promise<Detected> {
   const code = createCodeDetector({
     extra: policy.detect.code.extra,
     ignore: policy.detect.code.ignore,
@@ -165,7 +167,7 @@ async function detectCode(
     gated: policy.detect.gate.includes("code"),
     today: new Date().toISOString().slice(0, 10),
   });
-  const kept = files.filter((f) => !ignore.some((m) => m.match(f.filename)));
+  const kept = files.filter((f) => !ignored(f.filename));
   const serving = code.serving(kept);
   const candidates = kept.filter((f) => code.isCandidate(f));
   if (candidates.length === 0) return { changes: serving, problems: [] };
@@ -174,11 +176,7 @@ async function detectCode(
   const mergeBase = selected.some((f) => f.status !== "added") ? await ctx.mergeBase() : "";
   const inputs: CodeInput[] = [];
   await mapLimit(selected, READ_CONCURRENCY, async (file) => {
-    const [base, head] = await Promise.all([
-      file.status === "added" ? undefined : ctx.readFile(file.previousFilename ?? file.filename, mergeBase),
-      file.status === "removed" ? undefined : ctx.readFile(file.filename, ctx.pull.headSha),
-    ]);
-    inputs.push({ file, ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}) });
+    inputs.push({ file, ...(await readBothSides(ctx, file, mergeBase)) });
   });
   inputs.sort((a, b) => a.file.filename.localeCompare(b.file.filename));
   const result = await code.detect(inputs);
