@@ -47,6 +47,15 @@ interface Common {
   octokit: Octokit;
 }
 
+/** The options of every command that reads an evidence repository: `common` reads the first four, verifierFrom the key. */
+const EVIDENCE_OPTIONS = {
+  repo: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+  app: { type: "string" },
+  "public-key": { type: "string" },
+} as const;
+
 function common(values: { repo?: string; since?: string; until?: string; app?: string }, io: AuditIo): Common {
   const env = io.env ?? {};
   if (!values.repo || !REPO_RE.test(values.repo)) throw new UsageError("--repo owner/name (the evidence repository) is required");
@@ -214,14 +223,10 @@ export async function exportCommand(args: string[], io: AuditIo): Promise<number
   const { values } = parseArgs({
     args,
     options: {
-      repo: { type: "string" },
-      since: { type: "string" },
-      until: { type: "string" },
+      ...EVIDENCE_OPTIONS,
       format: { type: "string", multiple: true },
       out: { type: "string", default: "aims-audit-pack" },
       config: { type: "string" },
-      app: { type: "string" },
-      "public-key": { type: "string" },
     },
   });
   const formats = (values.format ?? EXPORT_FORMATS).flatMap((f) => f.split(",")).map((f) => f.trim().toLowerCase()).filter(Boolean);
@@ -315,12 +320,8 @@ export async function verifyCommand(args: string[], io: AuditIo): Promise<number
   const { values } = parseArgs({
     args,
     options: {
-      repo: { type: "string" },
-      since: { type: "string" },
-      until: { type: "string" },
-      app: { type: "string" },
+      ...EVIDENCE_OPTIONS,
       "expected-head": { type: "string" },
-      "public-key": { type: "string" },
       "since-pack": { type: "string" },
       pack: { type: "string" },
     },
