@@ -176,6 +176,7 @@ dev = ["-e ./packages/core", "-e git+https://github.com/acme-ai/evals.git#egg=ac
       ["[tool.poetry.dependencies]\nopenai = { optional = true }\n", "neither a version nor a source"],
       ['[tool.poetry.dependencies]\n"bad name!" = "1"\n', "not a valid package name"],
       ['[tool.poetry.dependencies]\nopenai = { version = 1 }\n', '"version" must be a string'],
+      ['[tool.poetry]\nsource = "pytorch"\n', "tool.poetry.source must be an array of tables"],
       ['[project]\noptional-dependencies = ["x"]\n', "optional-dependencies must be a table"],
       ['[build-system]\nrequires = ["-r requirements.txt"]\n', "not a PEP 508 requirement"],
     ])("rejects %j", (text, message) => {

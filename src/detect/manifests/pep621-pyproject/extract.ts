@@ -21,6 +21,7 @@ import {
   requirementFailure,
 } from "../shared/python.js";
 import type { ParsedRequirement } from "../shared/python.js";
+import { readSources } from "../shared/pipfile.js";
 import { urlOrPathRequirement } from "../shared/requirements.js";
 
 export function extractPyproject(text: string): ExtractResult {
@@ -80,7 +81,8 @@ export function extractPyproject(text: string): ExtractResult {
 
   const poetry = table(tool, "poetry", fail, "tool.");
   if (poetry) {
-    const sources = readPoetrySources(poetry, fail);
+    // `[[tool.poetry.source]]`: named package indexes, so `source = "pytorch"` can report its URL.
+    const sources = readSources(poetry["source"], fail, "tool.poetry.source");
     const addPoetry = (
       deps: Record<string, unknown> | undefined,
       where: string,
@@ -245,20 +247,6 @@ function readUvSources(uv: Record<string, unknown> | undefined, fail: Fail): Map
       source = url === undefined ? index : isDefaultIndex(url) ? undefined : url;
     } else if (spec["workspace"] === true) source = "workspace";
     if (source !== undefined) result.set(normalizeName(name), source);
-  }
-  return result;
-}
-
-/** `[[tool.poetry.source]]`: named package indexes, so `source = "pytorch"` can report its URL. */
-function readPoetrySources(poetry: Record<string, unknown>, fail: Fail): Map<string, string> {
-  const result = new Map<string, string>();
-  const list = poetry["source"];
-  if (list === undefined) return result;
-  if (!Array.isArray(list)) fail("tool.poetry.source must be an array of tables", "source");
-  for (const source of list) {
-    if (isRecord(source) && typeof source["name"] === "string" && typeof source["url"] === "string") {
-      result.set(source["name"], source["url"]);
-    }
   }
   return result;
 }

@@ -4,11 +4,14 @@ import { formatSpecifierString, gitSource, isDefaultIndex, isRecord } from "./py
 
 export type Fail = (message: string, needle?: string) => never;
 
-/** Index names from `[[source]]` (Pipfile) or `_meta.sources` (Pipfile.lock) to their URLs. */
-export function readSources(list: unknown, fail: Fail): Map<string, string> {
+/**
+ * Index names to their URLs, from `[[source]]` (Pipfile), `_meta.sources` (Pipfile.lock) or
+ * `[[tool.poetry.source]]` (pyproject.toml, `key` names it in the error).
+ */
+export function readSources(list: unknown, fail: Fail, key = "source"): Map<string, string> {
   const result = new Map<string, string>();
   if (list === undefined) return result;
-  if (!Array.isArray(list)) fail("source must be an array of tables", "source");
+  if (!Array.isArray(list)) fail(`${key} must be an array of tables`, "source");
   for (const source of list) {
     if (isRecord(source) && typeof source["name"] === "string" && typeof source["url"] === "string") {
       result.set(source["name"], source["url"]);
