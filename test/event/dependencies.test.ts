@@ -1,8 +1,6 @@
 import { uncell } from "../../src/util/markdown.js";
-import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import type { Probot } from "probot";
-import { FakeGitHub } from "../support/fake-github.js";
-import { createFakeProbot, receive } from "../support/fake-probot.js";
+import { describe, expect, it } from "@jest/globals";
+import { receive, useFakeProbot } from "../support/fake-probot.js";
 import { payloads } from "../support/payloads.js";
 
 const ASSESSMENT = "aims/impact-assessment";
@@ -37,37 +35,24 @@ const HEAD_FILES: Record<string, string> = {
 };
 
 describe("AI dependency changes on a pull request (in-process app, stateful fake GitHub)", () => {
-  let fake: FakeGitHub;
-  let probot: Probot;
-
-  beforeEach(async () => {
-    fake = new FakeGitHub();
-    await fake.start();
-    probot = await createFakeProbot(fake);
-  });
-  afterEach(async () => {
-    expect(fake.violations).toEqual([]);
-    expect(fake.responseViolations).toEqual([]);
-    expect(fake.unhandled).toEqual([]);
-    await fake.stop();
-  });
+  const t = useFakeProbot();
 
   /** The manifests in `base` on main, alice's PR changing them to `head`; returns the assessment check after the PR opened. */
   async function openPull(base: Record<string, string>, head: Record<string, string>) {
-    const repo = fake.addRepo("acme/shop", { files: { ".github/aims.yml": POLICY, ...base } });
-    fake.commit(repo, { branch: "deps", files: head, author: "alice" });
+    const repo = t.fake.addRepo("acme/shop", { files: { ".github/aims.yml": POLICY, ...base } });
+    t.fake.commit(repo, { branch: "deps", files: head, author: "alice" });
     // main moves on after the branch was cut: the merge base is not the base branch's tip.
-    fake.commit(repo, { branch: "main", files: { "docs/changelog.md": "- next\n" } });
-    const pr = fake.addPullRequest(repo, { head: "deps", user: "alice" });
-    const mergeBase = fake.mergeBase(pr.base.sha, pr.head.sha);
+    t.fake.commit(repo, { branch: "main", files: { "docs/changelog.md": "- next\n" } });
+    const pr = t.fake.addPullRequest(repo, { head: "deps", user: "alice" });
+    const mergeBase = t.fake.mergeBase(pr.base.sha, pr.head.sha);
     expect(mergeBase).not.toBe(pr.base.sha);
-    await receive(probot, "pull_request", await payloads(fake, "acme/shop").pullRequest(pr.number, "opened"));
+    await receive(t.probot, "pull_request", await payloads(t.fake, "acme/shop").pullRequest(pr.number, "opened"));
     // Each manifest is read at the merge base and at the head, never at the base branch's tip.
     for (const path of Object.keys(head)) {
-      const reads = fake.requests.filter((r) => r.operationId === "repos/get-content" && decodeURIComponent(r.path).endsWith(`/${path}`));
+      const reads = t.fake.requests.filter((r) => r.operationId === "repos/get-content" && decodeURIComponent(r.path).endsWith(`/${path}`));
       expect(reads.map((r) => r.query.ref).sort()).toEqual([mergeBase, pr.head.sha].sort());
     }
-    return (name: string) => fake.checkRunsFor(repo, { headSha: pr.head.sha, name }).at(-1)!;
+    return (name: string) => t.fake.checkRunsFor(repo, { headSha: pr.head.sha, name }).at(-1)!;
   }
 
   it("reports each AI package change from requirements.txt and package-lock.json, once per package", async () => {

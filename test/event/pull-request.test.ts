@@ -1,8 +1,7 @@
 import { uncell } from "../../src/util/markdown.js";
-import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import type { Probot } from "probot";
-import { FakeGitHub, type FakePullFile, type FakeRepo } from "../support/fake-github.js";
-import { createFakeProbot, receive } from "../support/fake-probot.js";
+import { describe, expect, it } from "@jest/globals";
+import type { FakePullFile, FakeRepo } from "../support/fake-github.js";
+import { receive, useFakeProbot } from "../support/fake-probot.js";
 import { payloads } from "../support/payloads.js";
 
 const POLICY = `
@@ -16,38 +15,25 @@ const ASSESSMENT = "aims/impact-assessment";
 const OVERSIGHT = "aims/human-oversight";
 
 describe("pull_request events (in-process app, stateful fake GitHub)", () => {
-  let fake: FakeGitHub;
-  let probot: Probot;
-
-  beforeEach(async () => {
-    fake = new FakeGitHub();
-    await fake.start();
-    probot = await createFakeProbot(fake);
-  });
-  afterEach(async () => {
-    expect(fake.violations).toEqual([]);
-    expect(fake.responseViolations).toEqual([]);
-    expect(fake.unhandled).toEqual([]);
-    await fake.stop();
-  });
+  const t = useFakeProbot();
 
   /** acme/shop with `policy` (none when null) on main, and alice's PR changing `files`. */
   function pullRequest(policy: string | null, files: Record<string, string>, options: { listing?: FakePullFile[]; changedFiles?: number } = {}) {
-    const repo = fake.addRepo("acme/shop", { files: { ...(policy === null ? {} : { ".github/aims.yml": policy }), "README.md": "# Shop\n" } });
-    fake.commit(repo, { branch: "change", files, author: "alice" });
-    const pr = fake.addPullRequest(repo, { head: "change", user: "alice", ...(options.listing ? { files: options.listing } : {}), ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}) });
-    return { repo, pr, events: payloads(fake, "acme/shop") };
+    const repo = t.fake.addRepo("acme/shop", { files: { ...(policy === null ? {} : { ".github/aims.yml": policy }), "README.md": "# Shop\n" } });
+    t.fake.commit(repo, { branch: "change", files, author: "alice" });
+    const pr = t.fake.addPullRequest(repo, { head: "change", user: "alice", ...(options.listing ? { files: options.listing } : {}), ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}) });
+    return { repo, pr, events: payloads(t.fake, "acme/shop") };
   }
-  const run = (repo: FakeRepo, sha: string, name: string) => fake.checkRunsFor(repo, { headSha: sha, name }).at(-1)!;
+  const run = (repo: FakeRepo, sha: string, name: string) => t.fake.checkRunsFor(repo, { headSha: sha, name }).at(-1)!;
   /** The app's check-run writes, in order: method, name (or run id), conclusion, title. */
   const checkWrites = () =>
-    fake.requests
+    t.fake.requests
       .filter((r) => r.operationId === "checks/create" || r.operationId === "checks/update")
       .map((r) => ({ method: r.method, path: r.path, body: r.body as { name?: string; head_sha?: string; conclusion?: string; output?: { title: string } } }));
 
   it("publishes two successful checks when nothing AI-relevant changed", async () => {
     const { repo, pr, events } = pullRequest(POLICY, { "README.md": "# Shop v2\n", "src/model.ts": "export const orders = [];\n" });
-    await receive(probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
     expect(checkWrites().map((w) => [w.method, w.body.name, w.body.conclusion, w.body.output?.title])).toEqual([
       ["POST", ASSESSMENT, "success", "No AI-relevant changes"],
       ["POST", OVERSIGHT, "success", "No AI-relevant changes"],
@@ -62,7 +48,7 @@ describe("pull_request events (in-process app, stateful fake GitHub)", () => {
       "data/recommender/train.parquet": "PAR1\u0000",
       "README.md": "# Shop v2\n",
     });
-    await receive(probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
     const assessment = run(repo, pr.head.sha, ASSESSMENT);
     const oversight = run(repo, pr.head.sha, OVERSIGHT);
     expect(assessment.conclusion).toBe("action_required");
@@ -77,7 +63,7 @@ describe("pull_request events (in-process app, stateful fake GitHub)", () => {
   it("reads the policy from the base branch and fails both checks closed when it is invalid", async () => {
     // The PR's own valid policy does not count: the base branch's invalid one decides.
     const { repo, pr, events } = pullRequest("systems:\n  - id: recommender\n    risk: huge\n", { "README.md": "# Shop v2\n", ".github/aims.yml": POLICY });
-    await receive(probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
     for (const name of [ASSESSMENT, OVERSIGHT]) {
       const check = run(repo, pr.head.sha, name);
       expect(check.conclusion).toBe("failure");
@@ -89,7 +75,7 @@ describe("pull_request events (in-process app, stateful fake GitHub)", () => {
 
   it("uses the built-in policy when neither the repository nor the organisation has one", async () => {
     const { repo, pr, events } = pullRequest(null, { "prompts/support.prompt.yml": "messages: []\n" });
-    await receive(probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
     const assessment = run(repo, pr.head.sha, ASSESSMENT);
     expect(assessment.output.title).toBe("Impact assessment required for unregistered");
     expect(uncell(assessment.output.summary!)).toContain("Policy: built-in defaults");
@@ -97,25 +83,25 @@ describe("pull_request events (in-process app, stateful fake GitHub)", () => {
 
   it("writes nothing when both checks already show the same decision", async () => {
     const { pr, events } = pullRequest(POLICY, { "models/recommender/model.onnx": "\u0000ONNX" });
-    await receive(probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
     expect(checkWrites()).toHaveLength(2);
-    fake.reset();
-    await receive(probot, "pull_request", await events.pullRequest(pr.number, "synchronize"));
-    expect(fake.reads("checks/list-for-ref")).toBeGreaterThan(0);
+    t.fake.reset();
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "synchronize"));
+    expect(t.fake.reads("checks/list-for-ref")).toBeGreaterThan(0);
     expect(checkWrites()).toEqual([]);
   });
 
   it("updates the existing run of the same name instead of creating a duplicate", async () => {
     const { repo, pr, events } = pullRequest(POLICY, { "models/recommender/model.onnx": "\u0000ONNX" });
     const stale = { headSha: pr.head.sha, conclusion: "success", title: "No AI-relevant changes", summary: "old" };
-    const assessment = fake.addCheckRun(repo, { name: ASSESSMENT, ...stale });
-    const oversight = fake.addCheckRun(repo, { name: OVERSIGHT, ...stale });
-    await receive(probot, "pull_request", await events.pullRequest(pr.number, "synchronize"));
+    const assessment = t.fake.addCheckRun(repo, { name: ASSESSMENT, ...stale });
+    const oversight = t.fake.addCheckRun(repo, { name: OVERSIGHT, ...stale });
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "synchronize"));
     expect(checkWrites().map((w) => [w.method, w.path.replace("/repos/acme/shop", "")])).toEqual([
       ["PATCH", `/check-runs/${assessment.id}`],
       ["PATCH", `/check-runs/${oversight.id}`],
     ]);
-    expect(fake.checkRunsFor(repo, { headSha: pr.head.sha })).toHaveLength(2);
+    expect(t.fake.checkRunsFor(repo, { headSha: pr.head.sha })).toHaveLength(2);
     expect(run(repo, pr.head.sha, ASSESSMENT).conclusion).toBe("action_required");
   });
 
@@ -124,21 +110,21 @@ describe("pull_request events (in-process app, stateful fake GitHub)", () => {
     const listing: FakePullFile[] = Array.from({ length: 3000 }, (_, i) => ({ filename: `vendor/f${String(i).padStart(4, "0")}.js`, status: "added", additions: 1, deletions: 0 }));
     const vendored = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`vendor/f${String(i).padStart(4, "0")}.js`, `// ${i}\n`]));
     const { repo, pr, events } = pullRequest(POLICY, vendored, { listing, changedFiles: 3412 });
-    fake.maxTreeEntries = 10;
-    await receive(probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    t.fake.maxTreeEntries = 10;
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
     for (const name of [ASSESSMENT, OVERSIGHT]) {
       expect([run(repo, pr.head.sha, name).conclusion, run(repo, pr.head.sha, name).output.title]).toEqual(["failure", "Pull request too large to govern: 3412 changed files"]);
     }
-    expect(fake.reads("git/get-tree")).toBeGreaterThan(0);
+    expect(t.fake.reads("git/get-tree")).toBeGreaterThan(0);
     // Only the comments are read (for an override); reviews cannot count on an unlisted change.
-    expect(fake.reads("issues/list-comments")).toBeGreaterThan(0);
-    expect(fake.reads("pulls/list-reviews")).toBe(0);
+    expect(t.fake.reads("issues/list-comments")).toBeGreaterThan(0);
+    expect(t.fake.reads("pulls/list-reviews")).toBe(0);
   });
 
   it("fails both checks closed with the cause when GitHub errors, and reports the failure", async () => {
     const { repo, pr, events } = pullRequest(POLICY, { "README.md": "# Shop v2\n" });
-    fake.fault = (req) => (req.operationId === "pulls/list-files" ? { status: 502, body: { message: "Server Error" } } : undefined);
-    await expect(receive(probot, "pull_request", await events.pullRequest(pr.number, "opened"))).rejects.toThrow();
+    t.fake.fault = (req) => (req.operationId === "pulls/list-files" ? { status: 502, body: { message: "Server Error" } } : undefined);
+    await expect(receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"))).rejects.toThrow();
     for (const name of [ASSESSMENT, OVERSIGHT]) {
       expect([run(repo, pr.head.sha, name).conclusion, run(repo, pr.head.sha, name).output.title]).toEqual(["failure", "aims could not evaluate this pull request"]);
     }
@@ -147,7 +133,7 @@ describe("pull_request events (in-process app, stateful fake GitHub)", () => {
 
   it("check_suite.rerequested re-evaluates the pull request at that head", async () => {
     const { repo, pr, events } = pullRequest(POLICY, { "models/recommender/model.gguf": "GGUF\u0000" });
-    await receive(probot, "check_suite", await events.checkSuite("rerequested", pr.head.sha, "alice"));
+    await receive(t.probot, "check_suite", await events.checkSuite("rerequested", pr.head.sha, "alice"));
     expect([run(repo, pr.head.sha, ASSESSMENT).conclusion, run(repo, pr.head.sha, OVERSIGHT).conclusion]).toEqual(["action_required", "action_required"]);
   });
 });

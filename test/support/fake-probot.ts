@@ -1,7 +1,8 @@
+import { afterEach, beforeEach, expect } from "@jest/globals";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app.js";
 import type { AppSettings } from "../../src/settings.js";
-import { generateTestPrivateKey, type FakeGitHub } from "./fake-github.js";
+import { FakeGitHub, generateTestPrivateKey, type FakeGitHubOptions } from "./fake-github.js";
 import { TestOctokit } from "./probot-app.js";
 
 /**
@@ -18,6 +19,28 @@ export async function createFakeProbot(fake: FakeGitHub, settings: AppSettings =
   });
   await probot.load(createApp({ appId: fake.app.id, appSlug: fake.app.slug, ...settings }, options), { cwd: process.cwd(), addHandler: () => {} });
   return probot;
+}
+
+/**
+ * For the tests of the enclosing describe: a fresh started FakeGitHub and the app talking to it.
+ * After each test, every request the app made and every answer must match GitHub's OpenAPI
+ * description, and every request must be one the fake knows.
+ */
+export function useFakeProbot(options: { fake?: FakeGitHubOptions; settings?: AppSettings; app?: () => AppOptions } = {}): { fake: FakeGitHub; probot: Probot } {
+  const current = {} as { fake: FakeGitHub; probot: Probot };
+  beforeEach(async () => {
+    current.fake = new FakeGitHub(options.fake);
+    await current.fake.start();
+    current.probot = await createFakeProbot(current.fake, options.settings, options.app?.());
+  });
+  afterEach(async () => {
+    try {
+      expect({ violations: current.fake.violations, responseViolations: current.fake.responseViolations, unhandled: current.fake.unhandled }).toEqual({ violations: [], responseViolations: [], unhandled: [] });
+    } finally {
+      await current.fake.stop();
+    }
+  });
+  return current;
 }
 
 let ids = 0;
