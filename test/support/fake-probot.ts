@@ -3,6 +3,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app.js";
 import type { AppSettings } from "../../src/settings.js";
 import { FakeGitHub, generateTestPrivateKey, type FakeGitHubOptions } from "./fake-github.js";
+import { payloads } from "./payloads.js";
 import { TestOctokit } from "./probot-app.js";
 
 /**
@@ -49,16 +50,7 @@ export async function receive(probot: Probot, name: string, payload: Record<stri
   await probot.receive({ id, name, payload } as never);
 }
 
-/** The JSON GitHub would put in a webhook for a PR, read from the fake itself. */
+/** `pull_request` for PR `number` of `fullName`, sent by `sender` (see payloads.ts). */
 export async function pullRequestPayload(fake: FakeGitHub, fullName: string, number: number, action: string, sender = "alice", extra: Record<string, unknown> = {}) {
-  const get = async (path: string) => (await fetch(`${fake.apiBase}${path}`)).json();
-  return {
-    action,
-    number,
-    pull_request: await get(`/repos/${fullName}/pulls/${number}`),
-    repository: await get(`/repos/${fullName}`),
-    installation: { id: fake.installationId },
-    sender: { login: sender, id: fake.user(sender).id, type: fake.user(sender).type },
-    ...extra,
-  };
+  return payloads(fake, fullName).pullRequest(number, action, { sender, extra });
 }
