@@ -32,13 +32,9 @@ export function payloads(fake: FakeGitHub, fullName: string) {
       return { action, number, pull_request: pull, ...(await envelope(options.sender ?? pull.user.login)), ...options.extra };
     },
 
-    /**
-     * `issue_comment` on issue or PR `number`. A comment still on GitHub is read from it; a deleted
-     * one is described from `comment` as the deletion event carries it.
-     */
-    async comment(action: string, number: number, comment: Pick<FakeComment, "id" | "body" | "user">, options: { sender?: string; extra?: Json } = {}): Promise<Json> {
-      const live = await fetch(`${fake.apiBase}${repo}/issues/comments/${comment.id}`);
-      const json = live.ok ? ((await live.json()) as Json) : { id: comment.id, body: comment.body, user: user(comment.user) };
+    /** `issue_comment` for `comment` on issue or PR `number`; the sender defaults to its author. */
+    async comment(action: string, number: number, comment: Pick<FakeComment, "id" | "user">, options: { sender?: string; extra?: Json } = {}): Promise<Json> {
+      const json = await get(`${repo}/issues/comments/${comment.id}`);
       return { action, issue: await get(`${repo}/issues/${number}`), comment: json, ...(await envelope(options.sender ?? comment.user)), ...options.extra };
     },
 
