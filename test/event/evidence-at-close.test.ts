@@ -4,6 +4,7 @@ import { parseRecordBody } from "../../src/evidence/record.js";
 import { verifyChain } from "../../src/evidence/verify.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 
 const POLICY = `systems:
   - id: recommender
@@ -46,15 +47,7 @@ describe("evidence records written when the pull request closes (the default)", 
   async function comment(number: number, login: string, body: string) {
     fake.advanceClock(60_000);
     const c = fake.addComment(repo, number, { body, user: login });
-    const user = { login, id: fake.user(login).id, type: "User" };
-    await receive(probot, "issue_comment", {
-      action: "created",
-      issue: { number, pull_request: { url: "x" }, user: { login: "alice" } },
-      comment: { id: c.id, body, user },
-      repository: await (await fetch(`${fake.apiBase}/repos/acme/shop`)).json(),
-      installation: { id: fake.installationId },
-      sender: user,
-    });
+    await receive(probot, "issue_comment", await payloads(fake, "acme/shop").comment("created", number, c));
   }
 
   it("writes no record while the pull request is open, then creates and seals it in the chain at the merge", async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { Probot } from "probot";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 
 const POLICY = `ignore: ["generated/**"]
 systems:
@@ -89,19 +90,9 @@ describe("a pull request with more than 3000 changed files", () => {
       expect(oversight.output.summary).toContain("`/aims override <reason>`");
       expect(oversight.output.summary).not.toMatch(/add those paths to `ignore:`/);
 
-      const repository = await (await fetch(`${fake.apiBase}/repos/acme/shop`)).json();
       fake.advanceClock(60_000);
-      const body = "/aims override one-off regeneration of the API client, reviewed offline";
-      const c = fake.addComment(repo, pr.number, { body, user: "gina" });
-      const gina = { login: "gina", id: fake.user("gina").id, type: "User" };
-      await receive(probot, "issue_comment", {
-        action: "created",
-        issue: { number: pr.number, pull_request: { url: "x" }, user: { login: "alice" } },
-        comment: { id: c.id, body, user: gina },
-        repository,
-        installation: { id: fake.installationId },
-        sender: gina,
-      });
+      const c = fake.addComment(repo, pr.number, { body: "/aims override one-off regeneration of the API client, reviewed offline", user: "gina" });
+      await receive(probot, "issue_comment", await payloads(fake, "acme/shop").comment("created", pr.number, c));
       for (const name of ["aims/impact-assessment", "aims/human-oversight"]) {
         expect([run(pr.head.sha, name)?.conclusion, run(pr.head.sha, name)?.output.title]).toEqual(["success", "Overridden by @gina"]);
       }

@@ -1,15 +1,13 @@
 import { uncell } from "../../src/util/markdown.js";
 import { describe, expect, it } from "@jest/globals";
-import nock from "nock";
-import type { Probot } from "probot";
-import { useProbotWithNock, webhookExample } from "../support/probot-app.js";
+import type { Permission } from "../support/fake-github.js";
+import { receive, useFakeProbot } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 
-const API = "https://api.github.com";
-const REPO = "/repos/Codertocat/Hello-World";
-const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
-const OLD = "0123456789abcdef0123456789abcdef01234567";
-const SEEN = "2026-06-01T09:00:00Z";
+const SHOP = "acme/shop";
 const REASON = "Incident INC-42: the ranker must be rolled back to the previous model now.";
+const OVERSIGHT = "aims/human-oversight";
+const ASSESSMENT = "aims/impact-assessment";
 
 const POLICY = `
 systems:
@@ -24,522 +22,315 @@ systems:
 oversight:
   tiers:
     limited:
-      teams: ["Codertocat/ml-reviewers"]
+      teams: ["acme/ml-reviewers"]
     high:
       required: 2
-      teams: ["Codertocat/ml-reviewers", "Codertocat/legal"]
+      teams: ["acme/ml-reviewers", "acme/legal"]
   governance:
     users: ["gov-lead"]
 `;
 
-type File = { filename: string; status: string };
-const chatModel: File = { filename: "chat/model.onnx", status: "added" };
-const rankerModel: File = { filename: "models/recommender/model.onnx", status: "added" };
-
-function fileEntry(f: File, i: number) {
-  return {
-    sha: `${i}`.padStart(40, "0"),
-    filename: f.filename,
-    status: f.status,
-    additions: 0,
-    deletions: 0,
-    changes: 0,
-    blob_url: "",
-    raw_url: "",
-    contents_url: "",
-  };
-}
-
-function user(login: string, type = "User") {
-  return { login, id: 1, node_id: "U", avatar_url: "", url: "", html_url: "", type, site_admin: false };
-}
+const CHAT_MODEL = { "chat/model.onnx": "\u0000ONNX-chat" };
+const RANKER_MODEL = { "models/recommender/model.onnx": "\u0000ONNX-ranker" };
+const short = (sha: string) => sha.slice(0, 7);
 
 interface Scenario {
   policy?: string;
-  files: File[];
-  reviews?: Array<{ login: string; state: string; commit_id?: string; body?: string; at?: string }>;
-  comments?: Array<{ id: number; login: string; body: string; at?: string; updated?: string; type?: string }>;
-  /** Active members by team slug (org Codertocat). */
+  changes: Record<string, string>;
+  /** Active members by team slug (org acme). */
   teams?: Record<string, string[]>;
-  permissions?: Record<string, string>;
-  /** Files changed between OLD and HEAD. */
-  compare?: File[];
-  /** started_at of aims's check runs on the head; null: aims has no run there yet. */
-  seenAt?: string | null;
-  /** GET pulls/2 is answered (review, comment and button events read the PR). */
-  readsPull?: boolean;
+  permissions?: Record<string, Permission>;
 }
 
-const writes: Array<{ method: string; path: string; body: any }> = [];
-const RUN_IDS: Record<number, string> = { 501: "aims/impact-assessment", 502: "aims/human-oversight" };
+describe("aims/human-oversight through Probot (in-process app, stateful fake GitHub)", () => {
+  const t = useFakeProbot({ fake: { now: "2026-06-01T09:00:00Z" } });
 
-function mockGitHub(s: Scenario) {
-  writes.length = 0;
-  nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
-  if (s.readsPull) {
-    const pr = webhookExample("pull_request", "opened", (e: any) => e.repository?.full_name === "Codertocat/Hello-World").pull_request;
-    nock(API).get(`${REPO}/pulls/2`).reply(200, pr);
+  /** acme/shop as described and alice's PR; `open()` delivers `opened`, so aims has seen the head. */
+  function setUp(s: Scenario) {
+    const { fake } = t;
+    const repo = fake.addRepo(SHOP, { files: { ".github/aims.yml": s.policy ?? POLICY, "README.md": "# Shop\n" } });
+    for (const [slug, members] of Object.entries(s.teams ?? {})) fake.addTeam("acme", slug, Object.fromEntries(members.map((login) => [login, "member" as const])));
+    for (const [login, permission] of Object.entries(s.permissions ?? {})) fake.setPermission(repo, login, permission);
+    fake.commit(repo, { branch: "change", files: s.changes, author: "alice" });
+    const pr = fake.addPullRequest(repo, { head: "change", user: "alice" });
+    const events = payloads(fake, SHOP);
+    const latest = (name: string) => {
+      const run = fake.checkRunsFor(repo, { headSha: pr.head.sha, name }).at(-1);
+      if (!run) throw new Error(`no ${name} check written`);
+      return { id: run.id, conclusion: run.conclusion, title: run.output.title, summary: uncell(run.output.summary ?? ""), actions: run.actions };
+    };
+    return {
+      repo,
+      pr,
+      events,
+      oversightCheck: () => latest(OVERSIGHT),
+      assessmentCheck: () => latest(ASSESSMENT),
+      /** The app's comments on the PR. */
+      replies: () => pr.issue.comments.filter((c) => c.user === fake.botLogin).map((c) => c.body),
+      checkWrites: () => fake.requests.filter((r) => r.operationId === "checks/create" || r.operationId === "checks/update"),
+      open: async () => {
+        await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+        fake.advanceClock(60_000);
+      },
+      /** `login` comments `body` on the PR; returns the `issue_comment.created` GitHub sends. */
+      comment: async (login: string, body: string) => {
+        const c = fake.addComment(repo, pr.number, { body, user: login });
+        fake.advanceClock(60_000);
+        return { id: c.id, event: await events.comment("created", pr.number, c) };
+      },
+      review: async (login: string, state: "APPROVED" | "CHANGES_REQUESTED") => {
+        const r = fake.addReview(repo, pr.number, { user: login, state, body: "Checked the evaluation report and the rollout plan." });
+        fake.advanceClock(60_000);
+        return events.review("submitted", pr.number, r.id);
+      },
+    };
   }
-  nock(API).get(`${REPO}/contents/.github%2Faims.yml`).query({ ref: "master" }).optionally().reply(200, s.policy ?? POLICY);
-  nock(API).get(`${REPO}/pulls/2/files`).query({ per_page: 100 }).optionally().reply(200, s.files.map(fileEntry));
-  nock(API)
-    .get(`${REPO}/pulls/2/reviews`)
-    .query({ per_page: 100 })
-    .optionally()
-    .reply(
-      200,
-      (s.reviews ?? []).map((r, i) => ({
-        id: i + 1,
-        node_id: "R",
-        user: user(r.login),
-        body: r.body ?? "Checked the evaluation report and the rollout plan.",
-        state: r.state,
-        html_url: "",
-        pull_request_url: "",
-        _links: { html: { href: "" }, pull_request: { href: "" } },
-        submitted_at: r.at ?? "2026-06-01T10:00:00Z",
-        commit_id: r.commit_id ?? HEAD,
-        author_association: "MEMBER",
-      })),
-    );
-  nock(API)
-    .get(`${REPO}/issues/2/comments`)
-    .query({ per_page: 100 })
-    .optionally()
-    .reply(
-      200,
-      (s.comments ?? []).map((c) => ({
-        id: c.id,
-        node_id: "C",
-        url: "",
-        html_url: `https://github.com/Codertocat/Hello-World/pull/2#issuecomment-${c.id}`,
-        issue_url: "",
-        body: c.body,
-        user: user(c.login, c.type),
-        created_at: c.at ?? "2026-06-01T11:00:00Z",
-        updated_at: c.updated ?? c.at ?? "2026-06-01T11:00:00Z",
-        author_association: "MEMBER",
-      })),
-    );
-  const runs =
-    s.seenAt === null
-      ? []
-      : Object.entries(RUN_IDS).map(([id, name]) => ({
-          id: Number(id),
-          name,
-          head_sha: HEAD,
-          status: "completed",
-          conclusion: "action_required",
-          started_at: s.seenAt ?? SEEN,
-          output: { title: "Human sign-off required", summary: "…" },
-        }));
-  nock(API).get(`${REPO}/commits/${HEAD}/check-runs`).query(true).optionally().reply(200, { total_count: runs.length, check_runs: runs });
-  for (const [slug, members] of Object.entries(s.teams ?? {})) {
-    for (const login of members) {
-      nock(API).get(`/orgs/codertocat/teams/${slug}/memberships/${login.toLowerCase()}`).optionally().reply(200, { url: "", role: "member", state: "active" }).persist();
-    }
-  }
-  for (const [login, permission] of Object.entries(s.permissions ?? {})) {
-    nock(API)
-      .get(`${REPO}/collaborators/${login}/permission`)
-      .optionally()
-      .reply(200, { permission, role_name: permission, user: user(login) })
-      .persist();
-  }
-  if (s.compare) {
-    nock(API)
-      .get(`${REPO}/compare/${OLD}...${HEAD}`)
-      .query({ per_page: 100 })
-      .reply(200, { files: s.compare.map(fileEntry), merge_base_commit: { sha: OLD } });
-  }
-  nock(API)
-    .post(`${REPO}/check-runs`)
-    .times(2)
-    .optionally()
-    .reply(201, (path, body) => {
-      writes.push({ method: "POST", path, body });
-      return { id: 600 + writes.length };
-    });
-  nock(API)
-    .patch(/\/repos\/Codertocat\/Hello-World\/check-runs\/\d+$/)
-    .times(2)
-    .optionally()
-    .reply(200, (path, body: any) => {
-      writes.push({ method: "PATCH", path, body: { ...body, name: RUN_IDS[Number(path.split("/").pop())] } });
-      return {};
-    });
-  nock(API)
-    .post(`${REPO}/issues/2/comments`)
-    .optionally()
-    .reply(201, (path, body) => {
-      writes.push({ method: "POST", path, body });
-      return { id: 9000 };
-    });
-  nock(API)
-    .post(`${REPO}/pulls/2/requested_reviewers`)
-    .optionally()
-    .reply(201, (path, body) => {
-      writes.push({ method: "POST", path, body });
-      return {};
-    });
-  // Anything else (assessment files, other memberships, other permissions) does not exist.
-  nock(API).get(/\/repos\/Codertocat\/Hello-World\/contents\//).query(true).optionally().reply(404, { message: "Not Found" }).persist();
-  nock(API).get(/\/orgs\/[^/]+\/teams\/[^/]+\/memberships\/[^/]+$/).optionally().reply(404, { message: "Not Found" }).persist();
-  nock(API).get(/\/repos\/Codertocat\/Hello-World\/collaborators\/[^/]+\/permission$/).optionally().reply(404, { message: "Not Found" }).persist();
-}
-
-function oversightCheck() {
-  const w = writes.find((x) => x.path.includes("check-runs") && x.body.name === "aims/human-oversight");
-  if (!w) throw new Error(`no aims/human-oversight check written; writes: ${JSON.stringify(writes.map((x) => `${x.method} ${x.path}`))}`);
-  return { conclusion: w.body.conclusion as string, title: w.body.output.title as string, summary: w.body.output.summary as string, actions: w.body.actions, body: w.body };
-}
-
-function assessmentCheck() {
-  const w = writes.find((x) => x.path.includes("check-runs") && x.body.name === "aims/impact-assessment");
-  if (!w) throw new Error("no aims/impact-assessment check written");
-  return { conclusion: w.body.conclusion as string, title: w.body.output.title as string, summary: w.body.output.summary as string };
-}
-
-const replies = () => writes.filter((w) => w.path.endsWith("/issues/2/comments"));
-
-function reviewEvent(login: string, action = "submitted") {
-  const payload = webhookExample("pull_request_review", action, (e: any) => e.installation !== undefined);
-  payload.installation = { id: 1 };
-  payload.review.user = { ...payload.review.user, login, type: "User" };
-  payload.sender = { ...payload.sender, login, type: "User" };
-  return { id: `review-${login}`, name: "pull_request_review" as const, payload };
-}
-
-function commentEvent(login: string, body: string, o: { action?: string; id?: number; from?: string; type?: string } = {}) {
-  const payload = webhookExample("issue_comment", o.action ?? "created");
-  payload.installation = { id: 1 };
-  payload.issue.number = 2;
-  payload.issue.pull_request = { url: `${API}${REPO}/pulls/2`, html_url: "", diff_url: "", patch_url: "" };
-  payload.comment.id = o.id ?? 42;
-  payload.comment.body = body;
-  payload.comment.user = { ...payload.comment.user, login, type: o.type ?? "User" };
-  payload.sender = { ...payload.sender, login, type: o.type ?? "User" };
-  if (o.from !== undefined) payload.changes = { body: { from: o.from } };
-  return { id: `comment-${login}-${o.id ?? 42}`, name: "issue_comment" as const, payload };
-}
-
-function pullRequestEvent(action = "synchronize") {
-  const payload = webhookExample("pull_request", "opened", (e: any) => e.repository?.full_name === "Codertocat/Hello-World");
-  payload.action = action;
-  return { id: "delivery-pr", name: "pull_request" as const, payload };
-}
-
-function buttonEvent(login: string, identifier: string) {
-  const payload = webhookExample("check_run", "completed", (e: any) => e.repository?.full_name === "Codertocat/Hello-World");
-  payload.action = "requested_action";
-  payload.installation = { id: 1 };
-  payload.requested_action = { identifier };
-  payload.check_run.name = "aims/human-oversight";
-  payload.check_run.head_sha = HEAD;
-  payload.sender = { ...payload.sender, login, type: "User" };
-  return { id: `button-${login}`, name: "check_run" as const, payload };
-}
-
-describe("aims/human-oversight through Probot", () => {
-  const t = useProbotWithNock();
 
   it("counts an approval by an active member of the tier's team, with the team snapshot", async () => {
-    mockGitHub({ files: [chatModel], reviews: [{ login: "carol", state: "APPROVED" }], teams: { "ml-reviewers": ["carol"] }, readsPull: true });
-    await t.probot.receive(reviewEvent("carol"));
-    const check = oversightCheck();
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol"] } });
+    await s.open();
+    await receive(t.probot, "pull_request_review", await s.review("carol", "APPROVED"));
+    const check = s.oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Signed off by @carol (limited risk)"]);
-    expect(uncell(check.summary)).toContain("@carol signed off by approving review at ec26c3e on 2026-06-01 (@codertocat/ml-reviewers)");
-    expect(uncell(check.summary)).toContain("Risk tier limited (systems: chatbot): 1 sign-off required from a member of @codertocat/ml-reviewers");
+    expect(check.summary).toContain(`@carol signed off by approving review at ${short(s.pr.head.sha)} on 2026-06-01 (@acme/ml-reviewers)`);
+    expect(check.summary).toContain("Risk tier limited (systems: chatbot): 1 sign-off required from a member of @acme/ml-reviewers");
     expect(check.actions).toEqual([{ label: "Re-check", description: "Evaluate the oversight gate again", identifier: "recheck" }]);
-    t.recorder.assertValid();
   });
 
   it("dismisses an approval by someone who is not an active member, and offers the buttons", async () => {
-    mockGitHub({ files: [chatModel], reviews: [{ login: "mallory", state: "APPROVED" }], permissions: { mallory: "admin" }, readsPull: true });
-    await t.probot.receive(reviewEvent("mallory"));
-    const check = oversightCheck();
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol"] }, permissions: { mallory: "admin" } });
+    await s.open();
+    await receive(t.probot, "pull_request_review", await s.review("mallory", "APPROVED"));
+    const check = s.oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required"]);
-    expect(uncell(check.summary)).toContain("@mallory's approval (2026-06-01 at ec26c3e): not eligible for the limited tier (not an active member of @codertocat/ml-reviewers)");
-    expect(check.actions.map((a: { identifier: string }) => a.identifier)).toEqual(["request-review", "recheck"]);
+    expect(check.summary).toContain(`@mallory's approval (2026-06-01 at ${short(s.pr.head.sha)}): not eligible for the limited tier (not an active member of @acme/ml-reviewers)`);
+    expect(check.actions.map((a) => a.identifier)).toEqual(["request-review", "recheck"]);
     for (const a of check.actions) {
       expect(a.label.length).toBeLessThanOrEqual(20);
       expect(a.identifier.length).toBeLessThanOrEqual(20);
       expect(a.description.length).toBeLessThanOrEqual(40);
     }
-    t.recorder.assertValid();
   });
 
   it("on the high tier, counts a comment sign-off with a rationale and dismisses one without", async () => {
-    mockGitHub({
-      files: [rankerModel],
-      comments: [
-        { id: 41, login: "carol", body: "/aims sign-off Reviewed the ranking evaluation and the fallback." },
-        { id: 42, login: "erin", body: "/aims sign-off" },
-      ],
-      teams: { "ml-reviewers": ["carol"], legal: ["erin"] },
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("erin", "/aims sign-off"));
-    const check = oversightCheck();
+    const s = setUp({ changes: RANKER_MODEL, teams: { "ml-reviewers": ["carol"], legal: ["erin"] } });
+    await s.open();
+    await receive(t.probot, "issue_comment", (await s.comment("carol", "/aims sign-off Reviewed the ranking evaluation and the fallback.")).event);
+    await receive(t.probot, "issue_comment", (await s.comment("erin", "/aims sign-off")).event);
+    const check = s.oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required: 1 of 2 signed"]);
-    expect(uncell(check.summary)).toContain("@carol signed off by `/aims sign-off` at ec26c3e on 2026-06-01 (@codertocat/ml-reviewers): “Reviewed the ranking evaluation and the fallback.”");
-    expect(uncell(check.summary)).toContain("@erin's `/aims sign-off` (2026-06-01 at ec26c3e): no rationale; the high tier requires one");
-    expect(replies()).toEqual([]);
-    t.recorder.assertValid();
+    expect(check.summary).toContain(`@carol signed off by \`/aims sign-off\` at ${short(s.pr.head.sha)} on 2026-06-01 (@acme/ml-reviewers): “Reviewed the ranking evaluation and the fallback.”`);
+    expect(check.summary).toContain(`@erin's \`/aims sign-off\` (2026-06-01 at ${short(s.pr.head.sha)}): no rationale; the high tier requires one`);
+    expect(s.replies()).toEqual([]);
   });
 
   it("passes the high tier with two comment sign-offs with rationales", async () => {
-    mockGitHub({
-      files: [rankerModel],
-      comments: [
-        { id: 41, login: "carol", body: "/aims sign-off Reviewed the ranking evaluation and the fallback." },
-        { id: 42, login: "erin", body: "/aims sign-off Legal review done: no personal data in features." },
-      ],
-      teams: { "ml-reviewers": ["carol"], legal: ["erin"] },
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("erin", "/aims sign-off Legal review done: no personal data in features."));
-    expect(oversightCheck().conclusion).toBe("success");
-    expect(oversightCheck().title).toBe("Signed off by @carol, @erin (high risk)");
-    t.recorder.assertValid();
+    const s = setUp({ changes: RANKER_MODEL, teams: { "ml-reviewers": ["carol"], legal: ["erin"] } });
+    await s.open();
+    await receive(t.probot, "issue_comment", (await s.comment("carol", "/aims sign-off Reviewed the ranking evaluation and the fallback.")).event);
+    await receive(t.probot, "issue_comment", (await s.comment("erin", "/aims sign-off Legal review done: no personal data in features.")).event);
+    expect(s.oversightCheck().conclusion).toBe("success");
+    expect(s.oversightCheck().title).toBe("Signed off by @carol, @erin (high risk)");
   });
 
   it("does not count a sign-off comment posted before aims saw the head commit", async () => {
-    mockGitHub({
-      files: [chatModel],
-      comments: [{ id: 41, login: "carol", body: "/aims sign-off looks fine", at: "2026-06-01T08:00:00Z" }],
-      teams: { "ml-reviewers": ["carol"] },
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("carol", "/aims sign-off looks fine", { id: 41 }));
-    const check = oversightCheck();
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol"] } });
+    const early = await s.comment("carol", "/aims sign-off looks fine");
+    await s.open();
+    await receive(t.probot, "issue_comment", early.event);
+    const check = s.oversightCheck();
     expect(check.conclusion).toBe("action_required");
-    expect(uncell(check.summary)).toContain("posted before aims saw the latest commit ec26c3e, so it may not cover it; sign off again.");
-    t.recorder.assertValid();
+    expect(check.summary).toContain(`posted before aims saw the latest commit ${short(s.pr.head.sha)}, so it may not cover it; sign off again.`);
   });
 
   it("a revoke withdraws the approval", async () => {
-    mockGitHub({
-      files: [chatModel],
-      reviews: [{ login: "carol", state: "APPROVED", at: "2026-06-01T10:00:00Z" }],
-      comments: [{ id: 43, login: "carol", body: "/aims revoke", at: "2026-06-01T12:00:00Z" }],
-      teams: { "ml-reviewers": ["carol"] },
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("carol", "/aims revoke", { id: 43 }));
-    const check = oversightCheck();
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol"] } });
+    await s.open();
+    await receive(t.probot, "pull_request_review", await s.review("carol", "APPROVED"));
+    expect(s.oversightCheck().conclusion).toBe("success");
+    await receive(t.probot, "issue_comment", (await s.comment("carol", "/aims revoke")).event);
+    const check = s.oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required"]);
-    expect(uncell(check.summary)).toContain("@carol: sign-off of 2026-06-01 withdrawn with `/aims revoke` on 2026-06-01.");
-    t.recorder.assertValid();
+    expect(check.summary).toContain("@carol: sign-off of 2026-06-01 withdrawn with `/aims revoke` on 2026-06-01.");
   });
 
   it("changes requested by an eligible reviewer block the gate", async () => {
-    mockGitHub({
-      files: [chatModel],
-      reviews: [
-        { login: "carol", state: "APPROVED" },
-        { login: "erin", state: "CHANGES_REQUESTED" },
-      ],
-      teams: { "ml-reviewers": ["carol", "erin"] },
-      readsPull: true,
-    });
-    await t.probot.receive(reviewEvent("erin"));
-    const check = oversightCheck();
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol", "erin"] } });
+    await s.open();
+    await receive(t.probot, "pull_request_review", await s.review("carol", "APPROVED"));
+    await receive(t.probot, "pull_request_review", await s.review("erin", "CHANGES_REQUESTED"));
+    const check = s.oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Changes requested by @erin"]);
-    expect(uncell(check.summary)).toContain("Address the requested changes, then ask @erin to approve (or dismiss the review).");
-    t.recorder.assertValid();
+    expect(check.summary).toContain("Address the requested changes, then ask @erin to approve (or dismiss the review).");
   });
 
   it("a push that changes AI files invalidates an approval given on the earlier commit", async () => {
-    mockGitHub({
-      files: [chatModel],
-      reviews: [{ login: "carol", state: "APPROVED", commit_id: OLD }],
-      teams: { "ml-reviewers": ["carol"] },
-      compare: [{ filename: "chat/model.onnx", status: "modified" }],
-    });
-    await t.probot.receive(pullRequestEvent("synchronize"));
-    const check = oversightCheck();
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol"] } });
+    await s.open();
+    await receive(t.probot, "pull_request_review", await s.review("carol", "APPROVED"));
+    const approvedAt = s.pr.head.sha;
+    t.fake.pushToPull(SHOP, s.pr.number, { "chat/model.onnx": "\u0000ONNX-chat-v2" });
+    await receive(t.probot, "pull_request", await s.events.pullRequest(s.pr.number, "synchronize"));
+    const check = s.oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required"]);
-    expect(uncell(check.summary)).toContain("@carol's approval (2026-06-01 at 0123456): stale, the head is now ec26c3e; AI-relevant files changed since: chat/model.onnx.");
-    t.recorder.assertValid();
+    expect(check.summary).toContain(`@carol's approval (2026-06-01 at ${short(approvedAt)}): stale, the head is now ${short(s.pr.head.sha)}; AI-relevant files changed since: chat/model.onnx.`);
   });
 
   it("keeps an approval across a push that changes no AI-relevant file (keep_when_ai_unchanged)", async () => {
-    mockGitHub({
-      files: [chatModel],
-      reviews: [{ login: "carol", state: "APPROVED", commit_id: OLD }],
-      teams: { "ml-reviewers": ["carol"] },
-      compare: [{ filename: "README.md", status: "modified" }],
-    });
-    await t.probot.receive(pullRequestEvent("synchronize"));
-    const check = oversightCheck();
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol"] } });
+    await s.open();
+    await receive(t.probot, "pull_request_review", await s.review("carol", "APPROVED"));
+    const approvedAt = s.pr.head.sha;
+    t.fake.pushToPull(SHOP, s.pr.number, { "README.md": "# Shop, described\n" });
+    t.fake.reset();
+    await receive(t.probot, "pull_request", await s.events.pullRequest(s.pr.number, "synchronize"));
+    const check = s.oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["success", "Signed off by @carol (limited risk)"]);
-    expect(uncell(check.summary)).toContain("signed at 0123456; no AI-relevant file changed since");
-    expect(t.recorder.requests.some((r) => r.path.startsWith(`${REPO}/compare/${OLD}...${HEAD}`))).toBe(true);
-    t.recorder.assertValid();
+    expect(check.summary).toContain(`signed at ${short(approvedAt)}; no AI-relevant file changed since`);
+    expect(t.fake.requests.some((r) => r.path.startsWith(`/repos/${SHOP}/compare/${approvedAt}...${s.pr.head.sha}`))).toBe(true);
   });
 
   it("distinct teams: two sign-offs from the same team count once", async () => {
     const policy = POLICY.replace("      required: 2\n", "      required: 2\n      distinct_teams: true\n");
-    mockGitHub({
-      policy,
-      files: [rankerModel],
-      comments: [
-        { id: 41, login: "carol", body: "/aims sign-off Reviewed the ranking evaluation." },
-        { id: 42, login: "erin", body: "/aims sign-off Reviewed the features and the data." },
-      ],
-      teams: { "ml-reviewers": ["carol", "erin"] },
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("erin", "/aims sign-off Reviewed the features and the data."));
-    const check = oversightCheck();
+    const s = setUp({ policy, changes: RANKER_MODEL, teams: { "ml-reviewers": ["carol", "erin"] } });
+    await s.open();
+    await receive(t.probot, "issue_comment", (await s.comment("carol", "/aims sign-off Reviewed the ranking evaluation.")).event);
+    await receive(t.probot, "issue_comment", (await s.comment("erin", "/aims sign-off Reviewed the features and the data.")).event);
+    const check = s.oversightCheck();
     expect([check.conclusion, check.title]).toEqual(["action_required", "Human sign-off required: 1 of 2 signed"]);
-    expect(uncell(check.summary)).toContain("another sign-off already stands for @codertocat/ml-reviewers; distinct teams are required.");
-    expect(uncell(check.summary)).toContain("each from a different team");
-    t.recorder.assertValid();
+    expect(check.summary).toContain("another sign-off already stands for @acme/ml-reviewers; distinct teams are required.");
+    expect(check.summary).toContain("each from a different team");
   });
 
   it("an override by the governance lead passes both gates, recorded with who, why and the commit", async () => {
-    mockGitHub({
-      files: [rankerModel],
-      comments: [{ id: 44, login: "gov-lead", body: `/aims override ${REASON}` }],
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("gov-lead", `/aims override ${REASON}`, { id: 44 }));
-    const oversight = oversightCheck();
-    const assessment = assessmentCheck();
+    const s = setUp({ changes: RANKER_MODEL });
+    await s.open();
+    await receive(t.probot, "issue_comment", (await s.comment("gov-lead", `/aims override ${REASON}`)).event);
+    const oversight = s.oversightCheck();
+    const assessment = s.assessmentCheck();
     expect([oversight.conclusion, oversight.title]).toEqual(["success", "Overridden by @gov-lead"]);
     expect([assessment.conclusion, assessment.title]).toEqual(["success", "Overridden by @gov-lead"]);
-    expect(uncell(oversight.summary)).toContain(`@gov-lead overrode this gate on 2026-06-01 at ec26c3e: “${REASON}”`);
-    expect(uncell(assessment.summary)).toContain("Without the override: action_required");
-    expect(replies()).toEqual([]);
-    t.recorder.assertValid();
+    expect(oversight.summary).toContain(`@gov-lead overrode this gate on 2026-06-01 at ${short(s.pr.head.sha)}: “${REASON}”`);
+    expect(assessment.summary).toContain("Without the override: action_required");
+    expect(s.replies()).toEqual([]);
   });
 
   it("an override by someone else changes nothing and gets a reply saying who may override", async () => {
-    mockGitHub({
-      files: [rankerModel],
-      comments: [{ id: 45, login: "eve", body: `/aims override ${REASON}` }],
-      permissions: { eve: "admin" },
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("eve", `/aims override ${REASON}`, { id: 45 }));
-    expect(oversightCheck().conclusion).toBe("action_required");
-    expect(assessmentCheck().title).not.toContain("Overridden");
-    expect(uncell(oversightCheck().summary)).toContain("@eve's override (2026-06-01) does not apply: @eve is not a listed user; overrides are for @gov-lead");
-    expect(replies()).toHaveLength(1);
-    expect(replies()[0]!.body.body).toContain("<!-- aims:reply-to=45 -->");
-    expect(replies()[0]!.body.body).toContain("@eve, your override was not applied: only @gov-lead may override the aims gates (you are not one of them).");
-    t.recorder.assertValid();
+    const s = setUp({ changes: RANKER_MODEL, permissions: { eve: "admin" } });
+    await s.open();
+    const { id, event } = await s.comment("eve", `/aims override ${REASON}`);
+    await receive(t.probot, "issue_comment", event);
+    expect(s.oversightCheck().conclusion).toBe("action_required");
+    expect(s.assessmentCheck().title).not.toContain("Overridden");
+    expect(s.oversightCheck().summary).toContain("@eve's override (2026-06-01) does not apply: @eve is not a listed user; overrides are for @gov-lead");
+    expect(s.replies()).toHaveLength(1);
+    expect(s.replies()[0]).toContain(`<!-- aims:reply-to=${id} -->`);
+    expect(s.replies()[0]).toContain("@eve, your override was not applied: only @gov-lead may override the aims gates (you are not one of them).");
   });
 
   it("refusing an override by someone with write permission only reads as sentences, in the reply and the check", async () => {
-    mockGitHub({
-      policy: POLICY.replace('  governance:\n    users: ["gov-lead"]\n', ""),
-      files: [rankerModel],
-      comments: [{ id: 47, login: "bob", body: `/aims override ${REASON}` }],
-      permissions: { bob: "write" },
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("bob", `/aims override ${REASON}`, { id: 47 }));
-    expect(oversightCheck().conclusion).toBe("action_required");
-    expect(uncell(oversightCheck().summary)).toContain("@bob's override (2026-06-01) does not apply: @bob has write permission only; overrides are for a repository admin");
-    expect(replies()).toHaveLength(1);
-    expect(replies()[0]!.body.body).toContain("@bob, your override was not applied: only repository admins may override the aims gates (you have write access).");
-    t.recorder.assertValid();
+    const s = setUp({ policy: POLICY.replace('  governance:\n    users: ["gov-lead"]\n', ""), changes: RANKER_MODEL, permissions: { bob: "write" } });
+    await s.open();
+    await receive(t.probot, "issue_comment", (await s.comment("bob", `/aims override ${REASON}`)).event);
+    expect(s.oversightCheck().conclusion).toBe("action_required");
+    expect(s.oversightCheck().summary).toContain("@bob's override (2026-06-01) does not apply: @bob has write permission only; overrides are for a repository admin");
+    expect(s.replies()).toHaveLength(1);
+    expect(s.replies()[0]).toContain("@bob, your override was not applied: only repository admins may override the aims gates (you have write access).");
   });
 
   it("an edited sign-off comment does not count and is reported", async () => {
-    mockGitHub({
-      files: [chatModel],
-      comments: [{ id: 46, login: "carol", body: "/aims sign-off reviewed everything", at: "2026-06-01T11:00:00Z", updated: "2026-06-01T11:30:00Z" }],
-      teams: { "ml-reviewers": ["carol"] },
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("carol", "/aims sign-off reviewed everything", { action: "edited", id: 46, from: "/aims sign-off reviewed" }));
-    const check = oversightCheck();
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol"] } });
+    await s.open();
+    const c = t.fake.addComment(SHOP, s.pr.number, { body: "/aims sign-off reviewed", user: "carol" });
+    t.fake.advanceClock(30 * 60_000);
+    t.fake.editComment(SHOP, c.id, "/aims sign-off reviewed everything");
+    await receive(t.probot, "issue_comment", await s.events.comment("edited", s.pr.number, c, { extra: { changes: { body: { from: "/aims sign-off reviewed" } } } }));
+    const check = s.oversightCheck();
     expect(check.conclusion).toBe("action_required");
-    expect(uncell(check.summary)).toContain("@carol's `/aims sign-off` (2026-06-01 at ec26c3e): the comment was edited after it was posted");
-    t.recorder.assertValid();
+    expect(check.summary).toContain(`@carol's \`/aims sign-off\` (2026-06-01 at ${short(s.pr.head.sha)}): the comment was edited after it was posted`);
   });
 
   it("replies with usage to an unknown command", async () => {
-    mockGitHub({ files: [chatModel], comments: [{ id: 48, login: "carol", body: "/aims bless" }], readsPull: true });
-    await t.probot.receive(commentEvent("carol", "/aims bless", { id: 48 }));
-    expect(replies()).toHaveLength(1);
-    expect(replies()[0]!.body.body).toContain("`/aims bless` is not an aims command.");
-    expect(replies()[0]!.body.body).toContain("/aims sign-off <rationale>");
-    t.recorder.assertValid();
+    const s = setUp({ changes: CHAT_MODEL });
+    await s.open();
+    await receive(t.probot, "issue_comment", (await s.comment("carol", "/aims bless")).event);
+    expect(s.replies()).toHaveLength(1);
+    expect(s.replies()[0]).toContain("`/aims bless` is not an aims command.");
+    expect(s.replies()[0]).toContain("/aims sign-off <rationale>");
   });
 
   it("replies once with usage to a command that does not belong on a pull request, and not again on redelivery", async () => {
-    mockGitHub({ files: [chatModel], comments: [{ id: 47, login: "carol", body: "/aims approve" }], readsPull: true });
-    await t.probot.receive(commentEvent("carol", "/aims approve", { id: 47 }));
-    expect(replies()).toHaveLength(1);
-    expect(replies()[0]!.body.body).toContain("`/aims approve` is for the tracking issue of an AI change pushed without a pull request. On a pull request, sign off with `/aims sign-off <rationale>`.");
-    expect(replies()[0]!.body.body).toContain("/aims sign-off <rationale>");
-    expect(writes.filter((w) => w.path.includes("check-runs"))).toEqual([]);
-    nock.cleanAll();
-    mockGitHub({
-      files: [chatModel],
-      comments: [
-        { id: 47, login: "carol", body: "/aims approve" },
-        { id: 9000, login: "aims-bot[bot]", type: "Bot", body: "<!-- aims:reply-to=47 -->\n@carol `/aims approve` is for the tracking issue of an AI change pushed without a pull request." },
-      ],
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("carol", "/aims approve", { id: 47 }));
-    expect(replies()).toEqual([]);
-    t.recorder.assertValid();
+    const s = setUp({ changes: CHAT_MODEL });
+    await s.open();
+    const { event } = await s.comment("carol", "/aims approve");
+    t.fake.reset();
+    await receive(t.probot, "issue_comment", event);
+    expect(s.replies()).toHaveLength(1);
+    expect(s.replies()[0]).toContain("`/aims approve` is for the tracking issue of an AI change pushed without a pull request. On a pull request, sign off with `/aims sign-off <rationale>`.");
+    expect(s.replies()[0]).toContain("/aims sign-off <rationale>");
+    expect(s.checkWrites()).toEqual([]);
+    await receive(t.probot, "issue_comment", event);
+    expect(s.replies()).toHaveLength(1);
   });
 
   it("a comment with two commands gets one usage reply and neither takes effect: the approval stands, nothing is re-evaluated", async () => {
-    const body = "/aims sign-off ok\n/aims revoke";
-    mockGitHub({
-      files: [chatModel],
-      reviews: [{ login: "carol", state: "APPROVED", at: "2026-06-01T10:00:00Z" }],
-      comments: [{ id: 48, login: "carol", body, at: "2026-06-01T12:00:00Z" }],
-      teams: { "ml-reviewers": ["carol"] },
-      readsPull: true,
-    });
-    await t.probot.receive(commentEvent("carol", body, { id: 48 }));
-    expect(replies()).toHaveLength(1);
-    expect(replies()[0]!.body.body).toContain(
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol"] } });
+    await s.open();
+    await receive(t.probot, "pull_request_review", await s.review("carol", "APPROVED"));
+    const { event } = await s.comment("carol", "/aims sign-off ok\n/aims revoke");
+    t.fake.reset();
+    await receive(t.probot, "issue_comment", event);
+    expect(s.replies()).toHaveLength(1);
+    expect(s.replies()[0]).toContain(
       "@carol `/aims sign-off`: one command per comment: this comment holds `/aims sign-off` and `/aims revoke`, so none of them was applied; post each command in its own comment.",
     );
-    expect(writes.filter((w) => w.path.includes("check-runs"))).toEqual([]);
-    t.recorder.assertValid();
+    expect(s.checkWrites()).toEqual([]);
+    expect(s.oversightCheck().conclusion).toBe("success");
   });
 
   it("ignores comments from bots and comments on issues", async () => {
-    await t.probot.receive(commentEvent("aims-bot[bot]", "/aims sign-off I am a bot", { type: "Bot" }));
-    const onIssue = commentEvent("carol", "/aims sign-off fine");
-    delete onIssue.payload.issue.pull_request;
-    await t.probot.receive(onIssue);
-    expect(t.recorder.requests).toEqual([]);
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol"] } });
+    t.fake.user("helper[bot]", "Bot");
+    const fromBots = [
+      await s.events.comment("created", s.pr.number, t.fake.addComment(SHOP, s.pr.number, { body: "/aims sign-off I am the app", user: t.fake.botLogin })),
+      await s.events.comment("created", s.pr.number, t.fake.addComment(SHOP, s.pr.number, { body: "/aims sign-off I am a bot", user: "helper[bot]" })),
+    ];
+    const issue = t.fake.addIssue(SHOP, { title: "Question", user: "alice" });
+    const onIssue = await s.events.comment("created", issue.number, t.fake.addComment(SHOP, issue.number, { body: "/aims sign-off fine", user: "carol" }));
+    t.fake.reset();
+    for (const event of [...fromBots, onIssue]) await receive(t.probot, "issue_comment", event);
+    expect(t.fake.requests).toEqual([]);
   });
 
   it("a button click by a user without write access changes nothing and is answered once", async () => {
-    mockGitHub({ files: [chatModel], permissions: { eve: "read" }, readsPull: true });
-    await t.probot.receive(buttonEvent("eve", "request-review"));
-    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`POST ${REPO}/issues/2/comments`]);
-    expect(replies()[0]!.body.body).toContain("@eve the “Request review” button of aims/human-oversight needs write access");
-    expect(t.recorder.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
-      "POST /app/installations/1/access_tokens",
-      `GET ${REPO}/pulls/2`,
-      `GET ${REPO}/collaborators/eve/permission`,
-      `GET ${REPO}/issues/2/comments`,
-      `POST ${REPO}/issues/2/comments`,
+    const s = setUp({ changes: CHAT_MODEL, permissions: { eve: "read" } });
+    await s.open();
+    const click = await s.events.checkRunAction(s.oversightCheck().id, "request-review", "eve");
+    t.fake.reset();
+    await receive(t.probot, "check_run", click);
+    expect(s.replies()).toHaveLength(1);
+    expect(s.replies()[0]).toContain("@eve the “Request review” button of aims/human-oversight needs write access");
+    // The exact requests (the installation token is still valid from the PR's opening): the PR, eve's
+    // permission, the comments (to answer once), then the one write.
+    expect(t.fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /repos/${SHOP}/pulls/${s.pr.number}`,
+      `GET /repos/${SHOP}/collaborators/eve/permission`,
+      `GET /repos/${SHOP}/issues/${s.pr.number}/comments`,
+      `POST /repos/${SHOP}/issues/${s.pr.number}/comments`,
     ]);
-    t.recorder.assertValid();
+    await receive(t.probot, "check_run", click);
+    expect(s.replies()).toHaveLength(1);
   });
 
   it("Request review by a writer re-evaluates and requests the tier's teams", async () => {
-    mockGitHub({ files: [chatModel], permissions: { carol: "write" }, readsPull: true });
-    await t.probot.receive(buttonEvent("carol", "request-review"));
-    expect(oversightCheck().conclusion).toBe("action_required");
-    const request = writes.find((w) => w.path.endsWith("/requested_reviewers"));
-    expect(request?.body).toEqual({ reviewers: [], team_reviewers: ["ml-reviewers"] });
-    t.recorder.assertValid();
+    const s = setUp({ changes: CHAT_MODEL, teams: { "ml-reviewers": ["carol"] }, permissions: { carol: "write" } });
+    await s.open();
+    const click = await s.events.checkRunAction(s.oversightCheck().id, "request-review", "carol");
+    t.fake.reset();
+    await receive(t.probot, "check_run", click);
+    expect(s.oversightCheck().conclusion).toBe("action_required");
+    const requests = t.fake.requests.filter((r) => r.operationId === "pulls/request-reviewers");
+    expect(requests.map((r) => r.body)).toEqual([{ reviewers: [], team_reviewers: ["ml-reviewers"] }]);
+    expect(t.fake.getPull(SHOP, s.pr.number).requestedTeams).toEqual(["ml-reviewers"]);
   });
 });

@@ -1,11 +1,8 @@
 import { uncell } from "../../src/util/markdown.js";
 import { describe, expect, it } from "@jest/globals";
-import nock from "nock";
-import { useProbotWithNock, webhookExample } from "../support/probot-app.js";
-
-const API = "https://api.github.com";
-const REPO = "/repos/Codertocat/Hello-World";
-const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+import type { FakePullFile, FakeRepo } from "../support/fake-github.js";
+import { receive, useFakeProbot } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 
 const POLICY = `
 systems:
@@ -14,254 +11,129 @@ systems:
     paths: ["models/recommender/**", "data/recommender/**"]
     risk: high
 `;
+const ASSESSMENT = "aims/impact-assessment";
+const OVERSIGHT = "aims/human-oversight";
 
-type File = { filename: string; status: string; additions?: number; deletions?: number; patch?: string; previous_filename?: string };
+describe("pull_request events (in-process app, stateful fake GitHub)", () => {
+  const t = useFakeProbot();
 
-/** Binary files (models, parquet) are listed by GitHub with no patch and no line counts. */
-function fileEntry(f: File, i: number) {
-  const counted = f.patch !== undefined || /\.(md|ts|ya?ml|txt|json)$/.test(f.filename);
-  const additions = f.additions ?? (counted ? 1 : 0);
-  const deletions = f.deletions ?? 0;
-  return {
-    sha: `${i}`.padStart(40, "0"),
-    filename: f.filename,
-    status: f.status,
-    additions,
-    deletions,
-    changes: additions + deletions,
-    blob_url: `https://github.com/Codertocat/Hello-World/blob/${HEAD}/${f.filename}`,
-    raw_url: `https://github.com/Codertocat/Hello-World/raw/${HEAD}/${f.filename}`,
-    contents_url: `${API}${REPO}/contents/${f.filename}?ref=${HEAD}`,
-    ...(f.patch !== undefined ? { patch: f.patch } : {}),
-    ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}),
-  };
-}
-
-function checkRun(id: number, name: string, body: { conclusion: string; output: { title: string; summary: string } }) {
-  return {
-    id,
-    head_sha: HEAD,
-    node_id: "x",
-    external_id: "",
-    url: "",
-    html_url: "",
-    details_url: "",
-    status: "completed",
-    conclusion: body.conclusion,
-    started_at: "2026-11-22T10:00:00Z",
-    completed_at: "2026-11-22T10:00:00Z",
-    output: { title: body.output.title, summary: body.output.summary, text: null, annotations_count: 0, annotations_url: "" },
-    name,
-    check_suite: { id: 5 },
-    app: { id: 1, slug: "aims-bot" },
-    pull_requests: [],
-  };
-}
-
-interface Scenario {
-  policy?: string | null;
-  files: File[];
-  existing?: ReturnType<typeof checkRun>[];
-}
-
-/** Mock GitHub for one pull_request event; returns the check-run writes the app made. */
-function mockGitHub(s: Scenario) {
-  const writes: Array<{ method: string; path: string; body: any }> = [];
-  nock(API)
-    .post("/app/installations/1/access_tokens")
-    .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
-  const contents = nock(API).get(`${REPO}/contents/.github%2Faims.yml`).query({ ref: "master" });
-  if (s.policy === null || s.policy === undefined) {
-    contents.reply(404, { message: "Not Found" });
-    nock(API).get("/repos/Codertocat/.github/contents/.github%2Faims.yml").reply(404, { message: "Not Found" });
-  } else contents.reply(200, s.policy);
-  nock(API)
-    .get(`${REPO}/pulls/2/files`)
-    .query({ per_page: 100 })
-    .reply(200, s.files.map(fileEntry));
-  nock(API)
-    .get(`${REPO}/commits/${HEAD}/check-runs`)
-    .query({ per_page: 100, filter: "latest", app_id: 1 })
-    .reply(200, { total_count: s.existing?.length ?? 0, check_runs: s.existing ?? [] });
-  // The oversight gate reads reviews and comments: none here.
-  nock(API).get(`${REPO}/pulls/2/reviews`).query(true).optionally().reply(200, []);
-  nock(API).get(`${REPO}/issues/2/comments`).query(true).optionally().reply(200, []);
-  nock(API)
-    .post(`${REPO}/check-runs`)
-    .times(2)
-    .optionally()
-    .reply(201, (path, body) => {
-      writes.push({ method: "POST", path, body });
-      return { id: 100 + writes.length };
-    });
-  nock(API)
-    .patch(/\/repos\/Codertocat\/Hello-World\/check-runs\/\d+/)
-    .times(2)
-    .optionally()
-    .reply(200, (path, body) => {
-      writes.push({ method: "PATCH", path, body });
-      return {};
-    });
-  return writes;
-}
-
-function pullRequestEvent(action = "opened", changes: Record<string, unknown> = {}) {
-  const payload = webhookExample("pull_request", action, (e: any) => e.repository?.full_name === "Codertocat/Hello-World");
-  Object.assign(payload.pull_request, changes);
-  return { id: "delivery-1", name: "pull_request" as const, payload };
-}
-
-describe("pull_request events", () => {
-  const t = useProbotWithNock();
+  /** acme/shop with `policy` (none when null) on main, and alice's PR changing `files`. */
+  function pullRequest(policy: string | null, files: Record<string, string>, options: { listing?: FakePullFile[]; changedFiles?: number } = {}) {
+    const repo = t.fake.addRepo("acme/shop", { files: { ...(policy === null ? {} : { ".github/aims.yml": policy }), "README.md": "# Shop\n" } });
+    t.fake.commit(repo, { branch: "change", files, author: "alice" });
+    const pr = t.fake.addPullRequest(repo, { head: "change", user: "alice", ...(options.listing ? { files: options.listing } : {}), ...(options.changedFiles ? { changedFiles: options.changedFiles } : {}) });
+    return { repo, pr, events: payloads(t.fake, "acme/shop") };
+  }
+  const run = (repo: FakeRepo, sha: string, name: string) => t.fake.checkRunsFor(repo, { headSha: sha, name }).at(-1)!;
+  /** The app's check-run writes, in order: method, name (or run id), conclusion, title. */
+  const checkWrites = () =>
+    t.fake.requests
+      .filter((r) => r.operationId === "checks/create" || r.operationId === "checks/update")
+      .map((r) => ({ method: r.method, path: r.path, body: r.body as { name?: string; head_sha?: string; conclusion?: string; output?: { title: string } } }));
 
   it("publishes two successful checks when nothing AI-relevant changed", async () => {
-    const writes = mockGitHub({ policy: POLICY, files: [{ filename: "README.md", status: "modified" }, { filename: "src/model.ts", status: "added", patch: "@@ -0,0 +1 @@\n+export const orders = [];" }] });
-    await t.probot.receive(pullRequestEvent());
-    expect(writes.map((w) => [w.method, w.body.name, w.body.conclusion, w.body.output.title])).toEqual([
-      ["POST", "aims/impact-assessment", "success", "No AI-relevant changes"],
-      ["POST", "aims/human-oversight", "success", "No AI-relevant changes"],
+    const { repo, pr, events } = pullRequest(POLICY, { "README.md": "# Shop v2\n", "src/model.ts": "export const orders = [];\n" });
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    expect(checkWrites().map((w) => [w.method, w.body.name, w.body.conclusion, w.body.output?.title])).toEqual([
+      ["POST", ASSESSMENT, "success", "No AI-relevant changes"],
+      ["POST", OVERSIGHT, "success", "No AI-relevant changes"],
     ]);
-    expect(writes[0]!.body.head_sha).toBe(HEAD);
-    t.recorder.assertValid();
-    expect(nock.isDone()).toBe(true);
+    expect(checkWrites()[0]!.body.head_sha).toBe(pr.head.sha);
+    expect(run(repo, pr.head.sha, OVERSIGHT).conclusion).toBe("success");
   });
 
   it("requires action for a model change and names the system and the next step", async () => {
-    const writes = mockGitHub({
-      policy: POLICY,
-      files: [
-        { filename: "models/recommender/model.safetensors", status: "added" },
-        { filename: "data/recommender/train.parquet", status: "modified" },
-        { filename: "README.md", status: "modified" },
-      ],
+    const { repo, pr, events } = pullRequest(POLICY, {
+      "models/recommender/model.safetensors": "\u0000SAFETENSORS",
+      "data/recommender/train.parquet": "PAR1\u0000",
+      "README.md": "# Shop v2\n",
     });
-    await t.probot.receive(pullRequestEvent());
-    const [assessment, oversight] = writes;
-    expect(assessment!.body.conclusion).toBe("action_required");
-    expect(assessment!.body.output.title).toBe("Impact assessment required for recommender");
-    expect(uncell(assessment!.body.output.summary)).toContain("Impact-Assessment: governance/impact-assessments/recommender.md");
-    expect(uncell(assessment!.body.output.summary)).toContain("models/recommender/model.safetensors");
-    expect(uncell(assessment!.body.output.summary)).toContain("Product recommender (`recommender`, high risk)");
-    expect(oversight!.body.conclusion).toBe("action_required");
-    expect(oversight!.body.output.title).toBe("Human sign-off required");
-    t.recorder.assertValid();
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    const assessment = run(repo, pr.head.sha, ASSESSMENT);
+    const oversight = run(repo, pr.head.sha, OVERSIGHT);
+    expect(assessment.conclusion).toBe("action_required");
+    expect(assessment.output.title).toBe("Impact assessment required for recommender");
+    expect(uncell(assessment.output.summary!)).toContain("Impact-Assessment: governance/impact-assessments/recommender.md");
+    expect(uncell(assessment.output.summary!)).toContain("models/recommender/model.safetensors");
+    expect(uncell(assessment.output.summary!)).toContain("Product recommender (`recommender`, high risk)");
+    expect(oversight.conclusion).toBe("action_required");
+    expect(oversight.output.title).toBe("Human sign-off required");
   });
 
   it("reads the policy from the base branch and fails both checks closed when it is invalid", async () => {
-    const writes = mockGitHub({ policy: "systems:\n  - id: recommender\n    risk: huge\n", files: [{ filename: "README.md", status: "modified" }] });
-    await t.probot.receive(pullRequestEvent());
-    for (const w of writes) {
-      expect(w.body.conclusion).toBe("failure");
-      expect(w.body.output.title).toBe("aims configuration is invalid");
-      expect(uncell(w.body.output.summary)).toContain(".github/aims.yml:3:11 systems[0].risk: must be one of");
-      expect(uncell(w.body.output.summary)).toContain("systems[0].name is required");
+    // The PR's own valid policy does not count: the base branch's invalid one decides.
+    const { repo, pr, events } = pullRequest("systems:\n  - id: recommender\n    risk: huge\n", { "README.md": "# Shop v2\n", ".github/aims.yml": POLICY });
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    for (const name of [ASSESSMENT, OVERSIGHT]) {
+      const check = run(repo, pr.head.sha, name);
+      expect(check.conclusion).toBe("failure");
+      expect(check.output.title).toBe("aims configuration is invalid");
+      expect(uncell(check.output.summary!)).toContain(".github/aims.yml:3:11 systems[0].risk: must be one of");
+      expect(uncell(check.output.summary!)).toContain("systems[0].name is required");
     }
-    t.recorder.assertValid();
   });
 
   it("uses the built-in policy when neither the repository nor the organisation has one", async () => {
-    const writes = mockGitHub({ policy: null, files: [{ filename: "prompts/support.prompt.yml", status: "added" }] });
-    await t.probot.receive(pullRequestEvent());
-    expect(writes[0]!.body.output.title).toBe("Impact assessment required for unregistered");
-    expect(uncell(writes[0]!.body.output.summary)).toContain("Policy: built-in defaults");
-    t.recorder.assertValid();
+    const { repo, pr, events } = pullRequest(null, { "prompts/support.prompt.yml": "messages: []\n" });
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    const assessment = run(repo, pr.head.sha, ASSESSMENT);
+    expect(assessment.output.title).toBe("Impact assessment required for unregistered");
+    expect(uncell(assessment.output.summary!)).toContain("Policy: built-in defaults");
   });
 
   it("writes nothing when both checks already show the same decision", async () => {
-    const files = [{ filename: "models/recommender/model.onnx", status: "added" }];
-    const first = mockGitHub({ policy: POLICY, files });
-    await t.probot.receive(pullRequestEvent());
-    expect(first).toHaveLength(2);
-    nock.cleanAll();
-
-    const existing = first.map((w, i) => checkRun(100 + i, w.body.name, w.body));
-    const second = mockGitHub({ policy: POLICY, files, existing });
-    await t.probot.receive(pullRequestEvent("synchronize"));
-    expect(second).toEqual([]);
-    t.recorder.assertValid();
+    const { pr, events } = pullRequest(POLICY, { "models/recommender/model.onnx": "\u0000ONNX" });
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    expect(checkWrites()).toHaveLength(2);
+    t.fake.reset();
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "synchronize"));
+    expect(t.fake.reads("checks/list-for-ref")).toBeGreaterThan(0);
+    expect(checkWrites()).toEqual([]);
   });
 
   it("updates the existing run of the same name instead of creating a duplicate", async () => {
-    const files = [{ filename: "models/recommender/model.onnx", status: "added" }];
-    const stale = { conclusion: "success", output: { title: "No AI-relevant changes", summary: "old" } };
-    const existing = [checkRun(7, "aims/impact-assessment", stale), checkRun(8, "aims/human-oversight", stale)];
-    const writes = mockGitHub({ policy: POLICY, files, existing });
-    await t.probot.receive(pullRequestEvent("synchronize"));
-    expect(writes.map((w) => [w.method, w.path.replace(REPO, "")])).toEqual([
-      ["PATCH", "/check-runs/7"],
-      ["PATCH", "/check-runs/8"],
+    const { repo, pr, events } = pullRequest(POLICY, { "models/recommender/model.onnx": "\u0000ONNX" });
+    const stale = { headSha: pr.head.sha, conclusion: "success", title: "No AI-relevant changes", summary: "old" };
+    const assessment = t.fake.addCheckRun(repo, { name: ASSESSMENT, ...stale });
+    const oversight = t.fake.addCheckRun(repo, { name: OVERSIGHT, ...stale });
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "synchronize"));
+    expect(checkWrites().map((w) => [w.method, w.path.replace("/repos/acme/shop", "")])).toEqual([
+      ["PATCH", `/check-runs/${assessment.id}`],
+      ["PATCH", `/check-runs/${oversight.id}`],
     ]);
-    expect(writes[0]!.body.conclusion).toBe("action_required");
-    t.recorder.assertValid();
+    expect(t.fake.checkRunsFor(repo, { headSha: pr.head.sha })).toHaveLength(2);
+    expect(run(repo, pr.head.sha, ASSESSMENT).conclusion).toBe("action_required");
   });
 
   it("fails both checks closed above GitHub's 3000-file listing when the git trees are truncated too", async () => {
-    const writes: any[] = [];
-    const MERGE_BASE = "f".repeat(40);
-    nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
-    nock(API).get(`${REPO}/contents/.github%2Faims.yml`).query({ ref: "master" }).reply(200, POLICY);
-    const page = Array.from({ length: 100 }, (_, i) => ({ filename: `vendor/f${i}.js`, status: "added", additions: 1 }));
-    nock(API).get(`${REPO}/pulls/2/files`).query(true).times(30).reply(200, page.map(fileEntry));
-    nock(API)
-      .get(new RegExp(`^${REPO}/compare/`))
-      .query(true)
-      .reply(200, { merge_base_commit: { sha: MERGE_BASE } });
-    const tree = (truncated: boolean) => ({ sha: "a".repeat(40), url: "", truncated, tree: [{ path: "vendor/f0.js", mode: "100644", type: "blob", sha: "b".repeat(40), size: 1, url: "" }] });
-    nock(API).get(`${REPO}/git/trees/${MERGE_BASE}`).query({ recursive: "1" }).reply(200, tree(false));
-    nock(API).get(`${REPO}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(200, tree(true));
+    // GitHub lists 3000 of the 3412 files; the head's tree is cut short too, so the rest is unknown.
+    const listing: FakePullFile[] = Array.from({ length: 3000 }, (_, i) => ({ filename: `vendor/f${String(i).padStart(4, "0")}.js`, status: "added", additions: 1, deletions: 0 }));
+    const vendored = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`vendor/f${String(i).padStart(4, "0")}.js`, `// ${i}\n`]));
+    const { repo, pr, events } = pullRequest(POLICY, vendored, { listing, changedFiles: 3412 });
+    t.fake.maxTreeEntries = 10;
+    await receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"));
+    for (const name of [ASSESSMENT, OVERSIGHT]) {
+      expect([run(repo, pr.head.sha, name).conclusion, run(repo, pr.head.sha, name).output.title]).toEqual(["failure", "Pull request too large to govern: 3412 changed files"]);
+    }
+    expect(t.fake.reads("git/get-tree")).toBeGreaterThan(0);
     // Only the comments are read (for an override); reviews cannot count on an unlisted change.
-    nock(API).get(`${REPO}/issues/2/comments`).query(true).reply(200, []);
-    nock(API).get(`${REPO}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
-    nock(API)
-      .post(`${REPO}/check-runs`)
-      .times(2)
-      .reply(201, (_p, body) => {
-        writes.push(body);
-        return { id: 1 };
-      });
-    await t.probot.receive(pullRequestEvent("opened", { changed_files: 3412 }));
-    expect(writes.map((b) => [b.conclusion, b.output.title])).toEqual([
-      ["failure", "Pull request too large to govern: 3412 changed files"],
-      ["failure", "Pull request too large to govern: 3412 changed files"],
-    ]);
-    expect(nock.isDone()).toBe(true);
-    t.recorder.assertValid();
+    expect(t.fake.reads("issues/list-comments")).toBeGreaterThan(0);
+    expect(t.fake.reads("pulls/list-reviews")).toBe(0);
   });
 
   it("fails both checks closed with the cause when GitHub errors, and reports the failure", async () => {
-    const writes: any[] = [];
-    nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
-    nock(API).get(`${REPO}/contents/.github%2Faims.yml`).query({ ref: "master" }).reply(200, POLICY);
-    nock(API).get(`${REPO}/pulls/2/files`).query(true).reply(502, { message: "Server Error" });
-    nock(API).get(`${REPO}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
-    nock(API)
-      .post(`${REPO}/check-runs`)
-      .times(2)
-      .reply(201, (_p, body) => {
-        writes.push(body);
-        return { id: 1 };
-      });
-    await expect(t.probot.receive(pullRequestEvent())).rejects.toThrow();
-    expect(writes.map((b) => [b.conclusion, b.output.title])).toEqual([
-      ["failure", "aims could not evaluate this pull request"],
-      ["failure", "aims could not evaluate this pull request"],
-    ]);
-    expect(uncell(writes[0].output.summary)).toContain("HTTP 502");
-    t.recorder.assertValid();
+    const { repo, pr, events } = pullRequest(POLICY, { "README.md": "# Shop v2\n" });
+    t.fake.fault = (req) => (req.operationId === "pulls/list-files" ? { status: 502, body: { message: "Server Error" } } : undefined);
+    await expect(receive(t.probot, "pull_request", await events.pullRequest(pr.number, "opened"))).rejects.toThrow();
+    for (const name of [ASSESSMENT, OVERSIGHT]) {
+      expect([run(repo, pr.head.sha, name).conclusion, run(repo, pr.head.sha, name).output.title]).toEqual(["failure", "aims could not evaluate this pull request"]);
+    }
+    expect(uncell(run(repo, pr.head.sha, ASSESSMENT).output.summary!)).toContain("HTTP 502");
   });
-});
-
-describe("re-run requests", () => {
-  const t = useProbotWithNock();
 
   it("check_suite.rerequested re-evaluates the pull request at that head", async () => {
-    const payload = webhookExample("check_suite", "rerequested");
-    payload.installation = { id: 1 };
-    const pr = webhookExample("pull_request", "opened", (e: any) => e.repository?.full_name === "Codertocat/Hello-World").pull_request;
-    const writes = mockGitHub({ policy: POLICY, files: [{ filename: "models/recommender/model.gguf", status: "added" }] });
-    nock(API).get(`${REPO}/pulls/2`).reply(200, pr);
-    await t.probot.receive({ id: "d2", name: "check_suite", payload });
-    expect(writes.map((w) => w.body.conclusion)).toEqual(["action_required", "action_required"]);
-    t.recorder.assertValid();
+    const { repo, pr, events } = pullRequest(POLICY, { "models/recommender/model.gguf": "GGUF\u0000" });
+    await receive(t.probot, "check_suite", await events.checkSuite("rerequested", pr.head.sha, "alice"));
+    expect([run(repo, pr.head.sha, ASSESSMENT).conclusion, run(repo, pr.head.sha, OVERSIGHT).conclusion]).toEqual(["action_required", "action_required"]);
   });
 });

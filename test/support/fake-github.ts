@@ -663,10 +663,11 @@ export class FakeGitHub {
     // The merge commit's tree is the base tip's (its first parent) with the PR's changes.
     const sha = this.commit(repo, { branch: pull.base.ref, parents: [baseTip, pull.head.sha], files: changes, message: `Merge pull request #${number}` });
     pull.merged = true;
-    pull.mergedAt = this.stamp();
     pull.mergedBy = by;
     pull.mergeCommitSha = sha;
     this.closeIssue(pull.issue, by, false, null);
+    // One moment on GitHub: a merged pull request's merged_at and closed_at are the same.
+    pull.mergedAt = pull.issue.closedAt;
     return sha;
   }
 

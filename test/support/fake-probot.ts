@@ -1,7 +1,9 @@
+import { afterEach, beforeEach, expect } from "@jest/globals";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app.js";
 import type { AppSettings } from "../../src/settings.js";
-import { generateTestPrivateKey, type FakeGitHub } from "./fake-github.js";
+import { FakeGitHub, generateTestPrivateKey, type FakeGitHubOptions } from "./fake-github.js";
+import { payloads } from "./payloads.js";
 import { TestOctokit } from "./probot-app.js";
 
 /**
@@ -20,22 +22,35 @@ export async function createFakeProbot(fake: FakeGitHub, settings: AppSettings =
   return probot;
 }
 
+/**
+ * For the tests of the enclosing describe: a fresh started FakeGitHub and the app talking to it.
+ * After each test, every request the app made and every answer must match GitHub's OpenAPI
+ * description, and every request must be one the fake knows.
+ */
+export function useFakeProbot(options: { fake?: FakeGitHubOptions; settings?: AppSettings; app?: () => AppOptions } = {}): { fake: FakeGitHub; probot: Probot } {
+  const current = {} as { fake: FakeGitHub; probot: Probot };
+  beforeEach(async () => {
+    current.fake = new FakeGitHub(options.fake);
+    await current.fake.start();
+    current.probot = await createFakeProbot(current.fake, options.settings, options.app?.());
+  });
+  afterEach(async () => {
+    try {
+      expect({ violations: current.fake.violations, responseViolations: current.fake.responseViolations, unhandled: current.fake.unhandled }).toEqual({ violations: [], responseViolations: [], unhandled: [] });
+    } finally {
+      await current.fake.stop();
+    }
+  });
+  return current;
+}
+
 let ids = 0;
 /** Deliver one event to the in-process app; rejects when a handler fails. */
 export async function receive(probot: Probot, name: string, payload: Record<string, unknown>, id = `test-${++ids}`): Promise<void> {
   await probot.receive({ id, name, payload } as never);
 }
 
-/** The JSON GitHub would put in a webhook for a PR, read from the fake itself. */
+/** `pull_request` for PR `number` of `fullName`, sent by `sender` (see payloads.ts). */
 export async function pullRequestPayload(fake: FakeGitHub, fullName: string, number: number, action: string, sender = "alice", extra: Record<string, unknown> = {}) {
-  const get = async (path: string) => (await fetch(`${fake.apiBase}${path}`)).json();
-  return {
-    action,
-    number,
-    pull_request: await get(`/repos/${fullName}/pulls/${number}`),
-    repository: await get(`/repos/${fullName}`),
-    installation: { id: fake.installationId },
-    sender: { login: sender, id: fake.user(sender).id, type: fake.user(sender).type },
-    ...extra,
-  };
+  return payloads(fake, fullName).pullRequest(number, action, { sender, extra });
 }
