@@ -4,6 +4,7 @@
  * GitHub for the event, including the work it does after answering the webhook (labels, the
  * dashboard). The same events as the request-budget table in docs/request-budget.md.
  */
+import { Worker } from "node:worker_threads";
 import type { FakeGitHub, FakePull, LoggedRequest } from "../test/support/fake-github.js";
 import { sequentialDepth } from "./metrics.js";
 import { POLICY, type Delivery } from "./scenarios.js";
@@ -200,27 +201,40 @@ export async function typicalLife(fake: FakeGitHub, api: string, send: Send, rep
   return total;
 }
 
-/** `/ping` answer times while the server handles `d`: asked one after another, every 10 ms. */
+/** Pings `workerData.url` until told to stop, then posts every answer time (ms) back. */
+const PINGER = `
+const { parentPort, workerData } = require("node:worker_threads");
+let running = true;
+let failures = 0;
+const times = [];
+parentPort.once("message", () => { running = false; });
+(async () => {
+  while (running) {
+    const t = performance.now();
+    try { await (await fetch(workerData.url)).text(); } catch { failures++; }
+    times.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  parentPort.postMessage({ times, failures });
+})();
+`;
+
+/**
+ * `/ping` answer times while the server handles `d`: asked one after another, every 10 ms, from a
+ * worker thread, so the fake GitHub serving 20 MB in this thread never delays the pings it times.
+ */
 export async function pingDuring(serverUrl: string, fake: FakeGitHub, send: Send, d: Delivery): Promise<{ samples: number; failures: number; p50: number; p99: number; max: number }> {
-  let running = true;
-  let failures = 0;
-  const times: number[] = [];
-  const pinger = (async () => {
-    while (running) {
-      const t = performance.now();
-      try {
-        await (await fetch(`${serverUrl}/ping`)).text();
-      } catch {
-        failures++;
-      }
-      times.push(performance.now() - t);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
+  const pinger = new Worker(PINGER, { eval: true, workerData: { url: `${serverUrl}/ping` } });
+  const result = new Promise<{ times: number[]; failures: number }>((resolve, reject) => {
+    pinger.once("message", resolve);
+    pinger.once("error", reject);
+  });
+  await new Promise((resolve) => pinger.once("online", resolve));
   await send(d);
   await quiet(fake);
-  running = false;
-  await pinger;
+  pinger.postMessage("stop");
+  const { times, failures } = await result;
+  await pinger.terminate();
   times.sort((a, b) => a - b);
   const at = (q: number) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0);
   return { samples: times.length, failures, p50: at(0.5), p99: at(0.99), max: Math.round(times.at(-1) ?? 0) };

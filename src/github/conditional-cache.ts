@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { declaredLength, inTurns, readInTurns, streamInTurns, withUrl } from "./body-in-turns.js";
 
 /**
  * Conditional requests: GitHub answers a GET carrying the ETag of the copy we hold with 304 Not
@@ -60,6 +61,11 @@ export class ConditionalCache {
     }
   }
 
+  /** Whether a body of `bytes` would be kept. */
+  accepts(bytes: number): boolean {
+    return bytes <= this.limits.maxEntryBytes;
+  }
+
   delete(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;
@@ -101,21 +107,20 @@ export function conditionalFetch(cache: ConditionalCache, base: typeof fetch): t
       cache.countRevalidation();
       const merged = new Headers(kept.headers);
       for (const [name, value] of res.headers) if (FRESH.test(name)) merged.set(name, value);
-      return withUrl(new Response(kept.body.slice(0), { status: 200, statusText: "OK", headers: merged }), res.url || urlOf(input));
+      return withUrl(new Response(streamInTurns(kept.body), { status: 200, statusText: "OK", headers: merged }), res.url || urlOf(input));
     }
     const etag = res.headers.get("etag");
     if (res.status !== 200 || !etag) {
       cache.delete(key);
       return res;
     }
-    const body = await res.arrayBuffer();
-    cache.set(key, { etag, body: body.slice(0), headers: [...res.headers] });
-    return withUrl(new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers }), res.url || urlOf(input));
+    const length = declaredLength(res);
+    if (length !== undefined && !cache.accepts(length)) {
+      cache.delete(key);
+      return inTurns(res);
+    }
+    const body = await readInTurns(res);
+    cache.set(key, { etag, body, headers: [...res.headers] });
+    return withUrl(new Response(streamInTurns(body), { status: res.status, statusText: res.statusText, headers: res.headers }), res.url || urlOf(input));
   };
-}
-
-/** A made Response has no URL; Octokit reads it (pagination, errors), so give it the request's. */
-export function withUrl(response: Response, url: string): Response {
-  Object.defineProperty(response, "url", { value: url });
-  return response;
 }

@@ -6,6 +6,7 @@ import { mapLimit } from "../util/concurrency.js";
 import { isOwnComment } from "./identity.js";
 import type { Identity } from "../ports/identity.js";
 import { COMPARE_FILE_LIMIT, MAX_LISTED_FILES } from "./limits.js";
+import { TURN_BYTES } from "./body-in-turns.js";
 import { diffTreeEntries, type TreeEntry } from "./changed-files.js";
 import type { GitHub, IssueInfo, PullRequestContext, PullRequestRef, RepoPermission, Review } from "../ports/pull-request-context.js";
 
@@ -44,7 +45,11 @@ export function isNotFound(error: unknown): boolean {
   return (error as { status?: number }).status === 404;
 }
 
-/** Reads a file's raw text through the contents API (raw media type works up to 100 MB). */
+/**
+ * Reads a file's raw text through the contents API (raw media type works up to 100 MB). The body
+ * is decoded as it arrives, a slice per turn of the event loop: a 20 MB lockfile decoded in one
+ * go would hold the server for tens of milliseconds.
+ */
 export function contentReader(octokit: GitHub): ConfigReader {
   return async (owner, repo, path, ref) => {
     try {
@@ -53,17 +58,46 @@ export function contentReader(octokit: GitHub): ConfigReader {
         repo,
         path,
         ...(ref ? { ref } : {}),
-        mediaType: { format: "raw" } });
+        mediaType: { format: "raw" },
+        request: { parseSuccessResponseBody: false } });
       const data: unknown = res.data;
       if (typeof data === "string") return data;
       if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
+      if (!(data instanceof ReadableStream)) return undefined;
+      const text = await decodeInTurns(data);
       // A directory answers with a JSON listing: there is no file at that path.
-      return undefined;
+      return /^application\/json\b/i.test(String(res.headers["content-type"] ?? "")) && isDirectoryListing(text) ? undefined : text;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
     }
   };
+}
+
+/** A contents answer listing a folder: an array of entries, each with its type, path and SHA. */
+function isDirectoryListing(text: string): boolean {
+  try {
+    const json: unknown = JSON.parse(text);
+    return Array.isArray(json) && json.every((e) => typeof e === "object" && e !== null && "type" in e && "path" in e && "sha" in e);
+  } catch {
+    return false;
+  }
+}
+
+/** UTF-8 text of a byte stream, decoded a chunk at a time with a turn of the event loop every TURN_BYTES. */
+async function decodeInTurns(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder("utf-8");
+  let text = "";
+  let sinceTurn = 0;
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    text += decoder.decode(chunk, { stream: true });
+    sinceTurn += chunk.byteLength;
+    if (sinceTurn >= TURN_BYTES) {
+      sinceTurn = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  return text + decoder.decode();
 }
 
 const FILES_PER_PAGE = 100;

@@ -1,4 +1,5 @@
-import { urlOf, withUrl } from "./conditional-cache.js";
+import { declaredLength, inTurns, readInTurns, streamInTurns, withUrl } from "./body-in-turns.js";
+import { urlOf } from "./conditional-cache.js";
 
 /**
  * Content-addressed answers: what GitHub says about a commit named by its SHA (a file's contents,
@@ -67,6 +68,11 @@ export class ShaCache {
     return kept;
   }
 
+  /** Whether a body of `bytes` would be kept. */
+  accepts(bytes: number): boolean {
+    return bytes <= this.limits.maxEntryBytes && this.limits.maxBytes > 0;
+  }
+
   set(key: string, kept: Kept): void {
     const old = this.entries.get(key);
     if (old) {
@@ -103,11 +109,13 @@ export function shaCachedFetch(cache: ShaCache, who: string, base: typeof fetch)
     const headers = new Headers(init?.headers);
     const key = `${who}\u0000${headers.get("accept") ?? ""}\u0000${url}`;
     const kept = cache.get(key);
-    if (kept) return withUrl(new Response(kept.body.slice(0), { status: kept.status, headers: new Headers(kept.headers) }), url);
+    if (kept) return withUrl(new Response(streamInTurns(kept.body), { status: kept.status, headers: new Headers(kept.headers) }), url);
     const res = await base(input, init);
     if (res.status !== 200 && res.status !== 404) return res;
-    const body = await res.arrayBuffer();
-    cache.set(key, { status: res.status, body: body.slice(0), headers: [...res.headers].filter(([name]) => !PER_ANSWER.test(name)) });
-    return withUrl(new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers }), res.url || url);
+    const length = declaredLength(res);
+    if (length !== undefined && !cache.accepts(length)) return inTurns(res);
+    const body = await readInTurns(res);
+    cache.set(key, { status: res.status, body, headers: [...res.headers].filter(([name]) => !PER_ANSWER.test(name)) });
+    return withUrl(new Response(streamInTurns(body), { status: res.status, statusText: res.statusText, headers: res.headers }), res.url || url);
   };
 }

@@ -8,6 +8,28 @@ export const OFF_THREAD_CHARS = 1024 * 1024;
 
 const utf8 = new TextEncoder();
 
+/** Characters encoded before giving other work a turn. */
+const ENCODE_TURN_CHARS = 1024 * 1024;
+
+/**
+ * `text` as UTF-8, encoded a slice per turn of the event loop: one 20 MB encode would hold the
+ * server for tens of milliseconds. A slice never ends between the two halves of a surrogate pair.
+ */
+export async function encodeInTurns(text: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(Buffer.byteLength(text, "utf8"));
+  let read = 0;
+  let written = 0;
+  while (read < text.length) {
+    let end = Math.min(text.length, read + ENCODE_TURN_CHARS);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+    written += utf8.encodeInto(text.slice(read, end), bytes.subarray(written)).written;
+    read = end;
+    if (read < text.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return written === bytes.byteLength ? bytes : bytes.slice(0, written);
+}
+
 /** Both sides of a manifest as UTF-8 bytes. */
 export interface EncodedTexts {
   base?: Uint8Array;
@@ -56,11 +78,10 @@ export async function detectDependencyChangesOffThread(
     return detectDependencyChanges(manifests, texts, createMatcher(packages.extra, packages.ignore), systemFor, gated);
   }
   // Each text crosses as UTF-8 bytes whose buffer is moved, not copied: a 20 MB string cloned
-  // would hold the event loop longer than encoding it, one text at a time with a turn between.
+  // would hold the event loop longer than encoding it a slice at a time.
   const encoded = new Map<string, EncodedTexts>();
   for (const [path, t] of texts) {
-    encoded.set(path, { ...(t.base !== undefined ? { base: utf8.encode(t.base) } : {}), ...(t.head !== undefined ? { head: utf8.encode(t.head) } : {}) });
-    await new Promise((resolve) => setImmediate(resolve));
+    encoded.set(path, { ...(t.base !== undefined ? { base: await encodeInTurns(t.base) } : {}), ...(t.head !== undefined ? { head: await encodeInTurns(t.head) } : {}) });
   }
   const transfer = [...encoded.values()].flatMap((t) => [t.base, t.head].flatMap((b) => (b ? [b.buffer as ArrayBuffer] : [])));
   const job: DependencyJob = { files, texts: encoded, extra: packages.extra, ignore: packages.ignore, systems, unknownSystem: systemFor(""), gated };
