@@ -7,6 +7,7 @@ import type { Delivery } from "./queue/delivery.js";
 import { createInProcessIntake } from "./queue/in-process.js";
 import type { Intake } from "./queue/intake.js";
 import { createRedisIntake, DEFAULT_REDIS_INTAKE, envRedisIntakeOptions, failFastRedis } from "./queue/redis.js";
+import { createRedisHttpCache, DEFAULT_REDIS_HTTP_CACHE } from "./queue/redis-http-cache.js";
 import { redisServiceOverrides } from "./queue/redis-services.js";
 import { scheduleRepeating } from "./queue/schedule.js";
 import { reconcileWithProbot } from "./reconcile/index.js";
@@ -64,7 +65,13 @@ async function serve(env: NodeJS.ProcessEnv): Promise<void> {
       options.addHandler(operationsHandler(intake, metrics));
       return aims(app, options);
     },
-    { Octokit: createAimsOctokit(octokitSettingsFromEnv(env)).plugin(githubRequestMetrics(metrics)) },
+    {
+      // With Redis, a copy one replica kept lets every replica revalidate it (304s are free).
+      Octokit: createAimsOctokit(
+        octokitSettingsFromEnv(env),
+        shared ? { shared: createRedisHttpCache(shared, { ...DEFAULT_REDIS_HTTP_CACHE, prefix: queueOptions.prefix }) } : {},
+      ).plugin(githubRequestMetrics(metrics)),
+    },
   );
 
   // SIGTERM (a rolling deploy, `docker stop`): refuse new deliveries with 503 (GitHub logs them as

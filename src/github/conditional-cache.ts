@@ -19,10 +19,30 @@ export interface ConditionalCacheLimits {
 
 export const DEFAULT_CONDITIONAL_CACHE_LIMITS: ConditionalCacheLimits = { maxEntries: 2000, maxBytes: 64 * 1024 * 1024, maxEntryBytes: 2 * 1024 * 1024 };
 
-interface Entry {
+export interface ConditionalEntry {
   etag: string;
   body: ArrayBuffer;
   headers: Array<[string, string]>;
+}
+
+type Entry = ConditionalEntry;
+
+/**
+ * A second level every replica shares (Redis): asked when this process holds no copy, told of
+ * every copy kept. It is only ever a hint: an answer it cannot give is a miss.
+ */
+export interface SharedConditionalStore {
+  accepts(bytes: number): boolean;
+  get(key: string): Promise<ConditionalEntry | undefined>;
+  set(key: string, entry: ConditionalEntry): Promise<void>;
+}
+
+export interface ConditionalFetchOptions {
+  /** Who asks (an installation): answers are never shared between two. Default: a hash of the token. */
+  who?: string;
+  shared?: SharedConditionalStore;
+  /** Told when the shared store failed; the request went on without it. */
+  onSharedError?: (error: unknown) => void;
 }
 
 export interface ConditionalCacheStats {
@@ -91,20 +111,31 @@ export function urlOf(input: Parameters<typeof fetch>[0]): string {
 
 /**
  * fetch that revalidates GETs with `If-None-Match` and serves the kept answer on 304. Answers are
- * kept per token (hashed), Accept header and URL, so one installation never sees another's.
+ * kept per installation (or token, hashed), Accept header and URL, so one installation never sees
+ * another's; with a shared store, a copy one replica kept serves every replica.
  */
-export function conditionalFetch(cache: ConditionalCache, base: typeof fetch): typeof fetch {
+export function conditionalFetch(cache: ConditionalCache, base: typeof fetch, options: ConditionalFetchOptions = {}): typeof fetch {
+  const { shared, onSharedError = () => undefined } = options;
+  const sharedGet = async (key: string) => {
+    try {
+      return await shared?.get(key);
+    } catch (error) {
+      onSharedError(error);
+      return undefined;
+    }
+  };
   return async (input, init) => {
     const method = String(init?.method ?? "GET").toUpperCase();
     const headers = new Headers(init?.headers);
     if (method !== "GET" || headers.has("if-none-match") || headers.has("if-modified-since")) return base(input, init);
-    const who = createHash("sha256").update(headers.get("authorization") ?? "").digest("hex").slice(0, 32);
+    const who = options.who ?? createHash("sha256").update(headers.get("authorization") ?? "").digest("hex").slice(0, 32);
     const key = `${who}\u0000${headers.get("accept") ?? ""}\u0000${urlOf(input)}`;
-    const kept = cache.get(key);
+    const kept = cache.get(key) ?? (await sharedGet(key));
     if (kept) headers.set("if-none-match", kept.etag);
     const res = await base(input, { ...init, headers });
     if (res.status === 304 && kept) {
       cache.countRevalidation();
+      cache.set(key, kept);
       const merged = new Headers(kept.headers);
       for (const [name, value] of res.headers) if (FRESH.test(name)) merged.set(name, value);
       return withUrl(new Response(streamInTurns(kept.body), { status: 200, statusText: "OK", headers: merged }), res.url || urlOf(input));
@@ -120,7 +151,9 @@ export function conditionalFetch(cache: ConditionalCache, base: typeof fetch): t
       return inTurns(res);
     }
     const body = await readInTurns(res);
-    cache.set(key, { etag, body, headers: [...res.headers] });
+    const entry = { etag, body, headers: [...res.headers] };
+    cache.set(key, entry);
+    if (shared?.accepts(body.byteLength)) shared.set(key, entry).catch(onSharedError);
     return withUrl(new Response(streamInTurns(body), { status: res.status, statusText: res.statusText, headers: res.headers }), res.url || urlOf(input));
   };
 }

@@ -1,6 +1,6 @@
 import { ProbotOctokit } from "probot";
 import { createHash } from "node:crypto";
-import { ConditionalCache, conditionalFetch } from "./conditional-cache.js";
+import { ConditionalCache, conditionalFetch, type SharedConditionalStore } from "./conditional-cache.js";
 import { DEFAULT_SHA_CACHE_LIMITS, ShaCache, shaCachedFetch } from "./sha-cache.js";
 
 /**
@@ -192,11 +192,19 @@ function readerOf(options: Record<string, any>): string {
  * handler both for the app client and for every installation client Probot derives from it.
  * An explicit `throttle: { enabled: false }` or `retry: { enabled: false }` (tests) is kept.
  */
-export function createAimsOctokit(
-  settings: OctokitSettings = DEFAULT_OCTOKIT_SETTINGS,
-  cache: ConditionalCache = new ConditionalCache(),
-  shaCache: ShaCache = new ShaCache({ ...DEFAULT_SHA_CACHE_LIMITS, maxBytes: settings.shaCacheBytes ?? DEFAULT_SHA_CACHE_LIMITS.maxBytes }),
-): typeof ProbotOctokit {
+export interface OctokitCaches {
+  /** Answers GitHub confirms unchanged (ETag). */
+  conditional?: ConditionalCache;
+  /** Answers fixed by a commit SHA. */
+  sha?: ShaCache;
+  /** The conditional cache's second level, shared by replicas (Redis). */
+  shared?: SharedConditionalStore;
+}
+
+export function createAimsOctokit(settings: OctokitSettings = DEFAULT_OCTOKIT_SETTINGS, caches: OctokitCaches = {}): typeof ProbotOctokit {
+  const cache = caches.conditional ?? new ConditionalCache();
+  const shaCache = caches.sha ?? new ShaCache({ ...DEFAULT_SHA_CACHE_LIMITS, maxBytes: settings.shaCacheBytes ?? DEFAULT_SHA_CACHE_LIMITS.maxBytes });
+  const shared = caches.shared;
   // One content queue per installation for every client made from this class (one per process).
   const contentQueues: ContentQueues = new Map();
   return ProbotOctokit.defaults((options: Record<string, any>) => {
@@ -207,7 +215,7 @@ export function createAimsOctokit(
     // once, keyed by installation.
     const base: typeof fetch = request.aimsBaseFetch ?? request.fetch ?? fetch;
     const key = String(options.auth?.installationId ?? "app");
-    const revalidating = (f: typeof fetch): typeof fetch => (settings.conditionalCache ? conditionalFetch(cache, f) : f);
+    const revalidating = (f: typeof fetch): typeof fetch => (settings.conditionalCache ? conditionalFetch(cache, f, { who: readerOf(options), ...(shared ? { shared } : {}) }) : f);
     const contentAddressed = (f: typeof fetch): typeof fetch => (settings.shaCacheBytes > 0 ? shaCachedFetch(shaCache, readerOf(options), f) : f);
     return {
       ...options,

@@ -18,7 +18,7 @@ describe("conditional requests: GitHub's 304 Not Modified is served from the kep
     fake.addRepo("acme/shop", { files: { "README.md": "# Shop\n" } });
     fake.commit("acme/shop", { branch: "feature", files: { "models/a.onnx": "\u0000A" } });
     fake.addPullRequest("acme/shop", { head: "feature", user: "alice", title: "Add the ranker" });
-    const Octokit = createAimsOctokit({ ...DEFAULT_OCTOKIT_SETTINGS, retryBaseMs: 1, writePacing: false, contentIntervalMs: 0 }, cache);
+    const Octokit = createAimsOctokit({ ...DEFAULT_OCTOKIT_SETTINGS, retryBaseMs: 1, writePacing: false, contentIntervalMs: 0 }, { conditional: cache });
     probot = new Probot({ appId: fake.app.id, privateKey: generateTestPrivateKey(), baseUrl: url, Octokit, logLevel: "fatal" });
   });
   afterAll(async () => fake.stop());
@@ -50,7 +50,7 @@ describe("conditional requests: GitHub's 304 Not Modified is served from the kep
     const octokit = await probot.auth(fake.installationId);
     await octokit.rest.repos.get({ owner: "acme", repo: "shop" });
     fake.reset();
-    const other = new (createAimsOctokit({ ...DEFAULT_OCTOKIT_SETTINGS, writePacing: false, contentIntervalMs: 0 }, cache))({ auth: "another-token", baseUrl: fake.apiBase });
+    const other = new (createAimsOctokit({ ...DEFAULT_OCTOKIT_SETTINGS, writePacing: false, contentIntervalMs: 0 }, { conditional: cache }))({ auth: "another-token", baseUrl: fake.apiBase });
     await other.rest.repos.get({ owner: "acme", repo: "shop" });
     expect(fake.requests.map((r) => r.status)).toEqual([200]);
   });
@@ -80,7 +80,7 @@ describe("content-addressed answers: what a commit SHA fixes is asked once", () 
     const { url } = await fake.start();
     fake.addRepo("acme/shop", { files: { "README.md": "# Shop\n" } });
     head = fake.commit("acme/shop", { branch: "feature", files: { "models/a.onnx": "\u0000A" } });
-    probot = new Probot({ appId: fake.app.id, privateKey: generateTestPrivateKey(), baseUrl: url, Octokit: createAimsOctokit(settings, new ConditionalCache(), shaCache), logLevel: "fatal" });
+    probot = new Probot({ appId: fake.app.id, privateKey: generateTestPrivateKey(), baseUrl: url, Octokit: createAimsOctokit(settings, { conditional: new ConditionalCache(), sha: shaCache }), logLevel: "fatal" });
   });
   afterAll(async () => fake.stop());
 
@@ -105,7 +105,7 @@ describe("content-addressed answers: what a commit SHA fixes is asked once", () 
     expect(fake.requests.map((r) => r.path)).toEqual(["/repos/acme/shop/contents/README.md"]);
 
     // Another installation's client never gets them without asking.
-    const other = new (createAimsOctokit(settings, new ConditionalCache(), shaCache))({ auth: "another-token", baseUrl: fake.apiBase });
+    const other = new (createAimsOctokit(settings, { conditional: new ConditionalCache(), sha: shaCache }))({ auth: "another-token", baseUrl: fake.apiBase });
     fake.reset();
     await other.rest.repos.getContent({ owner: "acme", repo: "shop", path: "models/a.onnx", ref: head, mediaType: { format: "raw" } });
     expect(fake.requests.map((r) => r.status)).toEqual([200]);
@@ -135,7 +135,7 @@ describe("a redelivered governed event: answered from 304s and the SHA cache, no
     fake.addRepo("acme/shop", { files: { ".github/aims.yml": "systems:\n  - id: ranker\n    name: Ranker\n    paths: [\"models/**\"]\n    risk: limited\n", "README.md": "# Shop\n" } });
     fake.commit("acme/shop", { branch: "feature", files: { "models/a.onnx": "\u0000A" }, author: "alice" });
     fake.addPullRequest("acme/shop", { head: "feature", user: "alice", title: "Add the ranker" });
-    const Octokit = createAimsOctokit({ ...DEFAULT_OCTOKIT_SETTINGS, retryBaseMs: 1, writePacing: false, contentIntervalMs: 0 }, cache);
+    const Octokit = createAimsOctokit({ ...DEFAULT_OCTOKIT_SETTINGS, retryBaseMs: 1, writePacing: false, contentIntervalMs: 0 }, { conditional: cache });
     probot = new Probot({ appId: fake.app.id, privateKey: generateTestPrivateKey(), baseUrl: url, Octokit, logLevel: "fatal" });
     services = createServices({ appId: fake.app.id, appSlug: fake.app.slug });
     await probot.load(createApp(services.settings, { services }), { cwd: process.cwd(), addHandler: () => {} });
