@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { ByteBoundedMap } from "../util/bounded-map.js";
 import { declaredLength, inTurns, readInTurns, streamInTurns, withUrl } from "./body-in-turns.js";
 
 /**
@@ -52,45 +53,30 @@ export interface ConditionalCacheStats {
   revalidated: number;
 }
 
-/** Bounded, least-recently-used store of GET answers by who asked (a hash of the token) and what. */
+/** Bounded, least-recently-used store of GET answers by who asked (an installation) and what. */
 export class ConditionalCache {
-  private readonly entries = new Map<string, Entry>();
-  private bytes = 0;
+  private readonly entries: ByteBoundedMap<Entry>;
   private revalidated = 0;
 
-  constructor(private readonly limits: ConditionalCacheLimits = DEFAULT_CONDITIONAL_CACHE_LIMITS) {}
+  constructor(limits: ConditionalCacheLimits = DEFAULT_CONDITIONAL_CACHE_LIMITS) {
+    this.entries = new ByteBoundedMap(limits, (e) => e.body.byteLength);
+  }
 
   get(key: string): Entry | undefined {
-    const entry = this.entries.get(key);
-    if (entry) {
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-    }
-    return entry;
+    return this.entries.get(key);
   }
 
   set(key: string, entry: Entry): void {
-    this.delete(key);
-    if (entry.body.byteLength > this.limits.maxEntryBytes) return;
     this.entries.set(key, entry);
-    this.bytes += entry.body.byteLength;
-    for (const [oldest, e] of this.entries) {
-      if (this.entries.size <= this.limits.maxEntries && this.bytes <= this.limits.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= e.body.byteLength;
-    }
   }
 
   /** Whether a body of `bytes` would be kept. */
   accepts(bytes: number): boolean {
-    return bytes <= this.limits.maxEntryBytes;
+    return this.entries.accepts(bytes);
   }
 
   delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
     this.entries.delete(key);
-    this.bytes -= entry.body.byteLength;
   }
 
   countRevalidation(): void {
@@ -98,7 +84,7 @@ export class ConditionalCache {
   }
 
   stats(): ConditionalCacheStats {
-    return { entries: this.entries.size, bytes: this.bytes, revalidated: this.revalidated };
+    return { entries: this.entries.size, bytes: this.entries.bytes, revalidated: this.revalidated };
   }
 }
 

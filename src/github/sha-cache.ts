@@ -1,5 +1,6 @@
 import { declaredLength, inTurns, readInTurns, streamInTurns, withUrl } from "./body-in-turns.js";
 import { urlOf } from "./conditional-cache.js";
+import { ByteBoundedMap } from "../util/bounded-map.js";
 
 /**
  * Content-addressed answers: what GitHub says about a commit named by its SHA (a file's contents,
@@ -53,44 +54,30 @@ export function isContentAddressed(url: string): boolean {
 
 /** Bounded, least-recently-used store of content-addressed answers, keyed by installation, media type and URL. */
 export class ShaCache {
-  private readonly entries = new Map<string, Kept>();
-  private bytes = 0;
+  private readonly entries: ByteBoundedMap<Kept>;
   private hits = 0;
 
-  constructor(private readonly limits: ShaCacheLimits = DEFAULT_SHA_CACHE_LIMITS) {}
+  constructor(limits: ShaCacheLimits = DEFAULT_SHA_CACHE_LIMITS) {
+    this.entries = new ByteBoundedMap(limits, (kept) => kept.body.byteLength);
+  }
 
   get(key: string): Kept | undefined {
     const kept = this.entries.get(key);
-    if (!kept) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, kept);
-    this.hits++;
+    if (kept) this.hits++;
     return kept;
   }
 
   /** Whether a body of `bytes` would be kept. */
   accepts(bytes: number): boolean {
-    return bytes <= this.limits.maxEntryBytes && this.limits.maxBytes > 0;
+    return this.entries.accepts(bytes);
   }
 
   set(key: string, kept: Kept): void {
-    const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.bytes -= old.body.byteLength;
-    }
-    if (kept.body.byteLength > this.limits.maxEntryBytes || this.limits.maxBytes <= 0) return;
     this.entries.set(key, kept);
-    this.bytes += kept.body.byteLength;
-    for (const [oldest, e] of this.entries) {
-      if (this.bytes <= this.limits.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= e.body.byteLength;
-    }
   }
 
   stats(): ShaCacheStats {
-    return { entries: this.entries.size, bytes: this.bytes, hits: this.hits };
+    return { entries: this.entries.size, bytes: this.entries.bytes, hits: this.hits };
   }
 }
 
