@@ -38,12 +38,18 @@ describe("end to end: deployment gate", () => {
   let app: RunningApp;
   let repo: FakeRepo;
 
+  /** The governance lead's own token for `aims deploy-check`, so its requests are told from the server's. */
+  const CLI_TOKEN = "gwen-personal-token";
+  const writesByCli = () => fake.requests.filter((r) => r.method !== "GET" && r.method !== "HEAD" && r.actor === "gwen").length;
+
   beforeAll(async () => {
     fake = new FakeGitHub();
     const { host } = await fake.start();
     repo = fake.addRepo("acme/shop", { files: { ".github/aims.yml": POLICY, [AIA_PATH]: AIA, "README.md": "# Shop\n" } });
     // The set-up commit is what production runs today.
     fake.setDeploymentStatus(fake.addDeployment(repo, { environment: "production" }), "success");
+    fake.addUserToken(CLI_TOKEN, "gwen");
+    fake.setPermission(repo, "gwen", "read");
     app = await startApp(fake, host);
   }, 30_000);
 
@@ -105,20 +111,22 @@ describe("end to end: deployment gate", () => {
 
   async function deployCheck(sha: string): Promise<{ code: number; out: string }> {
     let out = "";
-    const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (out += t), cwd: process.cwd(), env: { GITHUB_TOKEN: "t", GITHUB_API_URL: fake.apiBase } };
+    const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (out += t), cwd: process.cwd(), env: { GITHUB_TOKEN: CLI_TOKEN, GITHUB_API_URL: fake.apiBase } };
     const code = await main(["deploy-check", "--repo", "acme/shop", "--environment", "production", "--sha", sha], io);
     return { code, out };
   }
 
   it("rejects an AI change pushed straight to main and opens its tracking issue", async () => {
     const pushed = fake.commit(repo, { branch: "main", files: { "models/hotfix.onnx": "\u0000ONNX-hotfix\u0001" }, author: "mallory", message: "hotfix weights" });
-    // aims deploy-check gives the same decision without deploying, and writes nothing.
-    const writes = fake.writes();
+    // aims deploy-check gives the same decision without deploying, and writes nothing (the server's
+    // own background writes may land meanwhile: only the command's token is counted).
+    const writes = writesByCli();
     const checked = await deployCheck(pushed);
     expect(checked.code).toBe(1);
     expect(checked.out).toContain(`REJECTED: ${pushed} to production`);
     expect(checked.out).toContain(`blocks commit ${pushed.slice(0, 7)}: @mallory pushed AI changes`);
-    expect(fake.writes()).toBe(writes);
+    expect(fake.requests.some((r) => r.actor === "gwen")).toBe(true);
+    expect(writesByCli()).toBe(writes);
 
     const { review } = await deploy();
     expect(review.state).toBe("rejected");
