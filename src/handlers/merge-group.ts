@@ -4,7 +4,8 @@ import type { GateResult } from "../gates/types.js";
 import { publishChecks, type PublishedCheck } from "../github/checks.js";
 import { pullRequestRef, type GitHub, type PullRequestRef } from "../ports/pull-request-context.js";
 import { createPullRequestContext, isNotFound } from "../github/octokit-context.js";
-import { evaluatePullRequest, type Evaluation } from "../pipeline.js";
+import type { Evaluation } from "../pipeline.js";
+import { evaluateFromGitHub } from "../reevaluate.js";
 import { renderGates } from "../render/check.js";
 import type { Services } from "../services.js";
 
@@ -53,7 +54,7 @@ export async function onMergeGroup(context: Context<"merge_group">, services: Se
       if (pull.baseRef !== baseRef) {
         gates = evaluationFailed(`pull request #${number} targets \`${pull.baseRef}\`, but this merge group merges into \`${baseRef}\``);
       } else {
-        evaluation = await evaluatePullRequest(createPullRequestContext(context.octokit, pull, services));
+        evaluation = await evaluateFromGitHub(services, context.octokit)(pull);
         gates = evaluation.gates;
       }
     } catch (error) {
