@@ -46,7 +46,7 @@ describe("conditional requests: GitHub's 304 Not Modified is served from the kep
     expect(fake.requests.map((r) => r.status)).toEqual([304]);
   });
 
-  it("keeps answers per token: another installation's client never gets them without asking", async () => {
+  it("keeps answers per installation (per token for a personal token): another's client never gets them without asking", async () => {
     const octokit = await probot.auth(fake.installationId);
     await octokit.rest.repos.get({ owner: "acme", repo: "shop" });
     fake.reset();
