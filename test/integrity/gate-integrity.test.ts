@@ -3,6 +3,7 @@ import type { Probot } from "probot";
 import { uncell } from "../../src/util/markdown.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 import { teamPolicy } from "../support/team-policy.js";
 
 const POLICY = teamPolicy();
@@ -13,7 +14,6 @@ describe("gate integrity against people with write access (in-process app, state
   let fake: FakeGitHub;
   let probot: Probot;
   let repo: FakeRepo;
-  let repository: Record<string, unknown>;
   let branches = 0;
 
   beforeAll(async () => {
@@ -23,12 +23,10 @@ describe("gate integrity against people with write access (in-process app, state
     for (const login of ["alice", "carol", "dave", "mallory"]) fake.setPermission(repo, login, "write");
     fake.addTeam("acme", "ml-reviewers", { carol: "member", dave: "member" });
     probot = await createFakeProbot(fake);
-    repository = (await (await fetch(`${fake.apiBase}/repos/acme/shop`)).json()) as Record<string, unknown>;
   });
   afterAll(async () => fake.stop());
 
-  const user = (login: string) => ({ login, id: fake.user(login).id, type: fake.user(login).type });
-  const envelope = (sender: string) => ({ repository, installation: { id: fake.installationId }, sender: user(sender) });
+  const events = () => payloads(fake, "acme/shop");
   const latest = (sha: string, name: string) => fake.checkRunsFor(repo, { headSha: sha, name }).at(-1);
 
   /** A governed PR by alice whose checks aims has published. */
@@ -40,30 +38,20 @@ describe("gate integrity against people with write access (in-process app, state
     return pr;
   }
 
-  function commentEvent(action: "created" | "edited" | "deleted", number: number, comment: { id: number; body: string; user: string }, sender: string, extra: Record<string, unknown> = {}) {
-    return {
-      action,
-      issue: { number, pull_request: { url: "x" }, user: user("alice") },
-      comment: { id: comment.id, body: comment.body, user: user(comment.user) },
-      ...envelope(sender),
-      ...extra,
-    };
-  }
-
   async function signOff(number: number, who: string, text = "/aims sign-off Reviewed the model card and the evaluation.") {
     const c = fake.addComment(repo, number, { body: text, user: who });
-    await receive(probot, "issue_comment", commentEvent("created", number, c, who));
+    await receive(probot, "issue_comment", await events().comment("created", number, c));
     return c;
   }
 
   it("a reviewer's comment turned into a sign-off by someone else's edit, even seconds later, does not count", async () => {
     const pr = await governedPull();
     const original = fake.addComment(repo, pr.number, { body: "Looking at this now.", user: "carol" });
-    await receive(probot, "issue_comment", commentEvent("created", pr.number, original, "carol"));
+    await receive(probot, "issue_comment", await events().comment("created", pr.number, original, { sender: "carol" }));
     // mallory (write access) edits carol's fresh comment into a sign-off; GitHub keeps carol as its author.
     const edited = fake.editComment(repo, original.id, "/aims sign-off Reviewed the model card and the evaluation.");
     expect(Date.parse(edited.updatedAt) - Date.parse(edited.createdAt)).toBeLessThanOrEqual(10_000);
-    await receive(probot, "issue_comment", commentEvent("edited", pr.number, edited, "mallory", { changes: { body: { from: "Looking at this now." } } }));
+    await receive(probot, "issue_comment", await events().comment("edited", pr.number, edited, { sender: "mallory", extra: { changes: { body: { from: "Looking at this now." } } } }));
     const run = latest(pr.head.sha, OVERSIGHT)!;
     expect(run.conclusion).toBe("action_required");
     expect(run.output.summary).toContain("the comment was edited after it was posted");
@@ -74,7 +62,7 @@ describe("gate integrity against people with write access (in-process app, state
     const c = await signOff(pr.number, "carol");
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("success");
     fake.deleteComment(repo, c.id);
-    await receive(probot, "issue_comment", commentEvent("deleted", pr.number, c, "mallory"));
+    await receive(probot, "issue_comment", await events().comment("deleted", pr.number, c, { sender: "mallory" }));
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
   });
 
@@ -83,7 +71,7 @@ describe("gate integrity against people with write access (in-process app, state
     await signOff(pr.number, "carol");
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("success");
     const revoke = fake.addComment(repo, pr.number, { body: "/aims revoke", user: "carol" });
-    await receive(probot, "issue_comment", commentEvent("created", pr.number, revoke, "carol"));
+    await receive(probot, "issue_comment", await events().comment("created", pr.number, revoke, { sender: "carol" }));
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
     const receipts = () => fake.getIssue(repo, pr.number).comments.filter((c) => c.user === fake.botLogin && c.body.includes("aims:revoke-receipt"));
     expect(receipts()).toHaveLength(1);
@@ -91,13 +79,13 @@ describe("gate integrity against people with write access (in-process app, state
 
     // mallory deletes carol's revoke: the receipt keeps the withdrawal.
     fake.deleteComment(repo, revoke.id);
-    await receive(probot, "issue_comment", commentEvent("deleted", pr.number, revoke, "mallory"));
+    await receive(probot, "issue_comment", await events().comment("deleted", pr.number, revoke, { sender: "mallory" }));
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
 
     // mallory deletes the receipt too: the app posts it again.
     const receipt = receipts()[0]!;
     fake.deleteComment(repo, receipt.id);
-    await receive(probot, "issue_comment", commentEvent("deleted", pr.number, { id: receipt.id, body: receipt.body, user: fake.botLogin }, "mallory"));
+    await receive(probot, "issue_comment", await events().comment("deleted", pr.number, receipt, { sender: "mallory" }));
     expect(receipts()).toHaveLength(1);
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
 
@@ -105,7 +93,7 @@ describe("gate integrity against people with write access (in-process app, state
     const again = receipts()[0]!;
     const from = again.body;
     fake.editComment(repo, again.id, from.replace("login=carol", "login=dave"));
-    await receive(probot, "issue_comment", commentEvent("edited", pr.number, { id: again.id, body: fake.getIssue(repo, pr.number).comments.find((c) => c.id === again.id)!.body, user: fake.botLogin }, "mallory", { changes: { body: { from } } }));
+    await receive(probot, "issue_comment", await events().comment("edited", pr.number, again, { sender: "mallory", extra: { changes: { body: { from } } } }));
     expect(receipts().filter((c) => c.createdAt === c.updatedAt && c.body.includes("login=carol"))).toHaveLength(1);
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
     expect(latest(pr.head.sha, OVERSIGHT)!.output.summary).toContain("withdrawn with `/aims revoke`");
@@ -114,45 +102,30 @@ describe("gate integrity against people with write access (in-process app, state
   it("an approval dismissed by another app, or its reason deleted, is re-evaluated at once", async () => {
     const pr = await governedPull();
     const review = fake.addReview(repo, pr.number, { user: "dave", state: "APPROVED", body: "Checked the evaluation report." });
-    const reviewPayload = async (action: string, sender: { login: string; id: number; type: string }) => ({
-      action,
-      review: { id: review.id, state: review.state.toLowerCase(), user: user("dave"), commit_id: review.commitId, body: review.body },
-      pull_request: await (await fetch(`${fake.apiBase}/repos/acme/shop/pulls/${pr.number}`)).json(),
-      ...envelope("dave"),
-      sender,
-    });
-    await receive(probot, "pull_request_review", await reviewPayload("submitted", user("dave")));
+    await receive(probot, "pull_request_review", await events().review("submitted", pr.number, review.id));
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("success");
     fake.dismissReview(repo, pr.number, review.id);
-    await receive(probot, "pull_request_review", await reviewPayload("dismissed", { login: "stale-reviews[bot]", id: 77, type: "Bot" }));
+    fake.user("stale-reviews[bot]", "Bot");
+    await receive(probot, "pull_request_review", await events().review("dismissed", pr.number, review.id, { sender: "stale-reviews[bot]" }));
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
   });
 
   it("a review's text edited by someone else is not the reviewer's rationale, even when the receipt is deleted", async () => {
     const high = fake.addRepo("acme/ranker", { files: { ".github/aims.yml": POLICY.replace("risk: limited", "risk: high").replace("limited:", "high:\n      required: 1\n      require_rationale: true") }, ownerType: "Organization" });
     for (const login of ["alice", "carol", "mallory"]) fake.setPermission(high, login, "write");
-    const highRepository = (await (await fetch(`${fake.apiBase}/repos/acme/ranker`)).json()) as Record<string, unknown>;
     fake.commit(high, { branch: "rank", files: { "models/rank.onnx": "\u0000R" } });
     const pr = fake.addPullRequest(high, { head: "rank", user: "alice" });
     await receive(probot, "pull_request", await pullRequestPayload(fake, "acme/ranker", pr.number, "opened"));
     const review = fake.addReview(high, pr.number, { user: "carol", state: "APPROVED", body: "" });
-    const reviewEvent = async (action: string, sender: string, extra: Record<string, unknown> = {}) => ({
-      action,
-      review: { id: review.id, state: "approved", user: user("carol"), commit_id: review.commitId, body: review.body },
-      pull_request: await (await fetch(`${fake.apiBase}/repos/acme/ranker/pulls/${pr.number}`)).json(),
-      repository: highRepository,
-      installation: { id: fake.installationId },
-      sender: user(sender),
-      ...extra,
-    });
-    await receive(probot, "pull_request_review", await reviewEvent("submitted", "carol"));
+    const ranker = payloads(fake, "acme/ranker");
+    await receive(probot, "pull_request_review", await ranker.review("submitted", pr.number, review.id));
     const run = () => fake.checkRunsFor(high, { headSha: pr.head.sha, name: OVERSIGHT }).at(-1)!;
     expect(run().conclusion).toBe("action_required");
     expect(run().output.summary).toContain("no rationale");
 
     // mallory writes a rationale into carol's approval.
     review.body = "Reviewed the ranking evaluation and the rollback plan.";
-    await receive(probot, "pull_request_review", await reviewEvent("edited", "mallory", { changes: { body: { from: "" } } }));
+    await receive(probot, "pull_request_review", await ranker.review("edited", pr.number, review.id, { sender: "mallory", extra: { changes: { body: { from: "" } } } }));
     expect(run().conclusion).toBe("action_required");
     expect(uncell(run().output.summary!)).toContain("@carol's review text: edited by @mallory, so it is not counted as @carol's rationale.");
     const receipt = fake.getIssue(high, pr.number).comments.find((c) => c.user === fake.botLogin && c.body.includes("aims:review-edited"))!;
@@ -160,13 +133,13 @@ describe("gate integrity against people with write access (in-process app, state
 
     // mallory deletes the receipt: the app posts it again and the rationale still does not count.
     fake.deleteComment(high, receipt.id);
-    await receive(probot, "issue_comment", { action: "deleted", issue: { number: pr.number, pull_request: { url: "x" }, user: user("alice") }, comment: { id: receipt.id, body: receipt.body, user: user(fake.botLogin) }, repository: highRepository, installation: { id: fake.installationId }, sender: user("mallory") });
+    await receive(probot, "issue_comment", await ranker.comment("deleted", pr.number, receipt, { sender: "mallory" }));
     expect(fake.getIssue(high, pr.number).comments.filter((c) => c.user === fake.botLogin && c.body.includes("aims:review-edited"))).toHaveLength(1);
     expect(run().conclusion).toBe("action_required");
 
     // carol's own edit of her review is hers: a new review with a rationale counts.
-    fake.addReview(high, pr.number, { user: "carol", state: "APPROVED", body: "Reviewed it myself: evaluation and rollback are fine." });
-    await receive(probot, "pull_request_review", await reviewEvent("submitted", "carol"));
+    const own = fake.addReview(high, pr.number, { user: "carol", state: "APPROVED", body: "Reviewed it myself: evaluation and rollback are fine." });
+    await receive(probot, "pull_request_review", await ranker.review("submitted", pr.number, own.id));
     expect(run().conclusion).toBe("success");
   });
 
@@ -176,7 +149,7 @@ describe("gate integrity against people with write access (in-process app, state
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("success");
     // Removed from the team: membership.removed carries the organisation, not the repository.
     fake.teams.get("acme/ml-reviewers")!.members.delete("dave");
-    await receive(probot, "membership", { action: "removed", scope: "team", member: user("dave"), team: { slug: "ml-reviewers", name: "ml-reviewers" }, organization: { login: "acme" }, installation: { id: fake.installationId }, sender: user("octocat") });
+    await receive(probot, "membership", await events().membership("removed", "ml-reviewers", "dave", "octocat"));
     expect(latest(pr.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
 
     const other = await governedPull();
@@ -185,7 +158,7 @@ describe("gate integrity against people with write access (in-process app, state
     // Write access lowered to read: member.edited carries the repository.
     fake.setPermission(repo, "carol", "read");
     fake.teams.get("acme/ml-reviewers")!.members.delete("carol");
-    await receive(probot, "member", { action: "edited", member: user("carol"), changes: { permission: { from: "write" } }, ...envelope("octocat") });
+    await receive(probot, "member", await events().member("edited", "carol", "octocat", { changes: { permission: { from: "write" } } }));
     expect(latest(other.head.sha, OVERSIGHT)!.conclusion).toBe("action_required");
     fake.setPermission(repo, "carol", "write");
     fake.teams.get("acme/ml-reviewers")!.members.set("carol", { role: "member", state: "active" });
@@ -218,7 +191,7 @@ describe("gate integrity against people with write access (in-process app, state
     fake.editComment(repo, plant.id, `FYI <!-- aims:reply-to=${next} -->`);
     const c = fake.addComment(repo, pr.number, { body: "/aims override ship it now please, the release is waiting on this", user: "dave" });
     expect(c.id).toBe(next);
-    await receive(probot, "issue_comment", commentEvent("created", pr.number, c, "dave"));
+    await receive(probot, "issue_comment", await events().comment("created", pr.number, c, { sender: "dave" }));
     const replies = fake.getIssue(repo, pr.number).comments.filter((x) => x.user === fake.botLogin);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.body).toContain("your override was not applied");
@@ -229,7 +202,7 @@ describe("gate integrity against people with write access (in-process app, state
     fake.editComment(repo, planted.id, `x <!-- aims:reply-to=${planted.id + 1} -->`);
     const q = fake.addComment(repo, issue.number, { body: "/aims query control:A.6.2.4", user: "carol" });
     expect(q.id).toBe(planted.id + 1);
-    await receive(probot, "issue_comment", { action: "created", issue: { number: issue.number, user: user("carol") }, comment: { id: q.id, body: q.body, user: user("carol") }, ...envelope("carol") });
+    await receive(probot, "issue_comment", await events().comment("created", issue.number, q));
     expect(fake.getIssue(repo, issue.number).comments.filter((x) => x.user === fake.botLogin)).toHaveLength(1);
   });
 });

@@ -1229,7 +1229,8 @@ export class FakeGitHub {
     return this.origin;
   }
 
-  private userJson(login: string): Record<string, unknown> {
+  /** A user as GitHub's objects embed it (simple-user). */
+  userJson(login: string): Record<string, unknown> {
     const u = this.user(login);
     const api = `${this.apiBase}/users/${encodeURIComponent(u.login)}`;
     return {
@@ -1599,7 +1600,8 @@ export class FakeGitHub {
     return json;
   }
 
-  private teamJson(org: string, slug: string): Record<string, unknown> {
+  /** A team as GitHub's objects embed it. */
+  teamJson(org: string, slug: string): Record<string, unknown> {
     const team = this.teams.get(lower(`${org}/${slug}`));
     const id = team?.id ?? 0;
     const url = `${this.apiBase}/orgs/${org}/teams/${slug}`;
@@ -1655,6 +1657,68 @@ export class FakeGitHub {
         head: { ref: p.head.ref, sha: p.head.sha, repo: { id: p.head.repo.id, url: `${this.apiBase}/repos/${p.head.repo.fullName}`, name: p.head.repo.name } },
         base: { ref: p.base.ref, sha: p.base.sha, repo: { id: repo.id, url: api, name: repo.name } },
       })),
+    };
+  }
+
+  /** An organisation as webhooks embed it (organization-simple). */
+  organizationJson(login: string): Record<string, unknown> {
+    const org = this.user(login, "Organization");
+    const api = `${this.apiBase}/orgs/${org.login}`;
+    return {
+      login: org.login,
+      id: org.id,
+      node_id: nodeId("Organization", org.id),
+      url: api,
+      repos_url: `${api}/repos`,
+      events_url: `${api}/events`,
+      hooks_url: `${api}/hooks`,
+      issues_url: `${api}/issues`,
+      members_url: `${api}/members{/member}`,
+      public_members_url: `${api}/public_members{/member}`,
+      avatar_url: `https://avatars.githubusercontent.com/u/${org.id}?v=4`,
+      description: null,
+    };
+  }
+
+  /** A comment as GitHub showed it, also once deleted (the `issue_comment.deleted` webhook carries it). */
+  issueCommentJson(ref: RepoRef, c: FakeComment): Record<string, unknown> {
+    const repo = this.getRepo(ref);
+    return this.commentJson(repo, this.getIssue(repo, c.issueNumber), c);
+  }
+
+  /** A commit as webhooks embed it (simple-commit): `id`, `tree_id`, people by name and email. */
+  simpleCommitJson(sha: string): Record<string, unknown> {
+    const c = this.commits.get(sha);
+    const person = { name: c?.author ?? "octocat", email: `${c?.author ?? "octocat"}@users.noreply.github.com` };
+    return { id: sha, tree_id: createHash("sha1").update(`tree\u0000${sha}`).digest("hex"), message: c?.message ?? "", timestamp: c?.date ?? isoSeconds(this.now()), author: person, committer: person };
+  }
+
+  /** The check suite of this app at `headSha`, as the `check_suite` webhook carries it. */
+  checkSuiteJson(ref: RepoRef, headSha: string): Record<string, unknown> {
+    const repo = this.getRepo(ref);
+    const runs = this.checkRunsFor(repo, { headSha }).filter((r) => r.appId === this.app.id);
+    const id = runs[0]?.checkSuiteId ?? this.nextId();
+    const updated = runs.map((r) => r.completedAt ?? r.startedAt).filter((t): t is string => Boolean(t)).sort().at(-1) ?? isoSeconds(this.now());
+    const api = `${this.apiBase}/repos/${repo.fullName}`;
+    return {
+      id,
+      node_id: nodeId("CheckSuite", id),
+      head_branch: null,
+      head_sha: headSha,
+      status: "completed",
+      conclusion: null,
+      url: `${api}/check-suites/${id}`,
+      before: this.commits.get(headSha)?.parents[0] ?? null,
+      after: headSha,
+      pull_requests: [],
+      app: this.appJson(this.app.id),
+      created_at: runs[0]?.startedAt ?? updated,
+      updated_at: updated,
+      rerequestable: true,
+      runs_rerequestable: true,
+      latest_check_runs_count: runs.length,
+      check_runs_url: `${api}/check-suites/${id}/check-runs`,
+      head_commit: this.simpleCommitJson(headSha),
     };
   }
 
@@ -2396,6 +2460,11 @@ export class FakeGitHub {
     this.runApprovals.set(runId, [...(this.runApprovals.get(runId) ?? []), { login, environment }]);
   }
 
+  /** The installation as a webhook names it. */
+  installationRef(): { id: number; node_id: string } {
+    return { id: this.installationId, node_id: nodeId("Installation", this.installationId) };
+  }
+
   /** The `deployment_protection_rule.requested` payload GitHub sends for a deployment. */
   deploymentProtectionRulePayload(d: FakeDeployment, options: { event?: string; sender?: string } = {}): Record<string, unknown> {
     return {
@@ -2408,7 +2477,7 @@ export class FakeGitHub {
       deployment: this.deploymentJson(d),
       pull_requests: [],
       repository: this.repoJson(d.repo, true),
-      installation: { id: this.installationId, node_id: nodeId("Installation", this.installationId) },
+      installation: this.installationRef(),
       sender: this.userJson(d.creator),
     };
   }

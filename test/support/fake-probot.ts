@@ -3,6 +3,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app.js";
 import type { AppSettings } from "../../src/settings.js";
 import { FakeGitHub, generateTestPrivateKey, type FakeGitHubOptions } from "./fake-github.js";
+import { validateWebhookPayload } from "./openapi.js";
 import { payloads } from "./payloads.js";
 import { TestOctokit } from "./probot-app.js";
 
@@ -45,9 +46,20 @@ export function useFakeProbot(options: { fake?: FakeGitHubOptions; settings?: Ap
 }
 
 let ids = 0;
-/** Deliver one event to the in-process app; rejects when a handler fails. */
+/**
+ * Deliver one event to the in-process app; rejects when a handler fails, or when the payload
+ * departs from GitHub's schema of that webhook (the description's `x-webhooks`), so no test
+ * passes on a payload GitHub would never send.
+ */
 export async function receive(probot: Probot, name: string, payload: Record<string, unknown>, id = `test-${++ids}`): Promise<void> {
+  const problems = validateWebhookPayload(webhookName(name, payload), payload);
+  if (problems.length > 0) throw new Error(`the ${name} payload departs from GitHub's webhook schema:\n${problems.join("\n")}`);
   await probot.receive({ id, name, payload } as never);
+}
+
+/** `pull-request-opened` for a `pull_request` event with action `opened`, as the description names webhooks. */
+export function webhookName(event: string, payload: Record<string, unknown>): string {
+  return [event, payload.action].filter((part) => typeof part === "string").join("-").replaceAll("_", "-");
 }
 
 /** `pull_request` for PR `number` of `fullName`, sent by `sender` (see payloads.ts). */
