@@ -4,6 +4,7 @@ import type { Probot } from "probot";
 import { uncell } from "../../src/util/markdown.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 import { teamPolicy } from "../support/team-policy.js";
 
 /** A limited-risk system signed off by a team (acme/shop), and a high-risk one by anyone with write access (acme/lab, private). */
@@ -43,7 +44,6 @@ describe("attacks from the threat model (in-process app, stateful fake GitHub)",
   let probot: Probot;
   let shop: FakeRepo;
   let lab: FakeRepo;
-  const repositories: Record<string, Record<string, unknown>> = {};
   let branches = 0;
 
   beforeAll(async () => {
@@ -56,11 +56,9 @@ describe("attacks from the threat model (in-process app, stateful fake GitHub)",
     fake.user("olga");
     fake.addTeam("acme", "ml-reviewers", { carol: "member", pat: { role: "member", state: "pending" } });
     probot = await createFakeProbot(fake);
-    for (const name of ["acme/shop", "acme/lab"]) repositories[name] = (await (await fetch(`${fake.apiBase}/repos/${name}`)).json()) as Record<string, unknown>;
   });
   afterAll(async () => fake.stop());
 
-  const user = (login: string) => ({ login, id: fake.user(login).id, type: fake.user(login).type });
   const latest = (repo: FakeRepo, sha: string) => fake.checkRunsFor(repo, { headSha: sha, name: OVERSIGHT }).at(-1)!;
 
   /** A governed PR by alice whose checks aims has published. */
@@ -74,14 +72,7 @@ describe("attacks from the threat model (in-process app, stateful fake GitHub)",
 
   async function comment(repo: FakeRepo, number: number, who: string, body: string) {
     const c = fake.addComment(repo, number, { body, user: who });
-    await receive(probot, "issue_comment", {
-      action: "created",
-      issue: { number, pull_request: { url: "x" }, user: user("alice") },
-      comment: { id: c.id, body: c.body, user: user(who) },
-      repository: repositories[repo.fullName],
-      installation: { id: fake.installationId },
-      sender: user(who),
-    });
+    await receive(probot, "issue_comment", await payloads(fake, repo.fullName).comment("created", number, c));
   }
 
   it("a sign-off by an invited team member who has not accepted yet does not count", async () => {
@@ -111,14 +102,7 @@ describe("attacks from the threat model (in-process app, stateful fake GitHub)",
   it("one person signing twice, by review and by comment, counts once where two sign-offs are needed", async () => {
     const pr = await governedPull(lab);
     const review = fake.addReview(lab, pr.number, { user: "carol", state: "APPROVED", body: "Checked the fairness report." });
-    await receive(probot, "pull_request_review", {
-      action: "submitted",
-      review: { id: review.id, state: "approved", user: user("carol"), commit_id: review.commitId, body: review.body },
-      pull_request: await (await fetch(`${fake.apiBase}/repos/acme/lab/pulls/${pr.number}`)).json(),
-      repository: repositories["acme/lab"],
-      installation: { id: fake.installationId },
-      sender: user("carol"),
-    });
+    await receive(probot, "pull_request_review", await payloads(fake, lab.fullName).review("submitted", pr.number, review.id));
     await comment(lab, pr.number, "carol", "/aims sign-off Also read the evaluation of the scorer.");
     const run = latest(lab, pr.head.sha);
     expect([run.conclusion, run.output.title]).toEqual(["action_required", "Human sign-off required: 1 of 2 signed"]);
