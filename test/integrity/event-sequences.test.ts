@@ -7,6 +7,7 @@ import { createPullRequestContext } from "../../src/github/octokit-context.js";
 import { evaluatePullRequest } from "../../src/pipeline.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 import { teamPolicy } from "../support/team-policy.js";
 
 /**
@@ -59,7 +60,6 @@ describe("event sequences against the gates (property-based, stateful fake GitHu
   let probot: Probot;
   let octokit: GitHub;
   let repo: FakeRepo;
-  let repository: Record<string, unknown>;
   let pulls = 0;
 
   beforeAll(async () => {
@@ -68,13 +68,10 @@ describe("event sequences against the gates (property-based, stateful fake GitHu
     repo = fake.addRepo("acme/shop", { files: { ".github/aims.yml": POLICY, "README.md": "# Shop\n" }, ownerType: "Organization" });
     probot = await createFakeProbot(fake);
     octokit = (await probot.auth(fake.installationId)) as unknown as GitHub;
-    repository = (await (await fetch(`${fake.apiBase}/repos/acme/shop`)).json()) as Record<string, unknown>;
   });
   afterAll(async () => fake.stop());
 
-  const user = (login: string) => ({ login, id: fake.user(login).id, type: fake.user(login).type });
-  const envelope = (sender: { login: string; id: number; type: string }) => ({ repository, installation: { id: fake.installationId }, sender });
-  const botSender = () => user(fake.user("tidy-up[bot]", "Bot").login);
+  const botSender = () => fake.user("tidy-up[bot]", "Bot").login;
 
   function resetPeople(): void {
     for (const login of ["carol", "dave", "mallory", "alice"]) fake.setPermission(repo, login, "write");
@@ -91,9 +88,7 @@ describe("event sequences against the gates (property-based, stateful fake GitHu
     const sent: Array<{ name: string; payload: Record<string, unknown>; id: string }> = [];
     let ids = 0;
     const event = (name: string, payload: Record<string, unknown>) => ({ name, payload, id: `seq-${n}-${++ids}` });
-    const pullJson = async () => (await (await fetch(`${fake.apiBase}/repos/acme/shop/pulls/${pr.number}`)).json()) as Record<string, unknown>;
-    const comment = (c: { id: number; body: string; user: string }) => ({ id: c.id, body: c.body, user: user(c.user) });
-    const issue = { number: pr.number, pull_request: { url: "x" }, user: user("alice") };
+    const events = payloads(fake, "acme/shop");
 
     const opened = event("pull_request", await pullRequestPayload(fake, "acme/shop", pr.number, "opened"));
     await receive(probot, opened.name, opened.payload, opened.id);
@@ -120,13 +115,13 @@ describe("event sequences against the gates (property-based, stateful fake GitHu
           break;
         case "review": {
           const r = fake.addReview(repo, pr.number, { user: a.who, state: a.approve ? "APPROVED" : "CHANGES_REQUESTED", body: "Checked the evaluation." });
-          e = event("pull_request_review", { action: "submitted", review: { id: r.id, state: r.state.toLowerCase(), user: user(a.who), commit_id: r.commitId, body: r.body }, pull_request: await pullJson(), ...envelope(user(a.who)) });
+          e = event("pull_request_review", await events.review("submitted", pr.number, r.id));
           break;
         }
         case "sign-off":
         case "revoke": {
           const c = fake.addComment(repo, pr.number, { body: a.kind === "sign-off" ? "/aims sign-off Reviewed the model and its evaluation." : "/aims revoke", user: a.who });
-          e = event("issue_comment", { action: "created", issue, comment: comment(c), ...envelope(user(a.who)) });
+          e = event("issue_comment", await events.comment("created", pr.number, c));
           break;
         }
         case "edit": {
@@ -134,14 +129,14 @@ describe("event sequences against the gates (property-based, stateful fake GitHu
           if (!target) break;
           const from = target.body;
           const c = fake.editComment(repo, target.id, `${from} (edited)`);
-          e = event("issue_comment", { action: "edited", issue, comment: comment(c), changes: { body: { from } }, ...envelope(a.byBot ? botSender() : user("mallory")) });
+          e = event("issue_comment", await events.comment("edited", pr.number, c, { sender: a.byBot ? botSender() : "mallory", extra: { changes: { body: { from } } } }));
           break;
         }
         case "delete": {
           const target = issueComments[a.pick % Math.max(1, issueComments.length)];
           if (!target) break;
           const c = fake.deleteComment(repo, target.id);
-          e = event("issue_comment", { action: "deleted", issue, comment: comment(c), ...envelope(a.byBot ? botSender() : user("mallory")) });
+          e = event("issue_comment", await events.comment("deleted", pr.number, c, { sender: a.byBot ? botSender() : "mallory" }));
           break;
         }
         case "dismiss": {
@@ -149,7 +144,7 @@ describe("event sequences against the gates (property-based, stateful fake GitHu
           const target = approvals[a.pick % Math.max(1, approvals.length)];
           if (!target) break;
           fake.dismissReview(repo, pr.number, target.id);
-          e = event("pull_request_review", { action: "dismissed", review: { id: target.id, state: "dismissed", user: user(target.user), commit_id: target.commitId, body: target.body }, pull_request: await pullJson(), ...envelope(a.byBot ? botSender() : user("mallory")) });
+          e = event("pull_request_review", await events.review("dismissed", pr.number, target.id, { sender: a.byBot ? botSender() : "mallory" }));
           break;
         }
         case "edit-review": {
@@ -157,17 +152,17 @@ describe("event sequences against the gates (property-based, stateful fake GitHu
           if (!target) break;
           const from = target.body;
           target.body = `${from} Looked again.`;
-          e = event("pull_request_review", { action: "edited", review: { id: target.id, state: target.state.toLowerCase(), user: user(target.user), commit_id: target.commitId, body: target.body }, changes: { body: { from } }, pull_request: await pullJson(), ...envelope(user(a.byReviewer ? target.user : "mallory")) });
+          e = event("pull_request_review", await events.review("edited", pr.number, target.id, { sender: a.byReviewer ? target.user : "mallory", extra: { changes: { body: { from } } } }));
           break;
         }
         case "leave-team":
           fake.teams.get("acme/ml-reviewers")!.members.delete(a.who);
-          e = event("membership", { action: "removed", scope: "team", member: user(a.who), team: { slug: "ml-reviewers", name: "ml-reviewers" }, organization: { login: "acme" }, installation: { id: fake.installationId }, sender: user("octocat") });
+          e = event("membership", await events.membership("removed", "ml-reviewers", a.who, "octocat"));
           break;
         case "lose-write":
           fake.setPermission(repo, a.who, "read");
           fake.teams.get("acme/ml-reviewers")!.members.delete(a.who);
-          e = event("member", { action: "edited", member: user(a.who), changes: { permission: { from: "write" } }, ...envelope(user("octocat")) });
+          e = event("member", await events.member("edited", a.who, "octocat", { changes: { permission: { from: "write" } } }));
           break;
         case "redeliver": {
           const earlier = sent[a.pick % sent.length]!;
@@ -183,7 +178,7 @@ describe("event sequences against the gates (property-based, stateful fake GitHu
 
     // Fresh evaluation of GitHub's final state, without publishing.
     const final = fake.getPull(repo, pr.number);
-    const fresh = await evaluatePullRequest(createPullRequestContext(octokit, pullRequestRef(await pullJson() as never, { owner: "acme", repo: "shop" }, { fresh: true }), createServices({ appId: fake.app.id, appSlug: fake.app.slug })));
+    const fresh = await evaluatePullRequest(createPullRequestContext(octokit, pullRequestRef((await events.get(`/repos/acme/shop/pulls/${pr.number}`)) as never, { owner: "acme", repo: "shop" }, { fresh: true }), createServices({ appId: fake.app.id, appSlug: fake.app.slug })));
     for (const name of CHECKS) {
       const published = fake.checkRunsFor(repo, { headSha: final.head.sha, name });
       const decided = fresh.gates.find((g) => g.name === name)!;
