@@ -193,7 +193,7 @@ describe("assessment issues events (in-process app, stateful fake GitHub)", () =
     pr.issue.body = `Adds the ranker.\n\nImpact-Assessment: #${issue.number}`;
     const other = t.fake.addPullRequest(repo, { head: "change", user: AUTHOR, body: `Impact-Assessment: #${issue.number}0` });
     t.fake.labelIssue(repo, issue.number, [LABEL], "carol");
-    const labeled = await events.issue("labeled", issue.number, "carol", { label: { name: LABEL, color: "0e8a16" } });
+    const labeled = await events.labeled(issue.number, LABEL, "carol");
     t.fake.reset();
     await receive(t.probot, "issues", labeled);
     const check = assessmentCheck();
@@ -205,7 +205,7 @@ describe("assessment issues events (in-process app, stateful fake GitHub)", () =
     const { repo, events } = setUp(t, { changes: MODEL });
     for (let i = 0; i < 550; i++) t.fake.addPullRequest(repo, { head: "change", user: AUTHOR, body: "no link" });
     const issue = approvedIssue(t, repo, "carol");
-    const labeled = await events.issue("labeled", issue.number, "carol", { label: { name: LABEL, color: "0e8a16" } });
+    const labeled = await events.labeled(issue.number, LABEL, "carol");
     t.fake.reset();
     await receive(t.probot, "issues", labeled);
     expect(t.fake.requests.filter((r) => r.operationId === "pulls/list").map((r) => r.query.page ?? "1")).toEqual(["1", "2", "3", "4", "5"]);
@@ -218,7 +218,7 @@ describe("assessment issues events (in-process app, stateful fake GitHub)", () =
     const plain = t.fake.addIssue(repo, { title: "Broken button", body: "The button is broken.", user: "alice" });
     // The app itself and another app, such as a label-syncing bot.
     t.fake.user("label-sync[bot]", "Bot");
-    const byBots = [await events.issue("labeled", assessment.number, t.fake.botLogin, { label: { name: LABEL, color: "0e8a16" } }), await events.issue("labeled", assessment.number, "label-sync[bot]", { label: { name: LABEL, color: "0e8a16" } })];
+    const byBots = [await events.labeled(assessment.number, LABEL, t.fake.botLogin), await events.labeled(assessment.number, LABEL, "label-sync[bot]")];
     const edited = await events.issue("edited", plain.number, "alice", { changes: { body: { from: "The button is broke." } } });
     t.fake.reset();
     for (const byBot of byBots) await receive(t.probot, "issues", byBot);
