@@ -2,13 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/glo
 import type { Probot } from "probot";
 import { FakeGitHub, type FakeIssue } from "../support/fake-github.js";
 import { createFakeProbot, receive } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 import { fixtureRecords, seedEvidence } from "../support/evidence-fixture.js";
 
 const EVIDENCE = "acme/evidence";
 let fake: FakeGitHub;
 let probot: Probot;
 let ask: FakeIssue;
-let commentIds = 5000;
 
 beforeAll(async () => {
   fake = new FakeGitHub({ now: "2026-04-01T09:00:00Z" });
@@ -30,18 +30,17 @@ afterAll(async () => {
 
 beforeEach(() => fake.reset());
 
-async function comment(login: string, body: string, id = ++commentIds): Promise<number> {
-  const repository = await (await fetch(`${fake.apiBase}/repos/${EVIDENCE}`)).json();
-  const issue = await (await fetch(`${fake.apiBase}/repos/${EVIDENCE}/issues/${ask.number}`)).json();
-  await receive(probot, "issue_comment", {
-    action: "created",
-    issue,
-    comment: { id, body, user: { login, id: fake.user(login).id, type: "User" }, html_url: "", created_at: "2026-04-01T09:00:00Z", updated_at: "2026-04-01T09:00:00Z" },
-    repository,
-    installation: { id: fake.installationId },
-    sender: { login, id: fake.user(login).id, type: "User" },
-  });
-  return id;
+/** The `issue_comment.created` event of `login` commenting `body` on issue or PR `number`. */
+async function newComment(login: string, body: string, number = ask.number): Promise<Record<string, any>> {
+  const c = fake.addComment(EVIDENCE, number, { body, user: login });
+  return payloads(fake, EVIDENCE).comment("created", number, c);
+}
+
+/** Delivers `login`'s new comment; returns its id, which the app's reply names. */
+async function comment(login: string, body: string, number = ask.number): Promise<number> {
+  const event = await newComment(login, body, number);
+  await receive(probot, "issue_comment", event);
+  return event.comment.id;
 }
 
 function replies(id: number): string[] {
@@ -104,10 +103,12 @@ describe("/aims query in the evidence repository", () => {
   });
 
   it("does not reply twice to a redelivered comment", async () => {
-    const id = await comment("lead", "/aims query state:open");
+    const event = await newComment("lead", "/aims query state:open");
+    await receive(probot, "issue_comment", event);
+    const id: number = event.comment.id;
     expect(replies(id)).toHaveLength(1);
     fake.reset();
-    await comment("lead", "/aims query state:open", id);
+    await receive(probot, "issue_comment", event);
     expect(replies(id)).toHaveLength(1);
     expect(fake.writes()).toBe(0);
   });
@@ -115,27 +116,17 @@ describe("/aims query in the evidence repository", () => {
   it("answers a malformed query on a pull request once (the oversight handler leaves it here)", async () => {
     fake.commit(EVIDENCE, { branch: "docs", files: { "docs/audit.md": "notes" } });
     const pr = fake.addPullRequest(EVIDENCE, { head: "docs", user: "lead" });
-    const repository = await (await fetch(`${fake.apiBase}/repos/${EVIDENCE}`)).json();
-    const issue = await (await fetch(`${fake.apiBase}/repos/${EVIDENCE}/issues/${pr.number}`)).json();
-    const id = ++commentIds;
-    const user = { login: "lead", id: fake.user("lead").id, type: "User" };
-    await receive(probot, "issue_comment", {
-      action: "created",
-      issue,
-      comment: { id, body: "/aims query since:someday", user, html_url: "", created_at: "2026-04-01T09:00:00Z", updated_at: "2026-04-01T09:00:00Z" },
-      repository,
-      installation: { id: fake.installationId },
-      sender: user,
-    });
+    const id = await comment("lead", "/aims query since:someday", pr.number);
     const replies = pr.issue.comments.filter((c) => c.body.includes(`<!-- aims:reply-to=${id} -->`));
     expect(replies).toHaveLength(1);
     expect(replies[0]!.body).toContain("since takes a date as YYYY-MM-DD");
   });
 
   it("ignores other commands and ordinary comments", async () => {
-    const before = ask.comments.length;
+    const byApp = () => ask.comments.filter((c) => c.user === fake.botLogin).length;
+    const before = byApp();
     await comment("lead", "Thanks, looks complete.");
     await comment("lead", "/aims revoke");
-    expect(ask.comments.length).toBe(before);
+    expect(byApp()).toBe(before);
   });
 });
