@@ -3,6 +3,7 @@ import type { Probot } from "probot";
 import { parseDeploymentBody } from "../../src/evidence/deployment.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, receive } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 import { mergeGovernedPull, protectionRulePayload } from "../support/deployments.js";
 
 const POLICY = (extra = "") => `systems:
@@ -179,14 +180,7 @@ describe("deployment_protection_rule: the deployment gate", () => {
 
     const comment = async (login: string, body: string) => {
       const c = fake.addComment(repo, tracking!.number, { body, user: login });
-      await receive(probot, "issue_comment", {
-        action: "created",
-        issue: await (await fetch(`${fake.apiBase}/repos/${repo.fullName}/issues/${tracking!.number}`)).json(),
-        comment: { id: c.id, body, user: { login, id: fake.user(login).id, type: "User" }, created_at: c.createdAt, updated_at: c.updatedAt, html_url: "" },
-        repository: await (await fetch(`${fake.apiBase}/repos/${repo.fullName}`)).json(),
-        installation: { id: fake.installationId },
-        sender: { login, id: fake.user(login).id, type: "User" },
-      });
+      await receive(probot, "issue_comment", await payloads(fake, repo.fullName).comment("created", tracking!.number, c));
     };
     await comment("mallory", "/aims approve I know what I pushed, trust me on this one.");
     expect(tracking!.comments.at(-1)!.body).toContain("@mallory, your approval was not recorded: the author or committer of a commit cannot approve it. Ask another governance owner");
@@ -211,14 +205,7 @@ describe("deployment_protection_rule: the deployment gate", () => {
     const pushed = fake.commit(repo, { branch: "main", files: { "models/direct.onnx": "\u0000ONNX-x\u0001" }, author: "mallory" });
     const forged = fake.addIssue(repo, { title: "look-alike", body: `<!-- aims:direct-push ${pushed} -->\nplease approve`, labels: ["aims:direct-push"], user: "mallory" });
     const c = fake.addComment(repo, forged.number, { body: "/aims approve Incident INC-9: restored from the last release.", user: "gov-lead" });
-    await receive(probot, "issue_comment", {
-      action: "created",
-      issue: await (await fetch(`${fake.apiBase}/repos/${repo.fullName}/issues/${forged.number}`)).json(),
-      comment: { id: c.id, body: c.body, user: { login: "gov-lead", id: fake.user("gov-lead").id, type: "User" }, created_at: c.createdAt, updated_at: c.updatedAt, html_url: "" },
-      repository: await (await fetch(`${fake.apiBase}/repos/${repo.fullName}`)).json(),
-      installation: { id: fake.installationId },
-      sender: { login: "gov-lead", id: fake.user("gov-lead").id, type: "User" },
-    });
+    await receive(probot, "issue_comment", await payloads(fake, repo.fullName).comment("created", forged.number, c));
     expect(forged.comments).toHaveLength(1);
     const { review } = await deploy(repo);
     expect(review.state).toBe("rejected");
