@@ -62,8 +62,8 @@ describe("evidence records through pull_request events (in-process app, stateful
     fake.addApp(ACTIONS_APP);
     for (const name of options.checks ?? []) fake.addCheckRun(repo, { name, headSha: pr.head.sha, conclusion: "success", appId: ACTIONS_APP.id });
     const events = payloads(fake, SHOP);
-    const deliver = async (action: string) => {
-      const payload = await events.pullRequest(pr.number, action);
+    const deliver = async (action: string, extra: Record<string, unknown> = {}) => {
+      const payload = await events.pullRequest(pr.number, action, { extra });
       fake.reset();
       await receive(t.probot, "pull_request", payload);
     };
@@ -139,7 +139,10 @@ describe("evidence records through pull_request events (in-process app, stateful
     const s = setUp([MODEL]);
     await s.deliver("opened");
     await services.background.flush();
-    await s.deliver("edited");
+    // The author rewords the description: nothing the record holds.
+    const from = s.pr.issue.body ?? "";
+    s.pr.issue.body = `${from}\n\nReworded.`;
+    await s.deliver("edited", { changes: { body: { from } } });
     await services.background.flush();
     expect(issueWrites()).toEqual([]);
     expect(labelWrites()).toEqual([]);
