@@ -3,6 +3,7 @@ import type { Probot } from "probot";
 import { pullNumberFromMergeGroupRef } from "../../src/handlers/merge-group.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, receive } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 
 const POLICY = `systems:
   - id: recommender
@@ -27,15 +28,9 @@ describe("merge queue: merge_group.checks_requested reports the PR's real result
   /** A merge-group commit for the PR as GitHub builds it, and the event that asks for checks. */
   async function queue(number: number, headRef?: string) {
     const pull = fake.getPull(repo, number);
-    const ref = headRef ?? `gh-readonly-queue/main/pr-${number}-${fake.resolveRef(repo, "main")}`;
-    const sha = fake.commit(repo, { branch: ref.replace(/^refs\/heads\//, ""), parents: [fake.resolveRef(repo, "main")!, pull.head.sha], files: {} });
-    await receive(probot, "merge_group", {
-      action: "checks_requested",
-      merge_group: { head_sha: sha, head_ref: `refs/heads/${ref}`, base_sha: fake.resolveRef(repo, "main"), base_ref: "refs/heads/main", head_commit: { id: sha, tree_id: sha, message: "merge", timestamp: "2026-11-30T10:00:00Z", author: { name: "a", email: "a@x" }, committer: { name: "a", email: "a@x" } } },
-      repository: { id: repo.id, name: "shop", full_name: "acme/shop", owner: { login: "acme", id: 1, type: "Organization" } },
-      installation: { id: fake.installationId },
-      sender: { login: "github-merge-queue[bot]", id: 9919, type: "Bot" },
-    }).catch(() => undefined);
+    const branch = (headRef ?? `gh-readonly-queue/main/pr-${number}-${fake.resolveRef(repo, "main")}`).replace(/^refs\/heads\//, "");
+    const sha = fake.commit(repo, { branch, parents: [fake.resolveRef(repo, "main")!, pull.head.sha], files: {} });
+    await receive(probot, "merge_group", await payloads(fake, repo.fullName).mergeGroup(branch));
     return Object.fromEntries(fake.checkRunsFor(repo, { headSha: sha }).map((r) => [r.name, r]));
   }
 
@@ -60,13 +55,7 @@ describe("merge queue: merge_group.checks_requested reports the PR's real result
 
   it("fails closed when the pull request cannot be found", async () => {
     const sha = fake.commit(repo, { branch: "gh-readonly-queue/main/pr-999-abcdef1", files: { "models/x.onnx": "\u0000" } });
-    await receive(probot, "merge_group", {
-      action: "checks_requested",
-      merge_group: { head_sha: sha, head_ref: "refs/heads/gh-readonly-queue/main/pr-999-abcdef1", base_sha: sha, base_ref: "refs/heads/main", head_commit: { id: sha, tree_id: sha, message: "m", timestamp: "2026-11-30T10:00:00Z", author: { name: "a", email: "a@x" }, committer: { name: "a", email: "a@x" } } },
-      repository: { id: repo.id, name: "shop", full_name: "acme/shop", owner: { login: "acme", id: 1, type: "Organization" } },
-      installation: { id: fake.installationId },
-      sender: { login: "github-merge-queue[bot]", id: 9919, type: "Bot" },
-    });
+    await receive(probot, "merge_group", await payloads(fake, repo.fullName).mergeGroup("gh-readonly-queue/main/pr-999-abcdef1"));
     const runs = fake.checkRunsFor(repo, { headSha: sha });
     expect(runs.map((r) => r.conclusion)).toEqual(["failure", "failure"]);
     expect(runs[0]!.output.summary).toContain("pull request #999 of this merge group was not found");
@@ -74,13 +63,7 @@ describe("merge queue: merge_group.checks_requested reports the PR's real result
 
   it("fails closed when the merge group's ref names no pull request", async () => {
     const sha = fake.commit(repo, { branch: "odd-queue", files: { "x.txt": "x" } });
-    await receive(probot, "merge_group", {
-      action: "checks_requested",
-      merge_group: { head_sha: sha, head_ref: "refs/heads/odd-queue", base_sha: sha, base_ref: "refs/heads/main", head_commit: { id: sha, tree_id: sha, message: "m", timestamp: "2026-11-30T10:00:00Z", author: { name: "a", email: "a@x" }, committer: { name: "a", email: "a@x" } } },
-      repository: { id: repo.id, name: "shop", full_name: "acme/shop", owner: { login: "acme", id: 1, type: "Organization" } },
-      installation: { id: fake.installationId },
-      sender: { login: "github-merge-queue[bot]", id: 9919, type: "Bot" },
-    });
+    await receive(probot, "merge_group", await payloads(fake, repo.fullName).mergeGroup("odd-queue"));
     const runs = fake.checkRunsFor(repo, { headSha: sha });
     expect(runs.map((r) => r.conclusion)).toEqual(["failure", "failure"]);
     expect(runs[0]!.output.summary).toContain("does not name a pull request");
