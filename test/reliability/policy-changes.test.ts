@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { Probot } from "probot";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 
 const GATING = `systems:
   - id: recommender
@@ -27,21 +28,7 @@ describe("policy changes re-evaluate the pull requests they judge", () => {
 
   const conclusions = (sha: string) => fake.checkRunsFor(repo, { headSha: sha }).map((r) => `${r.name}=${r.conclusion}`).sort();
 
-  function pushEvent(branch: string, before: string, after: string, modified: string[]) {
-    return {
-      ref: `refs/heads/${branch}`,
-      before,
-      after,
-      created: false,
-      deleted: false,
-      forced: false,
-      commits: [{ id: after, message: "policy", added: [], removed: [], modified }],
-      head_commit: null,
-      repository: { id: repo.id, name: "shop", full_name: "acme/shop", default_branch: "main", owner: { login: "acme", name: "acme", id: 1, type: "Organization" } },
-      installation: { id: fake.installationId },
-      sender: { login: "gov-lead", id: 77, type: "User" },
-    };
-  }
+  const push = (branch: string, before: string, after: string) => payloads(fake, "acme/shop").push(branch, before, after, "gov-lead");
 
   it("a push that changes .github/aims.yml re-evaluates the open PRs targeting that branch, and only those", async () => {
     fake.commit(repo, { branch: "model", files: { "models/ranker.onnx": "\u0000ONNX\u0001" } });
@@ -56,7 +43,7 @@ describe("policy changes re-evaluate the pull requests they judge", () => {
     const before = fake.resolveRef(repo, "main")!;
     const after = fake.commit(repo, { branch: "main", files: { ".github/aims.yml": IGNORING } });
     fake.reset();
-    await receive(probot, "push", pushEvent("main", before, after, [".github/aims.yml"]));
+    await receive(probot, "push", await push("main", before, after));
     expect(conclusions(onMain.head.sha)).toEqual(["aims/human-oversight=success", "aims/impact-assessment=success"]);
     expect(conclusions(onRelease.head.sha)).toEqual(releaseRuns);
     expect(fake.requests.some((r) => r.path === `/repos/acme/shop/pulls/${onRelease.number}`)).toBe(false);
@@ -67,15 +54,17 @@ describe("policy changes re-evaluate the pull requests they judge", () => {
     const before = fake.resolveRef(repo, "main")!;
     const after = fake.commit(repo, { branch: "main", files: { "README.md": "# Shop v2\n" } });
     fake.reset();
-    await receive(probot, "push", pushEvent("main", before, after, ["README.md"]));
+    await receive(probot, "push", await push("main", before, after));
     expect(fake.requests.filter((r) => r.path.includes("/pulls"))).toEqual([]);
   });
 
   it("a push with more commits than the payload lists asks the compare API whether the policy changed", async () => {
     const before = fake.resolveRef(repo, "release")!;
-    const after = fake.commit(repo, { branch: "release", files: { ".github/aims.yml": IGNORING } });
-    const event = pushEvent("release", before, after, []);
-    event.commits = Array.from({ length: 20 }, (_, i) => ({ id: `${i}`, message: "x", added: [], removed: [], modified: ["other.txt"] }));
+    // The policy changes in the first of 21 commits; the payload lists the last 20.
+    fake.commit(repo, { branch: "release", files: { ".github/aims.yml": IGNORING } });
+    for (let i = 0; i < 20; i++) fake.commit(repo, { branch: "release", files: { "other.txt": `${i}\n` } });
+    const event = await push("release", before, fake.resolveRef(repo, "release")!);
+    expect(event.commits.flatMap((c: { modified: string[] }) => c.modified)).not.toContain(".github/aims.yml");
     fake.reset();
     await receive(probot, "push", event);
     expect(fake.requests.some((r) => r.path.startsWith("/repos/acme/shop/compare/"))).toBe(true);
