@@ -4,6 +4,7 @@ import type { Probot } from "probot";
 import { assessmentMarkdown } from "../support/assessments.js";
 import { FakeGitHub, type FakeRepo } from "../support/fake-github.js";
 import { createFakeProbot, pullRequestPayload, receive } from "../support/fake-probot.js";
+import { payloads } from "../support/payloads.js";
 
 const POLICY = `systems:
   - id: recommender
@@ -41,8 +42,9 @@ describe("security behaviours (in-process app, stateful fake GitHub)", () => {
     expect(conclusion(pr.head.sha, "aims/impact-assessment")).toBe("success");
 
     // The link is removed: the gate must require an assessment again.
+    const from = pr.issue.body ?? "";
     pr.issue.body = "Adds the ranker.";
-    await receive(probot, "pull_request", await pullRequestPayload(fake, "acme/shop", pr.number, "edited"), "delivery-2");
+    await receive(probot, "pull_request", await pullRequestPayload(fake, "acme/shop", pr.number, "edited", "alice", { changes: { body: { from } } }), "delivery-2");
     expect(conclusion(pr.head.sha, "aims/impact-assessment")).toBe("action_required");
 
     // The first delivery again, byte for byte (same id, valid signature): nothing changes.
@@ -69,19 +71,26 @@ describe("security behaviours (in-process app, stateful fake GitHub)", () => {
   it("never reacts to its own events, for every handler, but governs other bots' pull requests", async () => {
     fake.commit(repo, { branch: "bot", files: { "models/bot.onnx": "\u0000B" } });
     const pr = fake.addPullRequest(repo, { head: "bot", user: "dependabot[bot]" });
-    const self = { login: fake.botLogin, id: fake.user(fake.botLogin).id, type: "Bot" };
-    const repository = await (await fetch(`${fake.apiBase}/repos/acme/shop`)).json();
-    const synchronize = await pullRequestPayload(fake, "acme/shop", pr.number, "synchronize");
-    const opened = await pullRequestPayload(fake, "acme/shop", pr.number, "opened");
+    const events = payloads(fake, "acme/shop");
+    const self = fake.botLogin;
+    // What the app itself did: a comment, an issue edit and a policy push (the same policy, reformatted).
+    const signOff = fake.addComment(repo, pr.number, { body: "/aims sign-off looks fine", viaApp: true });
+    const issue = fake.addIssue(repo, { title: "Notes", body: "x", viaApp: true });
+    const before = fake.resolveRef(repo, "main")!;
+    const after = fake.commit(repo, { branch: "main", files: { ".github/aims.yml": `${POLICY}\n` } });
+    const ownEvents: Array<[string, Record<string, unknown>]> = [
+      ["pull_request", await events.pullRequest(pr.number, "synchronize", { sender: self })],
+      ["check_suite", await events.checkSuite("rerequested", pr.head.sha, self)],
+      ["issue_comment", await events.comment("created", pr.number, signOff)],
+      ["issues", await events.issue("edited", issue.number, self, { changes: { body: { from: "" } } })],
+      ["push", await events.push("main", before, after, self)],
+    ];
+    const opened = await events.pullRequest(pr.number, "opened");
     fake.reset();
-    await receive(probot, "pull_request", { ...synchronize, sender: self });
-    await receive(probot, "check_suite", { action: "rerequested", check_suite: { head_sha: pr.head.sha, pull_requests: [] }, repository, installation: { id: fake.installationId }, sender: self });
-    await receive(probot, "issue_comment", { action: "created", issue: { number: pr.number, pull_request: {} }, comment: { id: 1, body: "/aims sign-off looks fine", user: self }, repository, installation: { id: fake.installationId }, sender: self });
-    await receive(probot, "issues", { action: "edited", issue: { number: 1, body: "x" }, repository, installation: { id: fake.installationId }, sender: self });
-    await receive(probot, "push", { ref: "refs/heads/main", before: "0".repeat(40), after: fake.resolveRef(repo, "main"), commits: [{ modified: [".github/aims.yml"] }], repository, installation: { id: fake.installationId }, sender: self });
+    for (const [name, payload] of ownEvents) await receive(probot, name, payload);
     expect(fake.requests).toEqual([]);
 
-    await receive(probot, "pull_request", { ...opened, sender: { login: "dependabot[bot]", id: 49699333, type: "Bot" } });
+    await receive(probot, "pull_request", opened);
     expect(conclusion(pr.head.sha, "aims/impact-assessment")).toBe("action_required");
   });
 
@@ -89,9 +98,9 @@ describe("security behaviours (in-process app, stateful fake GitHub)", () => {
     const unnamed = await createFakeProbot(fake, { appSlug: undefined } as never);
     fake.commit(repo, { branch: "self2", files: { "README.md": "self2\n" } });
     const pr = fake.addPullRequest(repo, { head: "self2", user: "alice" });
-    const payload = await pullRequestPayload(fake, "acme/shop", pr.number, "synchronize");
+    const payload = await pullRequestPayload(fake, "acme/shop", pr.number, "synchronize", fake.botLogin);
     fake.reset();
-    await receive(unnamed, "pull_request", { ...payload, sender: { login: fake.botLogin, id: 1, type: "Bot" } });
+    await receive(unnamed, "pull_request", payload);
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /app"]);
   });
 
@@ -109,35 +118,25 @@ describe("security behaviours (in-process app, stateful fake GitHub)", () => {
     fake.commit(repo, { branch: "cmd", files: { "models/cmd.onnx": "\u0000C" } });
     const pr = fake.addPullRequest(repo, { head: "cmd", user: "alice" });
     await receive(probot, "pull_request", await pullRequestPayload(fake, "acme/shop", pr.number, "opened"));
-    const repository = await (await fetch(`${fake.apiBase}/repos/acme/shop`)).json();
-    const comment = (user: string, body: string) => {
-      const c = fake.addComment(repo, pr.number, { body, user });
-      return { action: "created", issue: { number: pr.number, pull_request: { url: "x" }, user: { login: "alice" } }, comment: { id: c.id, body, user: { login: user, id: fake.user(user).id, type: "User" } }, repository, installation: { id: fake.installationId }, sender: { login: user, id: fake.user(user).id, type: "User" } };
-    };
+    const events = payloads(fake, "acme/shop");
+    const comment = (user: string, body: string) => events.comment("created", pr.number, fake.addComment(repo, pr.number, { body, user }));
     // Read access: a sign-off does not count.
-    await receive(probot, "issue_comment", comment("rita", "/aims sign-off reviewed the model card"));
+    await receive(probot, "issue_comment", await comment("rita", "/aims sign-off reviewed the model card"));
     expect(conclusion(pr.head.sha, "aims/human-oversight")).toBe("action_required");
     // Write access but not governance: an override is refused, with a reply.
-    await receive(probot, "issue_comment", comment("carol", "/aims override the release is urgent and was reviewed offline"));
+    await receive(probot, "issue_comment", await comment("carol", "/aims override the release is urgent and was reviewed offline"));
     expect(conclusion(pr.head.sha, "aims/human-oversight")).toBe("action_required");
     expect(conclusion(pr.head.sha, "aims/impact-assessment")).toBe("action_required");
     const replies = pr.issue.comments.filter((c) => c.viaApp);
     expect(replies.some((c) => c.body.includes("@carol") && c.body.includes("override was not applied"))).toBe(true);
     // The author cannot override their own change.
-    await receive(probot, "issue_comment", comment("alice", "/aims override my own change is fine, trust me on this"));
+    await receive(probot, "issue_comment", await comment("alice", "/aims override my own change is fine, trust me on this"));
     expect(pr.issue.comments.filter((c) => c.viaApp).some((c) => c.body.includes("@alice") && c.body.includes("author cannot override"))).toBe(true);
 
     // A button clicked by a read-only user changes nothing.
     const run = fake.checkRunsFor(repo, { headSha: pr.head.sha, name: "aims/human-oversight" })[0]!;
     fake.reset();
-    await receive(probot, "check_run", {
-      action: "requested_action",
-      requested_action: { identifier: "request-review" },
-      check_run: { id: run.id, name: run.name, head_sha: pr.head.sha, pull_requests: [{ number: pr.number }] },
-      repository,
-      installation: { id: fake.installationId },
-      sender: { login: "rita", id: fake.user("rita").id, type: "User" },
-    });
+    await receive(probot, "check_run", await events.checkRunAction(run.id, "request-review", "rita"));
     const buttonWrites = fake.requests.filter((r) => r.method !== "GET");
     expect(buttonWrites.map((r) => `${r.method} ${r.path}`)).toEqual([`POST /repos/acme/shop/issues/${pr.number}/comments`]);
     expect(pr.issue.comments.filter((c) => c.viaApp).some((c) => c.body.includes("@rita") && c.body.includes("needs write access"))).toBe(true);
