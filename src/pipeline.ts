@@ -1,6 +1,6 @@
 import { Minimatch } from "minimatch";
 import type { Policy, PolicyResult } from "./config/policy.js";
-import { changedManifests, type ManifestTexts } from "./detect/dependencies.js";
+import { changedManifests } from "./detect/dependencies.js";
 import { createCodeDetector, MAX_CODE_FILES, type CodeInput } from "./detect/code/index.js";
 import { type Detector, reportLoneDataText } from "./detect/detect.js";
 import { cachedDetector } from "./detector.js";
@@ -15,7 +15,7 @@ import { gatherPolicyChange } from "./github/policy-change-facts.js";
 import { allChangedFiles } from "./github/changed-files.js";
 import type { PullRequestContext } from "./ports/pull-request-context.js";
 import { mapLimit } from "./util/concurrency.js";
-import { detectDependencyChangesOffThread } from "./workers/off-thread.js";
+import { detectDependencyChangesOffThread, type ManifestSources } from "./workers/off-thread.js";
 
 /** Files whose head content detection reads (DVC outs, LFS pointers without a patch), at most. */
 const MAX_SNIFFED_FILES = 100;
@@ -124,10 +124,10 @@ async function readHeadContents(ctx: PullRequestContext, files: ChangedFile[]): 
 }
 
 /** A changed file's text at the merge base (under its old name when renamed) and at the head; a side it lacks is left out. */
-async function readBothSides(ctx: PullRequestContext, file: ChangedFile, mergeBase: string): Promise<{ base?: string; head?: string }> {
+async function readBothSides<T>(read: (path: string, ref: string) => Promise<T | undefined>, file: ChangedFile, mergeBase: string, headSha: string): Promise<{ base?: T; head?: T }> {
   const [base, head] = await Promise.all([
-    file.status === "added" ? undefined : ctx.readFile(file.previousFilename ?? file.filename, mergeBase),
-    file.status === "removed" ? undefined : ctx.readFile(file.filename, ctx.pull.headSha),
+    file.status === "added" ? undefined : read(file.previousFilename ?? file.filename, mergeBase),
+    file.status === "removed" ? undefined : read(file.filename, headSha),
   ]);
   return { ...(base !== undefined ? { base } : {}), ...(head !== undefined ? { head } : {}) };
 }
@@ -145,9 +145,11 @@ async function detectDependencies({ ctx, policy, detector, files, ignored }: Det
   }
   const selected = manifests.slice(0, MAX_MANIFESTS);
   const mergeBase = await ctx.mergeBase();
-  const texts = new Map<string, ManifestTexts>();
+  // Bytes where the context has them: a large lockfile then crosses to the worker thread undecoded.
+  const read = ctx.readFileBytes ? (path: string, ref: string) => ctx.readFileBytes!(path, ref) : (path: string, ref: string) => ctx.readFile(path, ref);
+  const texts = new Map<string, ManifestSources>();
   await mapLimit(selected, READ_CONCURRENCY, async ({ file }) => {
-    texts.set(file.filename, await readBothSides(ctx, file, mergeBase));
+    texts.set(file.filename, await readBothSides<string | Uint8Array>(read, file, mergeBase, ctx.pull.headSha));
   });
   const gated = policy.detect.gate.includes("dependency");
   // Large lockfiles are parsed on a worker thread: the server keeps answering meanwhile.
@@ -176,7 +178,7 @@ async function detectCode({ ctx, policy, detector, files, ignored }: DetectionIn
   const mergeBase = selected.some((f) => f.status !== "added") ? await ctx.mergeBase() : "";
   const inputs: CodeInput[] = [];
   await mapLimit(selected, READ_CONCURRENCY, async (file) => {
-    inputs.push({ file, ...(await readBothSides(ctx, file, mergeBase)) });
+    inputs.push({ file, ...(await readBothSides((path, ref) => ctx.readFile(path, ref), file, mergeBase, ctx.pull.headSha)) });
   });
   inputs.sort((a, b) => a.file.filename.localeCompare(b.file.filename));
   const result = await code.detect(inputs);

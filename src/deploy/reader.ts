@@ -3,7 +3,8 @@ import type { ChangedFile } from "../detect/types.js";
 import { createGitHubStore, type EvidenceIssue, type GitHubStoreServices, type RepoRef } from "../evidence/store.js";
 import type { Standing } from "../gates/facts.js";
 import type { GitHub } from "../ports/pull-request-context.js";
-import { contentReader, isNotFound, memoBy, toChangedFile } from "../github/octokit-context.js";
+import { contentReader } from "../github/contents.js";
+import { isNotFound, memoBy, toChangedFile } from "../github/octokit-context.js";
 import { approvalOf, trackedSha, DIRECT_PUSH_LABEL } from "./tracking.js";
 
 /**

@@ -18,13 +18,16 @@ export function declaredLength(res: Response): number | undefined {
 
 /** Every byte of `res`'s body, read in turns; into one buffer sized up front when the length is declared. */
 export async function readInTurns(res: Response): Promise<ArrayBuffer> {
-  if (!res.body) return new ArrayBuffer(0);
-  const expected = declaredLength(res);
+  return res.body ? readStreamInTurns(res.body, declaredLength(res)) : new ArrayBuffer(0);
+}
+
+/** Every byte of `stream`, read in turns; into one buffer of `expected` bytes when that is known. */
+export async function readStreamInTurns(stream: ReadableStream<Uint8Array>, expected?: number): Promise<ArrayBuffer> {
   const chunks: Uint8Array[] = [];
   let target = expected !== undefined ? new Uint8Array(expected) : undefined;
   let length = 0;
   let sinceTurn = 0;
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
     if (target && length + chunk.byteLength <= target.byteLength) target.set(chunk, length);
     else {
       // More than declared (a wrong header): fall back to collecting the chunks.
@@ -39,7 +42,7 @@ export async function readInTurns(res: Response): Promise<ArrayBuffer> {
       await nextTurn();
     }
   }
-  if (target) return target.byteLength === length ? target.buffer : target.slice(0, length).buffer;
+  if (target) return target.byteLength === length ? (target.buffer as ArrayBuffer) : (target.slice(0, length).buffer as ArrayBuffer);
   const all = new Uint8Array(length);
   let offset = 0;
   for (const chunk of chunks) {

@@ -6,7 +6,7 @@ import { mapLimit } from "../util/concurrency.js";
 import { isOwnComment } from "./identity.js";
 import type { Identity } from "../ports/identity.js";
 import { COMPARE_FILE_LIMIT, MAX_LISTED_FILES } from "./limits.js";
-import { TURN_BYTES } from "./body-in-turns.js";
+import { bytesReader, contentReader } from "./contents.js";
 import { diffTreeEntries, type TreeEntry } from "./changed-files.js";
 import type { GitHub, IssueInfo, PullRequestContext, PullRequestRef, RepoPermission, Review } from "../ports/pull-request-context.js";
 
@@ -43,61 +43,6 @@ export function toChangedFile(f: { filename: string; status: string; previous_fi
 
 export function isNotFound(error: unknown): boolean {
   return (error as { status?: number }).status === 404;
-}
-
-/**
- * Reads a file's raw text through the contents API (raw media type works up to 100 MB). The body
- * is decoded as it arrives, a slice per turn of the event loop: a 20 MB lockfile decoded in one
- * go would hold the server for tens of milliseconds.
- */
-export function contentReader(octokit: GitHub): ConfigReader {
-  return async (owner, repo, path, ref) => {
-    try {
-      const res = await octokit.rest.repos.getContent({
-        owner,
-        repo,
-        path,
-        ...(ref ? { ref } : {}),
-        mediaType: { format: "raw" },
-        request: { parseSuccessResponseBody: false } });
-      const data: unknown = res.data;
-      if (typeof data === "string") return data;
-      if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
-      if (!(data instanceof ReadableStream)) return undefined;
-      const text = await decodeInTurns(data);
-      // A directory answers with a JSON listing: there is no file at that path.
-      return /^application\/json\b/i.test(String(res.headers["content-type"] ?? "")) && isDirectoryListing(text) ? undefined : text;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  };
-}
-
-/** A contents answer listing a folder: an array of entries, each with its type, path and SHA. */
-function isDirectoryListing(text: string): boolean {
-  try {
-    const json: unknown = JSON.parse(text);
-    return Array.isArray(json) && json.every((e) => typeof e === "object" && e !== null && "type" in e && "path" in e && "sha" in e);
-  } catch {
-    return false;
-  }
-}
-
-/** UTF-8 text of a byte stream, decoded a chunk at a time with a turn of the event loop every TURN_BYTES. */
-async function decodeInTurns(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder("utf-8");
-  let text = "";
-  let sinceTurn = 0;
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-    text += decoder.decode(chunk, { stream: true });
-    sinceTurn += chunk.byteLength;
-    if (sinceTurn >= TURN_BYTES) {
-      sinceTurn = 0;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-  return text + decoder.decode();
 }
 
 const FILES_PER_PAGE = 100;
@@ -141,7 +86,7 @@ export interface ContextServices {
 export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, services: ContextServices): PullRequestContext {
   const { owner, repo } = pull;
   const read = contentReader(octokit);
-  const fileCache = new Map<string, Promise<string | undefined>>();
+  const readBytes = bytesReader(octokit);
   const mergeBase = memo(async () => {
     const res = await octokit.rest.repos.compareCommitsWithBasehead({
       owner,
@@ -164,15 +109,8 @@ export function createPullRequestContext(octokit: GitHub, pull: PullRequestRef, 
       const truncated = pull.changedFiles > files.length && files.length >= MAX_LISTED_FILES;
       return { files, truncated };
     }),
-    readFile: (path, ref) => {
-      const key = `${ref}\u0000${path}`;
-      let p = fileCache.get(key);
-      if (!p) {
-        p = read(owner, repo, path, ref);
-        fileCache.set(key, p);
-      }
-      return p;
-    },
+    readFile: memoBy((path: string, ref: string) => `${ref}\u0000${path}`, (path, ref) => read(owner, repo, path, ref)),
+    readFileBytes: memoBy((path: string, ref: string) => `${ref}\u0000${path}`, (path, ref) => readBytes(owner, repo, path, ref)),
     policy: memo(() => loadPolicy(read, { owner, repo, baseRef: pull.baseRef })),
     readConfig: read,
     mergeBase,

@@ -1,6 +1,6 @@
 import type { TreeSource } from "../inventory.js";
 import type { GitHub } from "../ports/pull-request-context.js";
-import { contentReader } from "./octokit-context.js";
+import { contentReader } from "./contents.js";
 
 /**
  * A repository's default branch as a tree to scan, through the git trees API: one request lists

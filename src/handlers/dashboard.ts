@@ -8,7 +8,7 @@ import { dashboardModel } from "../evidence/dashboard.js";
 import { ensureDashboard, type DashboardResult } from "../github/dashboard-issue.js";
 import { readCorrectiveActions, readEvidenceEntries, type Repo } from "../github/evidence-reader.js";
 import type { GitHub } from "../ports/pull-request-context.js";
-import { contentReader } from "../github/octokit-context.js";
+import { contentReader } from "../github/contents.js";
 import { dashboardTitle, renderDashboard } from "../render/dashboard.js";
 import type { Services } from "../services.js";
 import type { EvidenceEntry } from "../evidence/query.js";

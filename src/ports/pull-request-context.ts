@@ -123,6 +123,11 @@ export interface PullRequestContext {
   files(): Promise<FileList>;
   /** A file's text at a ref, `undefined` when it does not exist there. */
   readFile(path: string, ref: string): Promise<string | undefined>;
+  /**
+   * A file's UTF-8 bytes at a ref, never decoded on the event loop: large manifests go to a worker
+   * thread as bytes. Absent: callers read the text.
+   */
+  readFileBytes?(path: string, ref: string): Promise<Uint8Array | undefined>;
   policy(): Promise<PolicyResult>;
   /** Reads a policy file of any repository the app can see (`_extends` targets); absent: only this repository's. */
   readConfig?: ConfigReader;

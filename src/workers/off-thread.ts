@@ -30,10 +30,31 @@ export async function encodeInTurns(text: string): Promise<Uint8Array> {
   return written === bytes.byteLength ? bytes : bytes.slice(0, written);
 }
 
+/** Both sides of a manifest, as text or as UTF-8 bytes (read undecoded from GitHub). */
+export interface ManifestSources {
+  base?: string | Uint8Array;
+  head?: string | Uint8Array;
+}
+
 /** Both sides of a manifest as UTF-8 bytes. */
 export interface EncodedTexts {
   base?: Uint8Array;
   head?: Uint8Array;
+}
+
+const sizeOf = (side: string | Uint8Array | undefined) => (side === undefined ? 0 : typeof side === "string" ? side.length : side.byteLength);
+
+/** A byte order mark stays in the text: the bytes readers already dropped one GitHub sent, as decoding does. */
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** Every side as text, for the parse on this thread. */
+function decoded(sources: ReadonlyMap<string, ManifestSources>): Map<string, ManifestTexts> {
+  const text = (side: string | Uint8Array) => (typeof side === "string" ? side : utf8Decoder.decode(side));
+  return new Map([...sources].map(([path, t]) => [path, { ...(t.base !== undefined ? { base: text(t.base) } : {}), ...(t.head !== undefined ? { head: text(t.head) } : {}) }]));
+}
+
+async function toBytes(side: string | Uint8Array): Promise<Uint8Array> {
+  return typeof side === "string" ? encodeInTurns(side) : side.slice();
 }
 
 /** What the worker needs: plain data only (functions do not cross threads). */
@@ -59,29 +80,29 @@ const WORKER = import.meta.url.endsWith(".js") ? new URL("./dependency-changes.j
  */
 export async function detectDependencyChangesOffThread(
   manifests: ManifestFile[],
-  texts: ReadonlyMap<string, ManifestTexts>,
+  sources: ReadonlyMap<string, ManifestSources>,
   packages: { extra: ExtraPackage[]; ignore: string[] },
   systemFor: (path: string) => string,
   gated: boolean,
   options: { minChars?: number } = {},
 ): Promise<Result> {
   let chars = 0;
-  for (const t of texts.values()) chars += (t.base?.length ?? 0) + (t.head?.length ?? 0);
-  if (!WORKER || chars < (options.minChars ?? OFF_THREAD_CHARS)) {
-    return detectDependencyChanges(manifests, texts, createMatcher(packages.extra, packages.ignore), systemFor, gated);
-  }
+  for (const t of sources.values()) chars += sizeOf(t.base) + sizeOf(t.head);
+  const inThread = () => detectDependencyChanges(manifests, decoded(sources), createMatcher(packages.extra, packages.ignore), systemFor, gated);
+  if (!WORKER || chars < (options.minChars ?? OFF_THREAD_CHARS)) return inThread();
   const files = manifests.map((m) => m.file);
   const systems: Record<string, string> = {};
   for (const f of files) for (const p of [f.filename, ...(f.previousFilename ? [f.previousFilename] : [])]) systems[p] = systemFor(p);
   // Same manifests on both sides of the thread: the worker finds each file's manager again by name.
-  if (changedManifests(files, () => false).length !== manifests.length) {
-    return detectDependencyChanges(manifests, texts, createMatcher(packages.extra, packages.ignore), systemFor, gated);
-  }
-  // Each text crosses as UTF-8 bytes whose buffer is moved, not copied: a 20 MB string cloned
-  // would hold the event loop longer than encoding it a slice at a time.
+  if (changedManifests(files, () => false).length !== manifests.length) return inThread();
+  // Each side crosses as UTF-8 bytes whose buffer is moved, not copied: a 20 MB string cloned
+  // would hold the event loop longer than encoding it a slice at a time. Bytes read from GitHub
+  // cross as they are (a copy of them: the reader's memo keeps its own).
   const encoded = new Map<string, EncodedTexts>();
-  for (const [path, t] of texts) {
-    encoded.set(path, { ...(t.base !== undefined ? { base: await encodeInTurns(t.base) } : {}), ...(t.head !== undefined ? { head: await encodeInTurns(t.head) } : {}) });
+  for (const [path, t] of sources) {
+    const base = t.base === undefined ? undefined : await toBytes(t.base);
+    const head = t.head === undefined ? undefined : await toBytes(t.head);
+    encoded.set(path, { ...(base ? { base } : {}), ...(head ? { head } : {}) });
   }
   const transfer = [...encoded.values()].flatMap((t) => [t.base, t.head].flatMap((b) => (b ? [b.buffer as ArrayBuffer] : [])));
   const job: DependencyJob = { files, texts: encoded, extra: packages.extra, ignore: packages.ignore, systems, unknownSystem: systemFor(""), gated };

@@ -32,4 +32,17 @@ describe("large lockfiles are parsed on a worker thread, with the same result", 
     expect(offThread.problems.map((p) => p.path)).toEqual(["package-lock.json"]);
     expect(offThread).toEqual(await detectDependencyChangesOffThread(manifests, texts, packages, systemFor, true, { minChars: Number.POSITIVE_INFINITY }));
   });
+
+  it("takes UTF-8 bytes read from GitHub as well as text, on either thread, with one result", async () => {
+    const head = packageLock(50_000, { openai: "^4.56.0" }).replace('"shop"', '"shöp-𝔸"');
+    const texts = new Map([["package-lock.json", { base: packageLock(50_000), head }]]);
+    const utf8 = new TextEncoder();
+    const bytes = new Map([["package-lock.json", { base: utf8.encode(packageLock(50_000)), head: utf8.encode(head) }]]);
+    const fromText = await detectDependencyChangesOffThread(manifests, texts, packages, systemFor, true, { minChars: Number.POSITIVE_INFINITY });
+    expect(fromText.changes.map((c) => c.dependency?.name)).toEqual(["openai"]);
+    expect(await detectDependencyChangesOffThread(manifests, bytes, packages, systemFor, true, { minChars: 0 })).toEqual(fromText);
+    expect(await detectDependencyChangesOffThread(manifests, bytes, packages, systemFor, true, { minChars: Number.POSITIVE_INFINITY })).toEqual(fromText);
+    // The caller's bytes are still whole: the worker got a copy.
+    expect(bytes.get("package-lock.json")!.head.byteLength).toBe(utf8.encode(head).byteLength);
+  });
 });

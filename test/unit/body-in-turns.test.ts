@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { readInTurns, streamInTurns, TURN_BYTES } from "../../src/github/body-in-turns.js";
 import { ConditionalCache, conditionalFetch } from "../../src/github/conditional-cache.js";
 import { ShaCache, shaCachedFetch } from "../../src/github/sha-cache.js";
-import { contentReader } from "../../src/github/octokit-context.js";
+import { bytesReader, contentReader } from "../../src/github/contents.js";
 import { encodeInTurns } from "../../src/workers/off-thread.js";
 import type { GitHub } from "../../src/ports/pull-request-context.js";
 
@@ -151,5 +151,14 @@ describe("text across the event loop's turns", () => {
     const listing = JSON.stringify([{ type: "file", path: "models/a.onnx", sha: "b".repeat(40), name: "a.onnx" }]);
     expect(await contentReader(answer(listing))("o", "r", "models", "a".repeat(40))).toBeUndefined();
     expect(await contentReader(answer('[{"name":"openai"}]'))("o", "r", "deps.json", "a".repeat(40))).toBe('[{"name":"openai"}]');
+  });
+
+  it("the bytes reader gives the file's bytes undecoded, without the byte order mark the text reader drops too", async () => {
+    const text = `{"name":"shöp-𝔸"}${"é".repeat(100_000)}`;
+    const bytes = new TextEncoder().encode(`\uFEFF${text}`);
+    const octokit = { rest: { repos: { getContent: async () => ({ data: chunked(bytes, 4096), headers: { "content-type": "text/plain; charset=utf-8" } }) } } } as unknown as GitHub;
+    const read = await bytesReader(octokit)("o", "r", "package.json", "a".repeat(40));
+    expect(same(read!, new TextEncoder().encode(text))).toBe(true);
+    expect(new TextDecoder().decode(read)).toBe(await contentReader({ rest: { repos: { getContent: async () => ({ data: chunked(bytes, 7), headers: {} }) } } } as unknown as GitHub)("o", "r", "package.json", "x"));
   });
 });
