@@ -8,7 +8,7 @@ export const OFF_THREAD_CHARS = 1024 * 1024;
 
 const utf8 = new TextEncoder();
 
-/** Characters encoded before giving other work a turn. */
+/** Characters encoded (or bytes copied) before giving other work a turn. */
 const ENCODE_TURN_CHARS = 1024 * 1024;
 
 /**
@@ -54,7 +54,17 @@ function decoded(sources: ReadonlyMap<string, ManifestSources>): Map<string, Man
 }
 
 async function toBytes(side: string | Uint8Array): Promise<Uint8Array> {
-  return typeof side === "string" ? encodeInTurns(side) : side.slice();
+  return typeof side === "string" ? encodeInTurns(side) : copyInTurns(side);
+}
+
+/** A copy of `bytes`, a slice per turn of the event loop. */
+async function copyInTurns(bytes: Uint8Array): Promise<Uint8Array> {
+  const copy = new Uint8Array(bytes.byteLength);
+  for (let offset = 0; offset < bytes.byteLength; offset += ENCODE_TURN_CHARS) {
+    if (offset > 0) await new Promise((resolve) => setImmediate(resolve));
+    copy.set(bytes.subarray(offset, offset + ENCODE_TURN_CHARS), offset);
+  }
+  return copy;
 }
 
 /** What the worker needs: plain data only (functions do not cross threads). */
